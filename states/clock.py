@@ -1,0 +1,42 @@
+"""Time enters the domain only through a Clock; the domain never reads the system clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class FixedClock:
+    """A clock standing at one instant; tests and simulations move it by hand."""
+
+    def __init__(self, instant: datetime):
+        self.instant = require_aware(instant)
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def move_to(self, instant: datetime) -> None:
+        self.instant = require_aware(instant)
+
+
+def require_aware(instant: datetime) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"instant {instant.isoformat()} has no UTC offset")
+    return instant
+
+
+def to_utc(instant: datetime) -> datetime:
+    return require_aware(instant).astimezone(UTC)
+
+
+def in_beijing(instant: datetime) -> datetime:
+    return require_aware(instant).astimezone(BEIJING)

@@ -1,0 +1,1 @@
+"""Persistence, the service layer and the ``chuding`` command, built on ``states``."""

@@ -1,0 +1,493 @@
+"""The ``chuding`` admin command.
+
+Exit codes: 0 done; 1 refused (every reason printed); 2 bad usage; 3 conflict with a
+concurrent command; 4 database or notice config unusable. Heavy modules are imported
+inside the commands that need them, so a quick command starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from states.machine import Event, Role
+from states.refusals import Refusal, Refused
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from states.machine import Actor
+
+EXIT_REFUSED, EXIT_CONFLICT, EXIT_UNUSABLE = 1, 3, 4
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
+operator_app = typer.Typer(no_args_is_help=True, help="Register and list operators.")
+publicity_app = typer.Typer(no_args_is_help=True, help="The unit's publicity (公示) of a case.")
+bans_app = typer.Typer(no_args_is_help=True, help="Fraud bans (by ID number, across campaigns).")
+app.add_typer(operator_app, name="operator")
+app.add_typer(publicity_app, name="publicity")
+app.add_typer(bans_app, name="bans")
+
+JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+CaseId = Annotated[int, typer.Argument(help="The case number.")]
+Reason = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the history).")]
+
+
+class Settings:
+    db: str | None = None
+    operator: str | None = None
+
+
+SETTINGS = Settings()
+
+
+@app.callback()
+def _global(
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="CHUDING_DATABASE_URL",
+        help="SQLite file path or database URL (default: chuding.sqlite3).",
+    )] = None,
+    operator: Annotated[str | None, typer.Option(
+        "--as", envvar="CHUDING_OPERATOR", help="The acting operator's login.",
+    )] = None,
+) -> None:
+    """chuding: the 初定职 approval workflow. Times are shown in Beijing time."""
+    SETTINGS.db, SETTINGS.operator = db, operator
+
+
+# ---- output -------------------------------------------------------------------------
+
+def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        human()
+
+
+def _fail(as_json: bool, code: int, kind: str, lines: list[str], data: Any = None) -> None:
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "error": kind, "reasons": data or lines}, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"refused ({kind}):", err=True)
+        for line in lines:
+            typer.echo(f"  - {line}", err=True)
+    raise typer.Exit(code)
+
+
+def _refusal_dicts(refusals: list[Refusal]) -> list[dict[str, Any]]:
+    return [{"rule": r.rule, "field": r.field, "message": r.message} for r in refusals]
+
+
+@contextmanager
+def _guarded(as_json: bool) -> Iterator[None]:
+    """Turn the domain's and the database's errors into clear messages and exit codes."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from states.calendar import UnknownCalendarYear
+    from states.notice import NoticeError
+    from workflow.campaigns import UnknownCampaign
+    from workflow.cases import CaseNotFound
+    from workflow.clock import ClockError
+    from workflow.db import DatabaseError
+    from workflow.events import Conflict
+    from workflow.importer import ImportRefused
+
+    try:
+        yield
+    except Refused as err:
+        _fail(as_json, EXIT_REFUSED, "refused", [str(r) for r in err.refusals], _refusal_dicts(err.refusals))
+    except ImportRefused as err:
+        _fail(as_json, EXIT_REFUSED, "import", [f"{err.source}: nothing imported"] + [str(p) for p in err.problems],
+              [p.__dict__ for p in err.problems])
+    except (CaseNotFound, UnknownCampaign, UnknownCalendarYear) as err:
+        _fail(as_json, EXIT_REFUSED, "refused", [str(err)])
+    except Conflict as err:
+        _fail(as_json, EXIT_CONFLICT, "conflict", [str(err)])
+    except NoticeError as err:
+        _fail(as_json, EXIT_UNUSABLE, "notice", [f"{err.source}: {p}" for p in err.problems])
+    except (DatabaseError, ClockError) as err:
+        _fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
+    except SQLAlchemyError as err:
+        _fail(as_json, EXIT_UNUSABLE, "database", [str(getattr(err, "orig", err) or err)])
+
+
+def _engine(require: bool = True) -> sa.Engine:
+    from workflow.db import database_url, make_engine, require_schema
+
+    engine = make_engine(database_url(SETTINGS.db))
+    if require:
+        require_schema(engine)
+    return engine
+
+
+def _actor(engine: sa.Engine) -> Actor:
+    from workflow.operators import identify
+
+    with engine.connect() as conn:
+        return identify(conn, SETTINGS.operator)
+
+
+def _now() -> Any:
+    from workflow.clock import clock_from_env
+
+    return clock_from_env().now()
+
+
+def _beijing(instant: Any) -> str:
+    from states.clock import in_beijing
+
+    return "" if instant is None else f"{in_beijing(instant):%Y-%m-%d %H:%M:%S}"
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+# ---- set-up -------------------------------------------------------------------------
+
+@app.command()
+def init(
+    notice: Annotated[list[Path] | None, typer.Option("--notice", help="A notice config file to load (repeatable).")] = None,
+    admin: Annotated[str | None, typer.Option(help="Register this login as the first administrator.")] = None,
+    admin_name: Annotated[str, typer.Option(help="The administrator's name.")] = "管理员",
+    as_json: JsonOut = False,
+) -> None:
+    """Create or upgrade the database, load notices, register the first administrator."""
+    from workflow.campaigns import load_notice
+    from workflow.db import upgrade
+    from workflow.operators import add_operator, has_operators
+
+    with _guarded(as_json):
+        engine = _engine(require=False)
+        upgrade(engine)
+        loaded = []
+        with engine.begin() as conn:
+            if notice and has_operators(conn):
+                from workflow.operators import identify, require_role
+
+                require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
+            for path in notice or []:
+                parsed, new = load_notice(conn, path)
+                loaded.append({"campaign": parsed.code, "year": parsed.year, "new": new, "file": str(path)})
+            if admin:
+                if has_operators(conn):
+                    raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
+                add_operator(conn, admin, admin_name, Role.ADMINISTRATOR.value, None)
+        url = engine.url.render_as_string(hide_password=True)
+        _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin},
+              lambda: [typer.echo(f"database ready: {url}")]
+              + [typer.echo(f"notice loaded: {n['campaign']} ({n['file']})") for n in loaded]
+              + ([typer.echo(f"administrator registered: {admin}")] if admin else []))
+
+
+@operator_app.command("add")
+def operator_add(
+    login: str,
+    role: Annotated[str, typer.Option(help=", ".join(r.value for r in Role if r is not Role.SERVICE))],
+    name: Annotated[str, typer.Option(help="The person's name.")] = "",
+    unit: Annotated[str | None, typer.Option(help="Unit code (unit operators only).")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Register an operator (administrators only)."""
+    from workflow.operators import add_operator, identify, require_role
+
+    with _guarded(as_json):
+        engine = _engine()
+        with engine.begin() as conn:
+            require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
+            add_operator(conn, login, name or login, role, unit)
+        _emit(as_json, {"ok": True, "login": login, "role": role, "unit": unit},
+              lambda: typer.echo(f"operator {login} registered as {role}"))
+
+
+@operator_app.command("disable")
+def operator_disable(login: str, as_json: JsonOut = False) -> None:
+    """Stop an operator from acting (administrators only); history keeps the login."""
+    from workflow.operators import identify, require_role, set_active
+
+    with _guarded(as_json):
+        engine = _engine()
+        with engine.begin() as conn:
+            require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
+            set_active(conn, login, False)
+        _emit(as_json, {"ok": True, "login": login, "active": False},
+              lambda: typer.echo(f"operator {login} disabled"))
+
+
+@operator_app.command("list")
+def operator_list(as_json: JsonOut = False) -> None:
+    """List the registered operators."""
+    from workflow.operators import list_operators
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            rows = list_operators(conn)
+        _emit(as_json, rows, lambda: _table(
+            "operators", ["login", "name", "role", "unit", "active"], [list(r.values()) for r in rows]
+        ))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON: one application object, or a list of them.")],
+    campaign: Annotated[str | None, typer.Option(help="Campaign code for records that name none.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Import applications as drafted cases: the whole file, or nothing."""
+    from workflow.importer import import_applications
+    from workflow.operators import require_role
+
+    with _guarded(as_json):
+        engine = _engine()
+        actor = _actor(engine)
+        require_role(actor, Role.APPLICANT_CLERK, Role.ADMINISTRATOR)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise Refused([Refusal("import.file", f"cannot read {file}: {err}", "file")]) from None
+        result = import_applications(engine, text, str(file), actor, _now(), campaign)
+        _emit(as_json, {"ok": True, "created": result.created, "amended": result.amended},
+              lambda: typer.echo(f"imported {len(result.created)} new case(s) {result.created}, "
+                                 f"replaced {len(result.amended)} {result.amended}"))
+
+
+# ---- reading ------------------------------------------------------------------------
+
+@app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only cases of this unit code.")] = None,
+    campaign: Annotated[str | None, typer.Option(help="Only cases of this campaign code.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 500,
+    as_json: JsonOut = False,
+) -> None:
+    """List cases, filtered by state, unit and campaign."""
+    from workflow.views import list_cases
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            rows = list_cases(conn, state, unit, campaign, limit)
+        _emit(as_json, rows, lambda: _table(
+            f"{len(rows)} case(s)", ["case", "campaign", "name", "ID number", "unit", "state", "updated (Beijing)"],
+            [[r["case"], r["campaign"], r["name"], r["id_number"], r["unit"],
+              f"{r['state']} {r['state_label']}", _beijing(r["updated_at"])] for r in rows],
+        ))
+
+
+@app.command()
+def show(case: CaseId, as_json: JsonOut = False) -> None:
+    """A case: its state, what is missing, what may happen next and until when, its history."""
+    from workflow.views import case_report
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            report = case_report(conn, case, _now())
+        _emit(as_json, report, lambda: _print_report(report))
+
+
+def _print_report(r: dict[str, Any]) -> None:
+    typer.echo(f"case {r['case']} · {r['campaign']} · {r['name']} {r['id_number']} · unit {r['unit']}")
+    typer.echo(f"state: {r['state']} {r['state_label']} (version {r['version']})")
+    if r["publicity"]:
+        p = r["publicity"]
+        typer.echo(f"publicity: started {_beijing(p['started_at'])}, complete at {_beijing(p['completes_at'])},"
+                   f" closed {_beijing(p['closed_at']) or '—'}, open objections {p['open_objections']}")
+    if r["missing"]:
+        typer.echo("missing or not met:")
+        for m in r["missing"]:
+            typer.echo(f"  - {m['message']}" + (f" [{m['field']}]" if m["field"] else ""))
+    _table("next", ["event", "by", "until (Beijing)"],
+           [[n["event"], ", ".join(n["roles"]), _beijing(n["until"])] for n in r["next"]])
+    _table("history", ["when (Beijing)", "event", "from", "to", "operator", "role", "reason"],
+           [[_beijing(h["effective_at"]), h["event"], h["from_state"], h["to_state"], h["actor"], h["role"], h["reason"]]
+            for h in r["history"]])
+
+
+@app.command()
+def status(as_json: JsonOut = False) -> None:
+    """Cases per campaign and state."""
+    from workflow.views import state_counts
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            rows = state_counts(conn)
+        _emit(as_json, rows, lambda: _table(
+            "cases per state", ["campaign", "state", "cases"],
+            [[r["campaign"], f"{r['state']} {r['state_label']}", r["cases"]] for r in rows],
+        ))
+
+
+@app.command()
+def diagram() -> None:
+    """The process as Mermaid text, generated from the state machine itself."""
+    from workflow.diagram import mermaid
+
+    typer.echo(mermaid())
+
+
+# ---- events -------------------------------------------------------------------------
+
+def _run(case: int, event: Event, as_json: bool, **extra: Any) -> None:
+    from states.machine import Command
+    from workflow.events import run_event
+
+    with _guarded(as_json):
+        engine = _engine()
+        cmd = Command(event, _actor(engine), _now(), **extra)
+        done = run_event(engine, case, cmd)
+        data = {"ok": True, "case": done.case_id, "event": done.event.value, "from": done.from_state.value,
+                "to": done.to_state.value, "effective_at": done.effective_at.isoformat(), **done.details}
+        _emit(as_json, data, lambda: typer.echo(
+            f"case {done.case_id}: {done.event} {done.from_state} → {done.to_state}"
+            + "".join(f"; {k}: {v}" for k, v in done.details.items())
+        ))
+
+
+@app.command()
+def submit(case: CaseId, as_json: JsonOut = False) -> None:
+    """Submit an application (clerk for the applicant): window, eligibility, materials."""
+    _run(case, Event.SUBMIT, as_json)
+
+
+@app.command("start-review")
+def start_review(case: CaseId, as_json: JsonOut = False) -> None:
+    """Take a submitted case into online review (county reviewer)."""
+    _run(case, Event.START_REVIEW, as_json)
+
+
+@app.command("return")
+def return_(
+    case: CaseId,
+    reason: Annotated[list[str], typer.Option("--reason", "-r", help="What to correct (repeatable).")],
+    as_json: JsonOut = False,
+) -> None:
+    """Return a case to the applicant for correction, with the reasons (county reviewer)."""
+    _run(case, Event.RETURN_FOR_CORRECTION, as_json, reason="；".join(r.strip() for r in reason if r.strip()))
+
+
+@app.command()
+def approve(case: CaseId, as_json: JsonOut = False) -> None:
+    """Pass the online review: the case goes to its unit's publicity (county reviewer)."""
+    _run(case, Event.APPROVE_ONLINE, as_json)
+
+
+@publicity_app.command("start")
+def publicity_start(case: CaseId, as_json: JsonOut = False) -> None:
+    """Start the publicity now; it completes at 24:00 of its last working day (unit)."""
+    _run(case, Event.START_PUBLICITY, as_json)
+
+
+@publicity_app.command("objection")
+def publicity_objection(case: CaseId, reason: Reason, as_json: JsonOut = False) -> None:
+    """Record an objection raised during the publicity (unit)."""
+    _run(case, Event.RECORD_OBJECTION, as_json, reason=reason)
+
+
+@publicity_app.command("resolve")
+def publicity_resolve(
+    case: CaseId,
+    reason: Reason,
+    upheld: Annotated[bool, typer.Option("--upheld/--dismissed", help="The objection's outcome.")],
+    as_json: JsonOut = False,
+) -> None:
+    """Resolve the oldest open objection: upheld (then reject) or dismissed (unit)."""
+    _run(case, Event.RESOLVE_OBJECTION, as_json, reason=reason, upheld=upheld)
+
+
+@publicity_app.command("close")
+def publicity_close(
+    case: CaseId,
+    opinion: Annotated[str, typer.Option(help="The unit's opinion, exactly the notice's text.")],
+    as_json: JsonOut = False,
+) -> None:
+    """Close a completed publicity with no open objection, with the unit's opinion (unit)."""
+    _run(case, Event.CLOSE_PUBLICITY, as_json, opinion=opinion)
+
+
+@app.command("receive-paper")
+def receive_paper(
+    case: CaseId,
+    item: Annotated[list[str], typer.Option("--item", "-i", help="A checklist item code received (repeatable).")],
+    as_json: JsonOut = False,
+) -> None:
+    """Receive the paper file with every checklist item (county clerk)."""
+    _run(case, Event.RECEIVE_PAPER, as_json, items=frozenset(item))
+
+
+@app.command()
+def confirm(case: CaseId, as_json: JsonOut = False) -> None:
+    """Confirm the qualification (county approver)."""
+    _run(case, Event.CONFIRM, as_json)
+
+
+@app.command()
+def reject(case: CaseId, reason: Reason, as_json: JsonOut = False) -> None:
+    """Reject a case that has not ended, with a reason (county reviewer or approver; unit on an upheld objection)."""
+    _run(case, Event.REJECT, as_json, reason=reason)
+
+
+@app.command()
+def withdraw(case: CaseId, reason: Reason = "", as_json: JsonOut = False) -> None:
+    """Withdraw an application at the applicant's request (clerk for the applicant)."""
+    _run(case, Event.WITHDRAW, as_json, reason=reason)
+
+
+@app.command()
+def fraud(case: CaseId, reason: Reason, as_json: JsonOut = False) -> None:
+    """Record proven fraud: reject (or revoke if confirmed) and ban the person (county approver)."""
+    _run(case, Event.REPORT_FRAUD, as_json, reason=reason)
+
+
+# ---- bans ---------------------------------------------------------------------------
+
+@bans_app.command("list")
+def bans_list(
+    every: Annotated[bool, typer.Option("--all", help="Include lifted bans.")] = False,
+    as_json: JsonOut = False,
+) -> None:
+    """The fraud bans, with the years banned and when each ends."""
+    from workflow.views import list_bans
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            rows = list_bans(conn, every, _now())
+        _emit(as_json, rows, lambda: _table(
+            "bans", ["ban", "ID number", "case", "years", "ends (Beijing)", "in force", "reason", "lifted"],
+            [[r["ban"], r["id_number"], r["case"], f"{r['first_year']}–{r['last_year']}", _beijing(r["ends_at"]),
+              "yes" if r["in_force"] else "no", r["reason"], _beijing(r["lifted_at"])] for r in rows],
+        ))
+
+
+@bans_app.command("lift")
+def bans_lift(ban: int, reason: Reason, as_json: JsonOut = False) -> None:
+    """Lift a ban recorded in error (administrators only); the record stays."""
+    from workflow.bans import lift_ban
+    from workflow.operators import require_role
+
+    with _guarded(as_json):
+        engine = _engine()
+        actor = _actor(engine)
+        require_role(actor, Role.ADMINISTRATOR)
+        lift_ban(engine, ban, actor, reason, _now())
+        _emit(as_json, {"ok": True, "ban": ban}, lambda: typer.echo(f"ban {ban} lifted"))
+
+
+def main() -> None:
+    # Rich's wide tables wrap badly in narrow terminals; let typer report usage errors.
+    os.environ.setdefault("COLUMNS", "160") if not sys.stdout.isatty() else None
+    app()

@@ -1,0 +1,93 @@
+"""Engines for SQLite (the default, in a file) and PostgreSQL (from a URL), and migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+DEFAULT_DATABASE = "chuding.sqlite3"
+# How long a writer waits for another one on SQLite before giving up (milliseconds).
+SQLITE_BUSY_MS = 10_000
+
+
+class DatabaseError(RuntimeError):
+    """The database is unusable: missing, unreachable or at the wrong schema."""
+
+
+def database_url(db: str | None = None) -> str:
+    """A URL from ``--db``, else CHUDING_DATABASE_URL, else the SQLite file chuding.sqlite3.
+
+    A plain path means a SQLite file; anything with ``://`` is taken as a URL.
+    """
+    value = db or os.environ.get("CHUDING_DATABASE_URL") or DEFAULT_DATABASE
+    if "://" in value:
+        if value.startswith("postgresql://"):  # use psycopg 3, the driver we install
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer commits; synchronous=FULL makes every
+    # committed decision survive a power cut, which a person's career deserves.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: sa.Engine, connection: sa.Connection) -> Any:
+    from alembic.config import Config  # only `init` pays for importing alembic
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Create the schema, or bring it up to date, in one transaction."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(engine, connection), "head")
+
+
+def schema_revision(engine: sa.Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.OperationalError as err:
+        raise DatabaseError(f"cannot open the database {engine.url!r}: {err.orig}") from None
+    except sa.exc.ProgrammingError:
+        return None
+    except sa.exc.DatabaseError as err:
+        raise DatabaseError(f"cannot open the database {engine.url!r}: {err.orig}") from None
+
+
+def require_schema(engine: sa.Engine) -> None:
+    """Commands other than ``init`` need a database ``chuding init`` has made."""
+    try:
+        revision = schema_revision(engine)
+    except DatabaseError:
+        raise
+    except sa.exc.SQLAlchemyError as err:
+        raise DatabaseError(f"cannot open the database {engine.url!r}: {err}") from None
+    if revision is None:
+        raise DatabaseError(
+            f"the database {engine.url.render_as_string(hide_password=True)} has no chuding schema;"
+            " run `chuding init` first"
+        )

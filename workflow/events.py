@@ -1,0 +1,161 @@
+"""The service layer: one handler per event, each inside one unit of work.
+
+``run_event`` loads the case, lets ``states.machine.decide`` rule on it, then in one
+transaction claims the case's version, writes the event's own effects and the
+history row. A refusal or a conflict leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from states.bans import ban_ends_at, banned_years
+from states.calendar import UnknownCalendarYear, WorkingCalendar
+from states.machine import Actor, Command, Event, decide
+from states.refusals import Refusal, Refused
+from states.status import Status
+from workflow import tables as t
+from workflow.cases import B, C, LoadedCase, M, O, P, load_case
+from workflow.clock import SystemClock
+
+H = t.History.__table__  # type: ignore[attr-defined]
+
+
+class Conflict(RuntimeError):
+    """Another command changed the case between this one's reading and writing."""
+
+    def __init__(self, case_id: int, version: int):
+        self.case_id = case_id
+        super().__init__(
+            f"case {case_id} was changed by another command while this one ran"
+            f" (it was at version {version}); nothing was changed — look at it again and retry"
+        )
+
+
+@dataclass(frozen=True)
+class Transition:
+    case_id: int
+    event: Event
+    from_state: Status
+    to_state: Status
+    effective_at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Effect = Callable[[sa.Connection, LoadedCase, Command], dict[str, Any]]
+
+
+def _start_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    notice = case.view.notice
+    try:
+        completes = WorkingCalendar(notice.calendar).end_of_nth_working_day(
+            cmd.now.astimezone(notice.timezone),
+            notice.publicity_working_days,
+            notice.publicity_start_day_counts,
+        )
+    except UnknownCalendarYear as err:
+        raise Refused([Refusal("calendar.unknown_year", str(err))]) from None
+    conn.execute(sa.insert(P), {"case_id": case.id, "started_at": cmd.now, "completes_at": completes})
+    return {"completes_at": completes.isoformat()}
+
+
+def _record_objection(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    objection_id = conn.execute(
+        sa.insert(O).returning(O.c.id), {"case_id": case.id, "text": cmd.reason, "raised_at": cmd.now}
+    ).scalar_one()
+    return {"objection": objection_id}
+
+
+def _resolve_objection(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    oldest_open = conn.execute(
+        sa.select(sa.func.min(O.c.id)).where(O.c.case_id == case.id, O.c.upheld.is_(None))
+    ).scalar_one()
+    conn.execute(
+        sa.update(O).where(O.c.id == oldest_open),
+        {"upheld": cmd.upheld, "resolution": cmd.reason, "resolved_at": cmd.now},
+    )
+    return {"objection": oldest_open, "upheld": cmd.upheld}
+
+
+def _close_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    conn.execute(
+        sa.update(P).where(P.c.case_id == case.id), {"closed_at": cmd.now, "opinion": cmd.opinion}
+    )
+    return {"opinion": cmd.opinion}
+
+
+def _receive_paper(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    items = sorted(cmd.items)
+    conn.execute(
+        sa.insert(M),
+        [{"case_id": case.id, "kind": "paper", "code": code, "recorded_at": cmd.now} for code in items],
+    )
+    return {"items": items}
+
+
+def _report_fraud(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    notice = case.view.notice
+    years = banned_years(notice.year, notice.ban_years)
+    ends = ban_ends_at(notice.year, notice.ban_years, notice.timezone)
+    conn.execute(sa.insert(B), {
+        "id_number": case.view.application.id_number, "case_id": case.id,
+        "fraud_year": notice.year, "first_year": years[0], "last_year": years[-1],
+        "ends_at": ends, "reason": cmd.reason, "created_at": cmd.now, "created_by": cmd.actor.login,
+    })
+    return {"banned_years": [years[0], years[-1]], "ban_ends_at": ends.isoformat()}
+
+
+EFFECTS: dict[Event, Effect] = {
+    Event.START_PUBLICITY: _start_publicity,
+    Event.RECORD_OBJECTION: _record_objection,
+    Event.RESOLVE_OBJECTION: _resolve_objection,
+    Event.CLOSE_PUBLICITY: _close_publicity,
+    Event.RECEIVE_PAPER: _receive_paper,
+    Event.REPORT_FRAUD: _report_fraud,
+}
+
+
+def _claim(conn: sa.Connection, case: LoadedCase, to_state: Status, now: datetime) -> None:
+    """Move the case only if nobody moved it since it was read (optimistic lock)."""
+    moved = conn.execute(
+        sa.update(C)
+        .where(C.c.id == case.id, C.c.version == case.version)
+        .values(state=to_state.value, version=case.version + 1, updated_at=now)
+    ).rowcount
+    if moved != 1:
+        raise Conflict(case.id, case.version)
+
+
+def record_history(
+    conn: sa.Connection, case_id: int, event: str, from_state: Status | None, to_state: Status,
+    actor: Actor, now: datetime, reason: str = "", details: dict[str, Any] | None = None,
+) -> None:
+    """The audit row: ``now`` is the clock's time, ``recorded_at`` the wall clock's."""
+    conn.execute(sa.insert(H), {
+        "case_id": case_id, "event": event,
+        "from_state": from_state.value if from_state else None, "to_state": to_state.value,
+        "actor": actor.login, "role": actor.role.value, "reason": reason,
+        "details": json.dumps(details or {}, ensure_ascii=False),
+        "effective_at": now, "recorded_at": SystemClock().now(),
+    })
+
+
+def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:
+    """Apply one event to one case, all of it or nothing."""
+    with engine.begin() as conn:
+        case = load_case(conn, case_id)
+        to_state = decide(case.view, cmd)
+        _claim(conn, case, to_state, cmd.now)
+        effect = EFFECTS.get(cmd.event)
+        details = effect(conn, case, cmd) if effect else {}
+        record_history(
+            conn, case.id, cmd.event.value, case.view.state, to_state,
+            cmd.actor, cmd.now, cmd.reason, details,
+        )
+    return Transition(case.id, cmd.event, case.view.state, to_state, cmd.now, details)

@@ -1,0 +1,205 @@
+"""Importing applications from JSON: the whole file, or nothing.
+
+A file holds one record (an object) or many (a list). Every problem of every record
+is reported with the record's number, the applicant's masked ID number and the field;
+if there is any, nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+
+from states import idnumber
+from states.machine import Actor
+from states.status import Status
+from workflow.campaigns import CAMPAIGN, UnknownCampaign, campaign_id
+from workflow.cases import A, C, M, U, notice_for
+from workflow.events import record_history
+from workflow.records import ApplicationRecord, application_json, notice_problems
+
+AMENDABLE = (Status.DRAFTED, Status.RETURNED)
+
+
+@dataclass(frozen=True)
+class Problem:
+    record: int | None  # 1-based; None for the file as a whole
+    who: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"record {self.record}" + (f" ({self.who})" if self.who else "") if self.record else "file"
+        return f"{where}: {self.field}: {self.message}"
+
+
+class ImportRefused(ValueError):
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{source}: nothing imported, {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass
+class ImportResult:
+    created: list[int] = field(default_factory=list)
+    amended: list[int] = field(default_factory=list)
+
+
+def _records(text: str, source: str) -> list[Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ImportRefused(source, [Problem(
+            None, "", f"line {err.lineno} column {err.colno}", f"not valid JSON: {err.msg}"
+        )]) from None
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        raise ImportRefused(source, [Problem(None, "", "(top level)", "the file holds no record")])
+    return records
+
+
+def _who(raw: Any) -> str:
+    try:
+        return idnumber.mask(str(raw["applicant"]["id_number"]))
+    except (TypeError, KeyError):
+        return ""
+
+
+def _validate(raw: list[Any]) -> tuple[list[ApplicationRecord], list[Problem]]:
+    records, problems = [], []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            problems.append(Problem(number, "", "(record)", f"expected an object, got {type(item).__name__}"))
+            continue
+        try:
+            records.append(ApplicationRecord.model_validate(item))
+        except ValidationError as err:
+            for e in err.errors():
+                where = _index_style(e["loc"])
+                problems.append(Problem(number, _who(item), where or "(record)", e["msg"]))
+    return records, problems
+
+
+def _index_style(loc: tuple[Any, ...]) -> str:
+    """('educations', 0, 'level') -> educations[0].level"""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def import_applications(
+    engine: sa.Engine, text: str, source: str, actor: Actor, now: datetime,
+    campaign: str | None = None,
+) -> ImportResult:
+    raw = _records(text, source)
+    records, problems = _validate(raw)
+    if problems:
+        raise ImportRefused(source, problems)
+    seen: dict[str, int] = {}
+    for number, rec in enumerate(records, start=1):
+        first = seen.setdefault(rec.applicant.id_number, number)
+        if first != number:
+            problems.append(Problem(
+                number, idnumber.mask(rec.applicant.id_number), "applicant.id_number",
+                f"the same person as record {first}: one application per person per campaign",
+            ))
+    result = ImportResult()
+    with engine.begin() as conn:
+        for number, rec in enumerate(records, start=1):
+            problems += _store(conn, number, rec, actor, now, campaign, result)
+        if problems:
+            raise ImportRefused(source, problems)  # rolls back every record
+    return result
+
+
+def _store(
+    conn: sa.Connection, number: int, rec: ApplicationRecord, actor: Actor, now: datetime,
+    default_campaign: str | None, result: ImportResult,
+) -> list[Problem]:
+    who = idnumber.mask(rec.applicant.id_number)
+
+    def problem(where: str, message: str) -> list[Problem]:
+        return [Problem(number, who, where, message)]
+
+    try:
+        cid = campaign_id(conn, rec.campaign or default_campaign)
+    except UnknownCampaign as err:
+        return problem("campaign", str(err))
+    sha = conn.execute(sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == cid)).scalar_one()
+    notice = notice_for(conn, cid, sha)
+    found = [Problem(number, who, f, m) for f, m in notice_problems(rec, notice)]
+    unit_id, unit_problems = _unit(conn, rec)
+    applicant_id, applicant_problems = _applicant(conn, rec)
+    found += [Problem(number, who, f, m) for f, m in unit_problems + applicant_problems]
+    if found:
+        return found
+    existing = conn.execute(
+        sa.select(C.c.id, C.c.state, C.c.version)
+        .where(C.c.campaign_id == cid, C.c.applicant_id == applicant_id)
+    ).first()
+    if existing and Status(existing.state) not in AMENDABLE:
+        return problem("applicant.id_number", (
+            f"already has case {existing.id} in {notice.code}, now {existing.state};"
+            " only a drafted or returned application can be replaced"
+        ))
+    _write_case(conn, cid, applicant_id, unit_id, rec, actor, now, existing, result)
+    return []
+
+
+def _write_case(
+    conn: sa.Connection, cid: int, applicant_id: int, unit_id: int, rec: ApplicationRecord,
+    actor: Actor, now: datetime, existing: Any, result: ImportResult,
+) -> None:
+    values = {"unit_id": unit_id, "application": application_json(rec.to_domain()), "updated_at": now}
+    if existing:
+        case_id, state = existing.id, Status(existing.state)
+        # Bumping the version makes a concurrent event on the old facts fail as a conflict.
+        conn.execute(sa.update(C).where(C.c.id == case_id).values(version=existing.version + 1, **values))
+        conn.execute(sa.delete(M).where(M.c.case_id == case_id, M.c.kind == "online"))
+        record_history(conn, case_id, "amend", state, state, actor, now)
+        result.amended.append(case_id)
+    else:
+        case_id = conn.execute(sa.insert(C).returning(C.c.id), {
+            "campaign_id": cid, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
+            "version": 1, "created_at": now, **values,
+        }).scalar_one()
+        record_history(conn, case_id, "import", None, Status.DRAFTED, actor, now)
+        result.created.append(case_id)
+    if rec.materials:
+        conn.execute(sa.insert(M), [
+            {"case_id": case_id, "kind": "online", "code": code, "reference": ref, "recorded_at": now}
+            for code, ref in rec.materials.items()
+        ])
+
+
+def _unit(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[str, str]]]:
+    row = conn.execute(sa.select(U).where(U.c.code == rec.unit.code)).first()
+    if row is None:
+        return conn.execute(sa.insert(U).returning(U.c.id), rec.unit.model_dump()).scalar_one(), []
+    differ = [
+        (f"unit.{name}", f"单位 {rec.unit.code} 已登记为 {getattr(row, name)!r}，与 {value!r} 不一致")
+        for name, value in rec.unit.model_dump().items()
+        if getattr(row, name) != value
+    ]
+    return row.id, differ
+
+
+def _applicant(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[str, str]]]:
+    person = rec.applicant
+    row = conn.execute(sa.select(A).where(A.c.id_number == person.id_number)).first()
+    contact = {"phone": person.phone, "email": person.email}
+    if row is None:
+        values = {"id_number": person.id_number, "name": person.name, **contact}
+        return conn.execute(sa.insert(A).returning(A.c.id), values).scalar_one(), []
+    if row.name != person.name:
+        return row.id, [("applicant.name", f"该身份证号已登记为 {row.name}，与 {person.name} 不一致")]
+    conn.execute(sa.update(A).where(A.c.id == row.id).values(**contact))  # contact may change
+    return row.id, []

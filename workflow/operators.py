@@ -1,0 +1,84 @@
+"""Who is acting: operators registered with one role (and one unit for unit operators).
+
+An operator is identified by login, given as ``--as LOGIN`` or CHUDING_OPERATOR.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from states.machine import Actor, Role
+from states.refusals import Refusal, Refused
+from workflow import tables as t
+from workflow.clock import SystemClock
+
+OP = t.Operator.__table__  # type: ignore[attr-defined]
+UNIT = t.Unit.__table__  # type: ignore[attr-defined]
+STAFF_ROLES = [r for r in Role if r is not Role.SERVICE]
+
+
+def identify(conn: sa.Connection, login: str | None) -> Actor:
+    if not login:
+        raise Refused([Refusal(
+            "operator.missing", "未指明操作员：使用 --as LOGIN 或设置 CHUDING_OPERATOR", "operator"
+        )])
+    row = conn.execute(
+        sa.select(OP.c.role, OP.c.active, UNIT.c.code)
+        .select_from(OP.outerjoin(UNIT, UNIT.c.id == OP.c.unit_id))
+        .where(OP.c.login == login)
+    ).one_or_none()
+    if row is None or not row.active:
+        raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记或已停用", "operator")])
+    return Actor(login, Role(row.role), row.code)
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        names = "、".join(r.value for r in roles)
+        raise Refused([Refusal("role.not_allowed", f"此操作须由 {names} 执行", "operator")])
+
+
+def add_operator(
+    conn: sa.Connection, login: str, name: str, role: str, unit_code: str | None
+) -> None:
+    problems = []
+    if role not in {r.value for r in STAFF_ROLES}:
+        allowed = ", ".join(r.value for r in STAFF_ROLES)
+        problems.append(Refusal("operator.role", f"未知角色 {role}（可用：{allowed}）", "role"))
+    unit_id = None
+    if role == Role.UNIT_OPERATOR and not unit_code:
+        problems.append(Refusal("operator.unit", "单位操作员须指定所属单位 --unit", "unit"))
+    if role != Role.UNIT_OPERATOR and unit_code:
+        problems.append(Refusal("operator.unit", "只有单位操作员属于某个单位", "unit"))
+    if unit_code:
+        unit_id = conn.execute(sa.select(UNIT.c.id).where(UNIT.c.code == unit_code)).scalar()
+        if unit_id is None:
+            problems.append(Refusal("operator.unit", f"单位 {unit_code} 未登记", "unit"))
+    if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first():
+        problems.append(Refusal("operator.exists", f"操作员 {login} 已存在", "login"))
+    if not login.strip():
+        problems.append(Refusal("operator.login", "登录名不能为空", "login"))
+    if problems:
+        raise Refused(problems)
+    conn.execute(sa.insert(OP), {
+        "login": login, "name": name, "role": role, "unit_id": unit_id,
+        "active": True, "created_at": SystemClock().now(),
+    })
+
+
+def set_active(conn: sa.Connection, login: str, active: bool) -> None:
+    if conn.execute(sa.update(OP).where(OP.c.login == login).values(active=active)).rowcount != 1:
+        raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记", "login")])
+
+
+def has_operators(conn: sa.Connection) -> bool:
+    return conn.execute(sa.select(OP.c.id).limit(1)).first() is not None
+
+
+def list_operators(conn: sa.Connection) -> list[dict[str, object]]:
+    rows = conn.execute(
+        sa.select(OP.c.login, OP.c.name, OP.c.role, UNIT.c.code.label("unit"), OP.c.active)
+        .select_from(OP.outerjoin(UNIT, UNIT.c.id == OP.c.unit_id))
+        .order_by(OP.c.login)
+    )
+    return [dict(r._mapping) for r in rows]

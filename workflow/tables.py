@@ -1,0 +1,160 @@
+"""The database tables. Instants are stored in UTC and read back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without an offset on every engine; refuses naive instants."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} given for a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _instant(nullable: bool = False, index: bool = False) -> object:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Unit(SQLModel, table=True):
+    """A recommending unit (推荐单位)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    level: str = Field(max_length=32)
+    type: str = Field(max_length=64)
+
+
+class Applicant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    id_number: str = Field(unique=True, max_length=18)
+    name: str = Field(max_length=100)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Campaign(SQLModel, table=True):
+    """One notice: the config text as loaded, so every command reads the same rules."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    year: int
+    title: str
+    source: str
+    notice_text: str
+    notice_sha256: str = Field(max_length=64)
+    loaded_at: datetime = _instant()  # type: ignore[assignment]
+
+
+class Case(SQLModel, table=True):
+    """One application of one applicant in one campaign."""
+
+    __tablename__ = "application_case"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "applicant_id", name="uq_case_campaign_applicant"),
+        sa.Index("ix_case_campaign_state", "campaign_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    state: str = Field(max_length=32)
+    version: int = 1  # optimistic lock: every change adds one
+    application: str  # the declared facts as JSON (see workflow.importer)
+    created_at: datetime = _instant()  # type: ignore[assignment]
+    updated_at: datetime = _instant()  # type: ignore[assignment]
+
+
+class Material(SQLModel, table=True):
+    """An online file reference, or a paper checklist item received."""
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "kind", "code", name="uq_material"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="application_case.id", index=True)
+    kind: str = Field(max_length=16)  # online | paper
+    code: str = Field(max_length=64)
+    reference: str = ""
+    recorded_at: datetime = _instant()  # type: ignore[assignment]
+
+
+class Publicity(SQLModel, table=True):
+    """The unit's publicity (公示) of one case."""
+
+    case_id: int = Field(foreign_key="application_case.id", primary_key=True)
+    started_at: datetime = _instant()  # type: ignore[assignment]
+    completes_at: datetime = _instant()  # type: ignore[assignment]
+    closed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    opinion: str | None = None
+
+
+class Objection(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="application_case.id", index=True)
+    text: str
+    raised_at: datetime = _instant()  # type: ignore[assignment]
+    upheld: bool | None = None  # None while open
+    resolution: str | None = None
+    resolved_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+
+
+class History(SQLModel, table=True):
+    """One row per event on a case: the audit trail."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="application_case.id", index=True)
+    event: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    reason: str = ""
+    details: str = "{}"  # JSON: what the event carried (items, objection, ...)
+    effective_at: datetime = _instant()  # type: ignore[assignment]  # the clock's time
+    recorded_at: datetime = _instant()  # type: ignore[assignment]  # the wall clock's
+
+
+class Ban(SQLModel, table=True):
+    """A fraud ban: by ID number, across campaigns."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_number: str = Field(max_length=18, index=True)
+    case_id: int = Field(foreign_key="application_case.id", unique=True)
+    fraud_year: int
+    first_year: int
+    last_year: int
+    ends_at: datetime = _instant()  # type: ignore[assignment]
+    reason: str
+    created_at: datetime = _instant()  # type: ignore[assignment]
+    created_by: str = Field(max_length=64)
+    lifted_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    lifted_by: str | None = Field(default=None, max_length=64)
+    lift_reason: str | None = None
+
+
+class Operator(SQLModel, table=True):
+    """A member of staff allowed to act, with one role (and one unit for unit operators)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=32)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    active: bool = True
+    created_at: datetime = _instant()  # type: ignore[assignment]

@@ -1,0 +1,123 @@
+"""What staff read: case lists, one case's report, counts per state, bans."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from states import idnumber
+from states.machine import (
+    EVENT_ROLES,
+    GUARDS,
+    SERVICE_ACTOR,
+    Command,
+    Event,
+    allowed_events,
+    deadline,
+)
+from states.status import Status
+from workflow.cases import CAMPAIGN, A, B, C, U, load_case
+from workflow.events import H
+
+# Rules that depend on what the operator types with the event, not on the case.
+INPUT_RULES = {"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"}
+# Events with a target state worth planning for; reject, withdraw and fraud are always open.
+ANYTIME = {Event.REJECT, Event.WITHDRAW, Event.REPORT_FRAUD, Event.EXPIRE}
+
+
+def _state(value: str) -> dict[str, str]:
+    return {"state": value, "state_label": Status(value).label}
+
+
+def list_cases(
+    conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int
+) -> list[dict[str, Any]]:
+    if state is not None and state not in {s.value for s in Status}:
+        from states.refusals import Refusal, Refused
+
+        known = ", ".join(s.value for s in Status)
+        raise Refused([Refusal("filter.state", f"unknown state {state!r} (known: {known})", "state")])
+    query = (
+        sa.select(C.c.id, CAMPAIGN.c.code, A.c.name, A.c.id_number, U.c.code.label("unit"), C.c.state, C.c.updated_at)
+        .join(A, A.c.id == C.c.applicant_id).join(U, U.c.id == C.c.unit_id)
+        .join(CAMPAIGN, CAMPAIGN.c.id == C.c.campaign_id)
+        .order_by(C.c.id.desc()).limit(limit)
+    )
+    if state:
+        query = query.where(C.c.state == state)
+    if unit:
+        query = query.where(U.c.code == unit)
+    if campaign:
+        query = query.where(CAMPAIGN.c.code == campaign)
+    return [
+        {"case": r.id, "campaign": r.code, "name": r.name, "id_number": idnumber.mask(r.id_number),
+         "unit": r.unit, **_state(r.state), "updated_at": r.updated_at}
+        for r in conn.execute(query)
+    ]
+
+
+def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, Any]:
+    case = load_case(conn, case_id)
+    view = case.view
+    name = conn.execute(
+        sa.select(A.c.name).join(C, C.c.applicant_id == A.c.id).where(C.c.id == case_id)
+    ).scalar_one()
+    upcoming = []
+    missing: list[dict[str, Any]] = []
+    for event in allowed_events(view):
+        refusals = GUARDS[event](view, Command(event, SERVICE_ACTOR, now))
+        if event in (Event.SUBMIT, Event.RECEIVE_PAPER):
+            missing += [{"for": event.value, "rule": r.rule, "field": r.field, "message": r.message} for r in refusals]
+        if event in ANYTIME:
+            continue
+        upcoming.append({
+            "event": event.value,
+            "roles": sorted(r.value for r in EVENT_ROLES[event]),
+            "until": deadline(view, event),
+            "blocked_by": [r.message for r in refusals if r.rule not in INPUT_RULES],
+        })
+    history = conn.execute(sa.select(H).where(H.c.case_id == case_id).order_by(H.c.id))
+    p = view.publicity
+    return {
+        "case": case.id, "campaign": case.campaign_code, "name": name,
+        "id_number": idnumber.mask(view.application.id_number), "unit": view.unit.code,
+        **_state(view.state.value), "version": case.version,
+        "publicity": None if p.started_at is None else {
+            "started_at": p.started_at, "completes_at": p.completes_at, "closed_at": p.closed_at,
+            "open_objections": p.open_objections, "upheld_objections": p.upheld_objections,
+        },
+        "missing": missing,
+        "next": upcoming,
+        "also": sorted(e.value for e in allowed_events(view) if e in ANYTIME),
+        "history": [
+            {**{k: v for k, v in h._mapping.items() if k not in ("case_id", "details")},
+             "details": json.loads(h.details)}
+            for h in history
+        ],
+    }
+
+
+def state_counts(conn: sa.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(CAMPAIGN.c.code, C.c.state, sa.func.count().label("cases"))
+        .join(CAMPAIGN, CAMPAIGN.c.id == C.c.campaign_id)
+        .group_by(CAMPAIGN.c.code, C.c.state).order_by(CAMPAIGN.c.code, C.c.state)
+    )
+    return [{"campaign": r.code, **_state(r.state), "cases": r.cases} for r in rows]
+
+
+def list_bans(conn: sa.Connection, include_lifted: bool, now: datetime) -> list[dict[str, Any]]:
+    query = sa.select(B).order_by(B.c.id)
+    if not include_lifted:
+        query = query.where(B.c.lifted_at.is_(None))
+    return [
+        {"ban": r.id, "id_number": idnumber.mask(r.id_number), "case": r.case_id,
+         "fraud_year": r.fraud_year, "first_year": r.first_year, "last_year": r.last_year,
+         "ends_at": r.ends_at, "in_force": r.lifted_at is None and now < r.ends_at,
+         "reason": r.reason, "created_by": r.created_by, "lifted_at": r.lifted_at,
+         "lifted_by": r.lifted_by, "lift_reason": r.lift_reason}
+        for r in conn.execute(query)
+    ]
