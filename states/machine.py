@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from transitions import Machine, MachineError
 from transitions.core import EventData
@@ -62,7 +63,6 @@ TRANSITIONS: list[dict[str, object]] = [
     {"trigger": Event.START_REVIEW, "source": S.SUBMITTED, "dest": S.ONLINE_REVIEW},
     {"trigger": Event.RETURN_FOR_CORRECTION, "source": S.ONLINE_REVIEW, "dest": S.RETURNED},
     {"trigger": Event.APPROVE_ONLINE, "source": S.ONLINE_REVIEW, "dest": S.UNIT_PUBLICITY},
-    *({"trigger": e, "source": S.UNIT_PUBLICITY, "dest": None} for e in PUBLICITY_EVENTS),
     {"trigger": Event.RECEIVE_PAPER, "source": S.UNIT_PUBLICITY, "dest": S.PAPER_RECEIVED},
     {"trigger": Event.CONFIRM, "source": S.PAPER_RECEIVED, "dest": S.CONFIRMED},
     {"trigger": Event.REJECT, "source": NON_FINAL, "dest": S.REJECTED},
@@ -83,6 +83,7 @@ TRANSITIONS: list[dict[str, object]] = [
         "dest": S.EXPIRED,
     },
 ]
+TRANSITIONS += [{"trigger": e, "source": S.UNIT_PUBLICITY, "dest": None} for e in PUBLICITY_EVENTS]
 
 EVENT_ROLES: dict[Event, frozenset[Role]] = {
     Event.SUBMIT: frozenset({Role.APPLICANT_CLERK}),
@@ -295,7 +296,7 @@ class _Attempt:
 
 
 def _guards_pass(event_data: EventData) -> bool:
-    attempt: _Attempt = event_data.model
+    attempt = cast(_Attempt, event_data.model)
     attempt.refusals = GUARDS[attempt.command.event](attempt.case, attempt.command)
     return not attempt.refusals
 

@@ -189,10 +189,10 @@ def init(
                     raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
                 add_operator(conn, admin, admin_name, Role.ADMINISTRATOR.value, None)
         url = engine.url.render_as_string(hide_password=True)
+        lines = [f"database ready: {url}"] + [f"notice loaded: {n['campaign']} ({n['file']})" for n in loaded]
+        lines += [f"administrator registered: {admin}"] if admin else []
         _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin},
-              lambda: [typer.echo(f"database ready: {url}")]
-              + [typer.echo(f"notice loaded: {n['campaign']} ({n['file']})") for n in loaded]
-              + ([typer.echo(f"administrator registered: {admin}")] if admin else []))
+              lambda: typer.echo("\n".join(lines)))
 
 
 @operator_app.command("add")

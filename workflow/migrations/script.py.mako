@@ -6,7 +6,7 @@ Create Date: ${create_date}
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import workflow.tables

@@ -6,7 +6,7 @@ Create Date: 2026-11-27 11:04:09.747731
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import workflow.tables

@@ -1,0 +1,113 @@
+"""The chuding command as a user runs it: a whole process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, OPINION, PAPER_ITEMS
+
+CHUDING = [sys.executable, "-m", "workflow"]
+
+
+class Shell:
+    def __init__(self, url: str, cwd: Path):
+        self.env = {**os.environ, "CHUDING_DATABASE_URL": url}
+        self.cwd = cwd
+
+    def __call__(self, *args: str, who: str | None = None, now: str | None = None,
+                 code: int = 0) -> subprocess.CompletedProcess[str]:
+        env = dict(self.env)
+        if who:
+            env["CHUDING_OPERATOR"] = who
+        if now:
+            env["CHUDING_NOW"] = now
+        done = subprocess.run([*CHUDING, *args], env=env, cwd=self.cwd, capture_output=True, text=True)
+        assert done.returncode == code, (args, done.stdout, done.stderr)
+        return done
+
+    def json(self, *args: str, **kw: Any) -> Any:
+        return json.loads(self(*args, "--json", **kw).stdout)
+
+
+@pytest.fixture
+def sh(db_url: str, tmp_path: Path) -> Shell:
+    shell = Shell(db_url, tmp_path)
+    shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    for login, role in (("clerk", "applicant_clerk"), ("reviewer", "county_reviewer"),
+                        ("paper", "county_clerk"), ("approver", "county_approver")):
+        shell("operator", "add", login, "--role", role, who="admin")
+    return shell
+
+
+def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
+    assert sh.json("import", str(EXAMPLE_FILE), who="clerk") == {"ok": True, "created": [1, 2], "amended": []}
+    sh("operator", "add", "water", "--role", "unit_operator", "--unit", "LT-SL-01", who="admin")
+    steps = [
+        ("clerk", "2024-09-28T09:00:00+08:00", ["submit", "1"]),
+        ("reviewer", "2024-10-08T10:00:00+08:00", ["start-review", "1"]),
+        ("reviewer", "2024-10-08T11:00:00+08:00", ["approve", "1"]),
+        ("water", "2024-10-08T12:00:00+08:00", ["publicity", "start", "1"]),
+        ("water", "2024-10-13T00:00:00+08:00", ["publicity", "close", "1", "--opinion", OPINION]),
+        ("paper", "2024-10-24T10:00:00+08:00",
+         ["receive-paper", "1", *[arg for item in sorted(PAPER_ITEMS) for arg in ("--item", item)]]),
+        ("approver", "2024-11-01T10:00:00+08:00", ["confirm", "1"]),
+    ]
+    for who, now, args in steps:
+        sh(*args, who=who, now=now)
+    report = sh.json("show", "1", now="2024-11-02T10:00:00+08:00")
+    assert report["state"] == "confirmed" and report["id_number"] == "652822********0018"
+    assert [h["event"] for h in report["history"]] == [
+        "import", "submit", "start_review", "approve_online", "start_publicity",
+        "close_publicity", "receive_paper", "confirm",
+    ]
+    assert report["history"][1]["effective_at"].startswith("2024-09-28 01:00:00")  # stored in UTC
+    listed = sh.json("list", "--state", "drafted")
+    assert [c["case"] for c in listed] == [2]
+
+
+def test_refusal_exits_non_zero_with_every_reason(sh: Shell) -> None:
+    sh("import", str(EXAMPLE_FILE), who="clerk")
+    done = sh("submit", "2", who="reviewer", now="2024-10-30T18:00:01+08:00", code=1)
+    assert "role.not_allowed" in done.stderr and "window.personal" in done.stderr
+    data = json.loads(sh("submit", "2", "--json", who="reviewer", now="2024-10-30T18:00:01+08:00", code=1).stdout)
+    assert {r["rule"] for r in data["reasons"]} == {"role.not_allowed", "window.personal"}
+
+
+def test_show_tells_what_is_missing_and_what_comes_next(sh: Shell, tmp_path: Path) -> None:
+    records = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    records[0]["materials"].pop("photo")
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(records[:1], ensure_ascii=False), encoding="utf-8")
+    sh("import", str(path), who="clerk")
+    report = sh.json("show", "1", now="2024-10-01T09:00:00+08:00")
+    assert [m["field"] for m in report["missing"]] == ["materials.photo"]
+    assert report["next"][0]["event"] == "submit"
+    assert report["next"][0]["until"].startswith("2024-10-30 18:00:00+08:00")
+
+
+def test_bad_import_file_names_record_and_field_and_imports_nothing(sh: Shell, tmp_path: Path) -> None:
+    records = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    records[1]["educations"][0]["graduated_on"] = "2016-13-01"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    done = sh("import", str(path), who="clerk", code=1)
+    assert "record 2 (652822********010X): educations[0].graduated_on:" in done.stderr
+    assert sh.json("list") == []
+
+
+def test_unusable_settings_exit_4(sh: Shell) -> None:
+    done = sh("show", "1", now="2024-10-01 09:00", code=4)
+    assert "CHUDING_NOW" in done.stderr and "offset" in done.stderr
+
+
+def test_diagram_is_generated_from_the_machine(sh: Shell) -> None:
+    text = sh("diagram").stdout
+    assert text.startswith("stateDiagram-v2")
+    assert "confirmed --> revoked: report_fraud (county_approver)" in text

@@ -1,0 +1,79 @@
+"""Who may act, and two commands on one case at the same moment."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+import workflow.events
+from states.machine import Event
+from states.refusals import Refused
+from tests.helpers import bj, engineer, teacher
+from tests.integration.world import World
+from workflow.events import Conflict
+
+
+def test_unit_operator_of_another_unit_is_refused_and_history_names_the_operator(engine: sa.Engine) -> None:
+    world = World(engine)
+    case, _ = world.import_([engineer(), teacher()]).created
+    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9))
+    world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 9))
+    world.run(case, Event.APPROVE_ONLINE, "reviewer", bj(2024, 10, 9))
+    with pytest.raises(Refused) as err:
+        world.run(case, Event.START_PUBLICITY, "school", bj(2024, 10, 9))
+    assert {r.rule for r in err.value.refusals} == {"role.other_unit"}
+    world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
+    last = world.history(case)[-1]
+    assert (last.actor, last.role, last.effective_at) == ("water", "unit_operator", bj(2024, 10, 9))
+    assert [h.actor for h in world.history(case)] == ["clerk", "clerk", "reviewer", "reviewer", "water"]
+
+
+def test_a_role_that_may_not_act_is_refused(engine: sa.Engine) -> None:
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9))
+    for login in ("clerk", "paper", "approver", "admin"):
+        with pytest.raises(Refused, match="role.not_allowed"):
+            world.run(case, Event.START_REVIEW, login, bj(2024, 10, 9))
+    assert world.state(case) == "submitted"
+
+
+def test_two_concurrent_events_exactly_one_wins(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9))
+    world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 9))
+    both_decided = threading.Barrier(2, timeout=30)
+    decide = workflow.events.decide
+
+    def decide_together(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decision = decide(*args, **kwargs)
+        both_decided.wait()  # both have read version 3 before either writes
+        return decision
+
+    monkeypatch.setattr(workflow.events, "decide", decide_together)
+    outcomes: dict[str, object] = {}
+
+    def act(name: str, event: Event, **extra: object) -> None:
+        try:
+            outcomes[name] = world.run(case, event, "reviewer", bj(2024, 10, 10), **extra)
+        except Exception as err:  # noqa: BLE001 - the test inspects what happened
+            outcomes[name] = err
+
+    threads = [
+        threading.Thread(target=act, args=("approve", Event.APPROVE_ONLINE)),
+        threading.Thread(target=act, args=("return", Event.RETURN_FOR_CORRECTION), kwargs={"reason": "缺件"}),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conflicts = [o for o in outcomes.values() if isinstance(o, Conflict)]
+    winners = [o for o in outcomes.values() if isinstance(o, workflow.events.Transition)]
+    assert len(conflicts) == 1 and len(winners) == 1, outcomes
+    assert "changed by another command" in str(conflicts[0])
+    assert world.state(case) == winners[0].to_state.value
+    assert world.version(case) == 4
+    assert [h.event for h in world.history(case)][-2:] == ["start_review", winners[0].event.value]

@@ -1,0 +1,88 @@
+"""A campaign in a real database, with one operator per role, for the integration tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from states.machine import SERVICE_ACTOR, Actor, Command, Event
+from tests.helpers import NOTICE_FILE, bj
+from workflow.campaigns import load_notice
+from workflow.cases import C, O, P
+from workflow.events import H, Transition, run_event
+from workflow.importer import ImportResult, import_applications
+from workflow.operators import add_operator, identify
+
+OPERATORS = [
+    ("admin", "administrator", None),
+    ("clerk", "applicant_clerk", None),
+    ("reviewer", "county_reviewer", None),
+    ("paper", "county_clerk", None),
+    ("approver", "county_approver", None),
+]
+UNIT_OF = {"LT-SL-01": "water", "LT-ED-07": "school"}
+
+
+class World:
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        with engine.begin() as conn:
+            load_notice(conn, NOTICE_FILE)
+            for login, role, unit in OPERATORS:
+                add_operator(conn, login, login, role, unit)
+
+    def actor(self, login: str) -> Actor:
+        if login == SERVICE_ACTOR.login:
+            return SERVICE_ACTOR
+        with self.engine.connect() as conn:
+            return identify(conn, login)
+
+    def import_(self, records: list[dict[str, Any]], now: datetime | None = None,
+                login: str = "clerk") -> ImportResult:
+        text = json.dumps(records, ensure_ascii=False)
+        result = import_applications(self.engine, text, "test.json", self.actor(login), now or bj(2024, 9, 28))
+        self._unit_operators()
+        return result
+
+    def _unit_operators(self) -> None:
+        with self.engine.begin() as conn:
+            for unit, login in UNIT_OF.items():
+                known = conn.execute(sa.text("SELECT 1 FROM operator WHERE login = :l"), {"l": login}).first()
+                has_unit = conn.execute(sa.text("SELECT 1 FROM unit WHERE code = :c"), {"c": unit}).first()
+                if has_unit and not known:
+                    add_operator(conn, login, login, "unit_operator", unit)
+
+    def run(self, case: int, event: Event, login: str, now: datetime, **extra: Any) -> Transition:
+        return run_event(self.engine, case, Command(event, self.actor(login), now, **extra))
+
+    def force_state(self, case: int, state: str) -> None:
+        """Put a case straight into a state, to test what may happen from there."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(C).where(C.c.id == case).values(state=state))
+
+    def start_publicity_row(self, case: int, started: datetime, completes: datetime,
+                            closed: datetime | None = None, open_objection: bool = False) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(P), {"case_id": case, "started_at": started,
+                                        "completes_at": completes, "closed_at": closed})
+            if open_objection:
+                conn.execute(sa.insert(O), {"case_id": case, "text": "异议", "raised_at": started})
+
+    def state(self, case: int) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(sa.select(C.c.state).where(C.c.id == case)).scalar_one())
+
+    def version(self, case: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(C.c.version).where(C.c.id == case)).scalar_one())
+
+    def history(self, case: int) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(H).where(H.c.case_id == case).order_by(H.c.id)))
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())

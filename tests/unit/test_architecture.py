@@ -1,0 +1,34 @@
+"""Dependencies point inward: the domain imports no persistence, I/O or outer package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ALLOWED_THIRD_PARTY = {"transitions", "chinese_calendar"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_states_imports_only_stdlib_transitions_and_chinesecalendar() -> None:
+    import sys
+
+    for path in (ROOT / "states").glob("*.py"):
+        outside = {
+            name for name in imported_roots(path)
+            if name not in sys.stdlib_module_names and name != "__future__" and name != "states"
+        }
+        assert outside <= ALLOWED_THIRD_PARTY, f"{path.name} imports {outside - ALLOWED_THIRD_PARTY}"
+
+
+def test_config_is_data_only() -> None:
+    assert not list((ROOT / "config").glob("*.py"))

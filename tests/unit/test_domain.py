@@ -1,0 +1,228 @@
+"""The pure domain: ID numbers, windows, working days, eligibility, materials, bans."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+
+from states import idnumber
+from states.application import Application, Assessment, ContinuingEducation, Education, Unit
+from states.bans import ban_ends_at, banned_years
+from states.calendar import UnknownCalendarYear, WorkingCalendar
+from states.eligibility import full_years
+from states.eligibility import refusals as eligibility
+from states.materials import online_refusals, paper_refusals
+from states.notice import CalendarRules, FullYear
+from tests.helpers import ID_A, ID_B, NOTICE, bj
+
+UNIT = Unit("U1", "轮台县水利管理站", "县级", "事业单位")
+SUMMARY = "字" * 2000
+
+
+def applicant(**changes: object) -> Application:
+    base = Application(
+        id_number=ID_A, name="艾力", series="工程技术", specialty="水利工程",
+        work_started_on=date(2022, 7, 15),
+        educations=(Education("本科", True, "新疆农业大学", "水利", date(2022, 6, 30), "d.pdf", "c.pdf"),),
+        assessments=(Assessment(2022, "合格", "a22.pdf"), Assessment(2023, "优秀", "a23.pdf")),
+        continuing_education=(
+            ContinuingEducation(2023, 30, 60, "ce23.pdf"), ContinuingEducation(2024, 30, 60, "ce24.pdf"),
+        ),
+        work_summary=SUMMARY, commitment_text=NOTICE.commitment_text,
+        materials={"id_scan": "id.pdf", "photo": "p.jpg", "commitment_scan": "c.pdf"},
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def rules(found: list) -> set[str]:
+    return {r.rule for r in found}
+
+
+# ---- ID numbers ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("number", [ID_A, ID_B, ID_B.lower()])
+def test_valid_id_numbers(number: str) -> None:
+    assert idnumber.problems(number) == []
+
+
+def test_id_number_problems_are_each_named() -> None:
+    assert "校验位" in idnumber.problems("652822199901010017")[0]
+    assert any("出生日期" in p for p in idnumber.problems("652822199902300012"))
+    assert "18 位" in idnumber.problems("65282219990101001")[0]
+
+
+def test_mask_keeps_region_and_last_four() -> None:
+    assert idnumber.mask(ID_A) == "652822********0018"
+
+
+# ---- windows ------------------------------------------------------------------------
+
+def test_personal_window_is_closed_to_the_second() -> None:
+    window = NOTICE.personal
+    assert window.contains(bj(2024, 10, 30, 18, 0, 0))
+    assert not window.contains(bj(2024, 10, 30, 18, 0, 1))
+    assert window.contains(bj(2024, 9, 27, 10, 0, 0))
+    assert not window.contains(bj(2024, 9, 27, 9, 59, 59))
+
+
+def test_window_times_are_beijing_not_urumqi() -> None:
+    assert NOTICE.personal.closes.utcoffset() == timedelta(hours=8)
+
+
+# ---- working days -------------------------------------------------------------------
+
+CALENDAR = WorkingCalendar(NOTICE.calendar)
+
+
+def test_publicity_started_before_national_day_ends_after_october_11() -> None:
+    ends = CALENDAR.end_of_nth_working_day(bj(2024, 9, 30, 9), 5)
+    assert ends == bj(2024, 10, 12, 0, 0)
+
+
+def test_publicity_started_october_8_counts_the_working_saturday() -> None:
+    assert CALENDAR.is_working_day(date(2024, 10, 12))
+    assert CALENDAR.end_of_nth_working_day(bj(2024, 10, 8, 15), 5) == bj(2024, 10, 13)
+
+
+def test_publicity_started_on_a_holiday_begins_on_the_next_working_day() -> None:
+    assert CALENDAR.end_of_nth_working_day(bj(2024, 10, 3, 9), 5) == bj(2024, 10, 13)
+
+
+def test_config_days_off_move_the_end() -> None:
+    calendar = WorkingCalendar(CalendarRules(extra_days_off=frozenset({date(2024, 10, 9)})))
+    assert calendar.end_of_nth_working_day(bj(2024, 10, 8, 9), 5) == bj(2024, 10, 15)
+
+
+def test_unknown_year_names_the_year_and_the_fix() -> None:
+    with pytest.raises(UnknownCalendarYear, match="2031.*calendar.full_years"):
+        CALENDAR.is_working_day(date(2031, 5, 6))
+
+
+def test_a_year_listed_in_full_is_known() -> None:
+    listed = FullYear(frozenset({date(2031, 1, 1)}), frozenset({date(2031, 1, 4)}))
+    calendar = WorkingCalendar(CalendarRules(full_years={2031: listed}))
+    assert not calendar.is_working_day(date(2031, 1, 1))
+    assert calendar.is_working_day(date(2031, 1, 4))  # a Saturday made a working day
+    assert calendar.is_working_day(date(2031, 1, 2))
+
+
+# ---- eligibility --------------------------------------------------------------------
+
+def test_full_years_count_the_anniversary() -> None:
+    assert full_years(date(2023, 10, 30), date(2024, 10, 30)) == 1
+    assert full_years(date(2023, 10, 31), date(2024, 10, 30)) == 0
+
+
+@pytest.mark.parametrize(("level", "years"), [("本科", 1), ("大专", 2), ("中专", 3)])
+def test_years_required_on_both_sides_of_the_cutoff(level: str, years: int) -> None:
+    graduated = date(2024 - years - 1, 6, 30)
+    edu = (Education(level, True, "学校", "专业", graduated, "d", "c"),)
+    exact = date(2024 - years, 10, 30)
+    graded = tuple(Assessment(y, "合格", "a") for y in (2021, 2022, 2023))
+    on_time = applicant(educations=edu, work_started_on=exact, assessments=graded)
+    assert eligibility(on_time, UNIT, NOTICE, set()) == []
+    late = dataclasses.replace(on_time, work_started_on=exact + timedelta(days=1))
+    assert rules(eligibility(late, UNIT, NOTICE, set())) == {"eligibility.years"}
+
+
+def test_work_before_graduation_does_not_count() -> None:
+    edu = (Education("本科", True, "学校", "专业", date(2023, 12, 1), "d", "c"),)
+    app = applicant(educations=edu, work_started_on=date(2022, 1, 1))
+    assert "eligibility.years" in rules(eligibility(app, UNIT, NOTICE, set()))
+
+
+def test_master_and_part_time_are_outside_the_notice() -> None:
+    master = (Education("硕士研究生", True, "大学", "专业", date(2020, 6, 30), "d", "c"),)
+    assert rules(eligibility(applicant(educations=master), UNIT, NOTICE, set())) == {"eligibility.level"}
+    part_time = (Education("本科", False, "大学", "专业", date(2020, 6, 30), "d", "c"),)
+    assert rules(eligibility(applicant(educations=part_time), UNIT, NOTICE, set())) == {"eligibility.full_time"}
+
+
+def test_every_unit_and_person_rule_is_reported_at_once() -> None:
+    unit = Unit("U2", "某机关", "地州级", "机关")
+    app = applicant(retired=True, specialty="会计")
+    assert rules(eligibility(app, unit, NOTICE, set())) == {
+        "eligibility.unit_level", "eligibility.unit_type", "eligibility.retired",
+        "eligibility.exam_replaces_evaluation",
+    }
+
+
+@pytest.mark.parametrize("level", ["县级", "乡镇级", "村级"])
+def test_county_and_below_are_allowed(level: str) -> None:
+    assert eligibility(applicant(), dataclasses.replace(UNIT, level=level), NOTICE, set()) == []
+
+
+def test_assessments_for_each_worked_year() -> None:
+    weak = applicant(assessments=(Assessment(2022, "基本合格", "a"),))
+    found = eligibility(weak, UNIT, NOTICE, set())
+    assert [r.message for r in found] == ["2022 年度考核为基本合格，须为优秀或合格", "缺少 2023 年度考核结果"]
+
+
+def test_banned_years_refuse_only_the_campaign_year() -> None:
+    assert rules(eligibility(applicant(), UNIT, NOTICE, {2024})) == {"eligibility.banned"}
+    assert eligibility(applicant(), UNIT, NOTICE, {2025, 2026, 2027}) == []
+
+
+# ---- materials ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("length", "ok"), [(1999, False), (2000, True), (3000, True), (3001, False)])
+def test_work_summary_length_ignores_whitespace(length: int, ok: bool) -> None:
+    text = " \n".join("字" * length)
+    assert (online_refusals(applicant(work_summary=text), NOTICE) == []) is ok
+
+
+def test_commitment_text_must_be_exact() -> None:
+    app = applicant(commitment_text=NOTICE.commitment_text.replace("3 年", "三年"))
+    assert rules(online_refusals(app, NOTICE)) == {"materials.commitment"}
+
+
+def test_continuing_education_hours_on_both_sides() -> None:
+    short = applicant(continuing_education=(
+        ContinuingEducation(2023, 29, 60, "c"), ContinuingEducation(2024, 30, 59.5, "c"),
+    ))
+    assert [r.message for r in online_refusals(short, NOTICE)] == [
+        "2023 年公需科目 29 课时，须不少于 30 课时", "2024 年专业科目 59.5 课时，须不少于 60 课时",
+    ]
+
+
+def test_continuing_education_only_for_years_worked_and_exemption_replaces_it() -> None:
+    edu = (Education("本科", True, "学校", "专业", date(2023, 6, 30), "d", "c"),)
+    newcomer = applicant(educations=edu, work_started_on=date(2024, 1, 2), assessments=(),
+                         continuing_education=(ContinuingEducation(2024, 30, 60, "c"),))
+    assert online_refusals(newcomer, NOTICE) == []
+    assert online_refusals(applicant(continuing_education=(), ce_exemption="免试.pdf"), NOTICE) == []
+
+
+def test_teachers_give_the_credit_certificate() -> None:
+    teacher = applicant(series="中小学教师", continuing_education=())
+    assert rules(online_refusals(teacher, NOTICE)) == {"materials.teacher_credit"}
+    ok = dataclasses.replace(teacher, teacher_credit_certificate="liuwu.pdf")
+    assert online_refusals(ok, NOTICE) == []
+
+
+def test_every_missing_file_is_named() -> None:
+    edu = (Education("本科", True, "学校", "专业", date(2022, 6, 30), None, None),)
+    found = online_refusals(applicant(educations=edu, materials={}), NOTICE)
+    assert {r.field for r in found} == {
+        "materials.id_scan", "materials.photo", "materials.commitment_scan",
+        "educations[0].diploma", "educations[0].chsi_record",
+    }
+
+
+def test_paper_checklist_names_each_missing_item_and_teachers_extras() -> None:
+    everything = {item.code for item in NOTICE.paper_materials}
+    assert paper_refusals("工程技术", everything, NOTICE) == []
+    missing = paper_refusals("中小学教师", everything, NOTICE)
+    assert [r.message for r in missing] == [
+        "纸质材料缺少：普通话等级证书", "纸质材料缺少：教师资格证书",
+        "纸质材料缺少：专业考试成绩", "纸质材料缺少：师德师风情况说明",
+    ]
+
+
+# ---- bans ---------------------------------------------------------------------------
+
+def test_fraud_in_2024_bans_2025_to_2027() -> None:
+    assert list(banned_years(2024, NOTICE.ban_years)) == [2025, 2026, 2027]
+    assert ban_ends_at(2024, NOTICE.ban_years, NOTICE.timezone) == bj(2028, 1, 1)
