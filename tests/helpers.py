@@ -59,6 +59,6 @@ def valid_id(serial: int) -> str:
     """A synthetic, checksum-valid ID number of 轮台县 for person ``serial``."""
     from states.idnumber import check_character
 
-    birth = date(1995, 1, 1).toordinal() + serial % 3000
+    birth = date(1995, 1, 1).toordinal() + serial // 1000
     first17 = f"652822{date.fromordinal(birth):%Y%m%d}{serial % 1000:03d}"
     return first17 + check_character(first17)

@@ -19,23 +19,25 @@ class UnknownCampaign(LookupError):
     pass
 
 
-def load_notice(conn: sa.Connection, path: Path) -> tuple[Notice, bool]:
-    """Store the notice file as its campaign (new, or replacing the stored text).
-
-    Returns the notice and whether the campaign is new.
-    """
+def load_notice(conn: sa.Connection, path: Path) -> tuple[Notice, str]:
+    """Store the notice file as its campaign; says whether it is new, replaced or unchanged."""
     text = read_notice_text(path)
     notice = parse_notice_text(text, str(path))
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    stored = conn.execute(
+        sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.code == notice.code)
+    ).first()
+    if stored is not None and stored.notice_sha256 == sha:
+        return notice, "unchanged"
     values = {
         "year": notice.year, "title": notice.title, "source": str(path), "notice_text": text,
-        "notice_sha256": hashlib.sha256(text.encode()).hexdigest(), "loaded_at": SystemClock().now(),
+        "notice_sha256": sha, "loaded_at": SystemClock().now(),
     }
-    updated = conn.execute(
-        sa.update(CAMPAIGN).where(CAMPAIGN.c.code == notice.code).values(**values)
-    ).rowcount
-    if not updated:
+    if stored is None:
         conn.execute(sa.insert(CAMPAIGN).values(code=notice.code, **values))
-    return notice, not updated
+        return notice, "new"
+    conn.execute(sa.update(CAMPAIGN).where(CAMPAIGN.c.code == notice.code).values(**values))
+    return notice, "replaced"
 
 
 def campaign_id(conn: sa.Connection, code: str | None) -> int:

@@ -177,19 +177,21 @@ def init(
         upgrade(engine)
         loaded = []
         with engine.begin() as conn:
-            if notice and has_operators(conn):
+            staffed = has_operators(conn)
+            for path in notice or []:
+                parsed, change = load_notice(conn, path)
+                loaded.append({"campaign": parsed.code, "year": parsed.year, "change": change, "file": str(path)})
+            if staffed and any(n["change"] != "unchanged" for n in loaded):
+                # Changing a campaign's rules is an administrator's act (the change rolls back otherwise).
                 from workflow.operators import identify, require_role
 
                 require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
-            for path in notice or []:
-                parsed, new = load_notice(conn, path)
-                loaded.append({"campaign": parsed.code, "year": parsed.year, "new": new, "file": str(path)})
             if admin:
                 if has_operators(conn):
                     raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
                 add_operator(conn, admin, admin_name, Role.ADMINISTRATOR.value, None)
         url = engine.url.render_as_string(hide_password=True)
-        lines = [f"database ready: {url}"] + [f"notice loaded: {n['campaign']} ({n['file']})" for n in loaded]
+        lines = [f"database ready: {url}"] + [f"notice {n['campaign']}: {n['change']} ({n['file']})" for n in loaded]
         lines += [f"administrator registered: {admin}"] if admin else []
         _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin},
               lambda: typer.echo("\n".join(lines)))

@@ -121,13 +121,21 @@ EFFECTS: dict[Event, Effect] = {
 }
 
 
+# Built once: every transition runs these two statements.
+_CLAIM = (
+    sa.update(C)
+    .where(C.c.id == sa.bindparam("b_id"), C.c.version == sa.bindparam("b_version"))
+    .values(state=sa.bindparam("b_state"), version=sa.bindparam("b_next"), updated_at=sa.bindparam("b_now"))
+)
+_HISTORY = sa.insert(H)
+
+
 def _claim(conn: sa.Connection, case: LoadedCase, to_state: Status, now: datetime) -> None:
     """Move the case only if nobody moved it since it was read (optimistic lock)."""
-    moved = conn.execute(
-        sa.update(C)
-        .where(C.c.id == case.id, C.c.version == case.version)
-        .values(state=to_state.value, version=case.version + 1, updated_at=now)
-    ).rowcount
+    moved = conn.execute(_CLAIM, {
+        "b_id": case.id, "b_version": case.version, "b_state": to_state.value,
+        "b_next": case.version + 1, "b_now": now,
+    }).rowcount
     if moved != 1:
         raise Conflict(case.id, case.version)
 
@@ -137,7 +145,7 @@ def record_history(
     actor: Actor, now: datetime, reason: str = "", details: dict[str, Any] | None = None,
 ) -> None:
     """The audit row: ``now`` is the clock's time, ``recorded_at`` the wall clock's."""
-    conn.execute(sa.insert(H), {
+    conn.execute(_HISTORY, {
         "case_id": case_id, "event": event,
         "from_state": from_state.value if from_state else None, "to_state": to_state.value,
         "actor": actor.login, "role": actor.role.value, "reason": reason,
