@@ -31,9 +31,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pret
 operator_app = typer.Typer(no_args_is_help=True, help="Register and list operators.")
 publicity_app = typer.Typer(no_args_is_help=True, help="The unit's publicity (公示) of a case.")
 bans_app = typer.Typer(no_args_is_help=True, help="Fraud bans (by ID number, across campaigns).")
+unit_app = typer.Typer(no_args_is_help=True, help="Recommending units.")
 app.add_typer(operator_app, name="operator")
 app.add_typer(publicity_app, name="publicity")
 app.add_typer(bans_app, name="bans")
+app.add_typer(unit_app, name="unit")
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CaseId = Annotated[int, typer.Argument(help="The case number.")]
@@ -244,6 +246,36 @@ def operator_list(as_json: JsonOut = False) -> None:
         ))
 
 
+@unit_app.command("add")
+def unit_add(
+    code: str,
+    name: Annotated[str, typer.Option(help="The unit's full name.")],
+    level: Annotated[str, typer.Option(help="县级, 乡镇级, 村级, ... (the notice's known_unit_levels).")],
+    type_: Annotated[str, typer.Option("--type", help="事业单位, 企业, 中小学, 机关, ...")],
+    as_json: JsonOut = False,
+) -> None:
+    """Register a recommending unit (administrators only)."""
+    from workflow.operators import identify, require_role
+    from workflow.units import add_unit
+
+    with _guarded(as_json):
+        with _engine().begin() as conn:
+            require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
+            add_unit(conn, code, name, level, type_)
+        _emit(as_json, {"ok": True, "unit": code}, lambda: typer.echo(f"unit {code} registered"))
+
+
+@unit_app.command("list")
+def unit_list(as_json: JsonOut = False) -> None:
+    """List the registered units."""
+    from workflow.units import list_units
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            rows = list_units(conn)
+        _emit(as_json, rows, lambda: _table("units", ["code", "name", "level", "type"], [list(r.values()) for r in rows]))
+
+
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="JSON: one application object, or a list of them.")],
@@ -335,11 +367,12 @@ def status(as_json: JsonOut = False) -> None:
 
 
 @app.command()
-def diagram() -> None:
+def diagram(as_json: JsonOut = False) -> None:
     """The process as Mermaid text, generated from the state machine itself."""
     from workflow.diagram import mermaid
 
-    typer.echo(mermaid())
+    text = mermaid()
+    _emit(as_json, {"mermaid": text}, lambda: typer.echo(text))
 
 
 # ---- events -------------------------------------------------------------------------

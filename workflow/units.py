@@ -1,0 +1,38 @@
+"""Recommending units: registered by an administrator, or created by the first import."""
+
+from __future__ import annotations
+
+import tomllib
+
+import sqlalchemy as sa
+
+from states.refusals import Refusal, Refused
+from workflow.cases import CAMPAIGN, U
+
+
+def known_levels(conn: sa.Connection) -> set[str]:
+    """Unit levels any loaded notice knows."""
+    levels: set[str] = set()
+    for text in conn.execute(sa.select(CAMPAIGN.c.notice_text)).scalars():
+        levels |= set(tomllib.loads(text)["eligibility"]["known_unit_levels"])
+    return levels
+
+
+def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str) -> None:
+    problems = [
+        Refusal("unit.empty", f"{label} must not be empty", label)
+        for label, value in (("code", code), ("name", name), ("type", type_))
+        if not value.strip()
+    ]
+    levels = known_levels(conn)
+    if level not in levels:
+        problems.append(Refusal("unit.level", f"unknown unit level {level!r} (known: {'、'.join(sorted(levels))})", "level"))
+    if conn.execute(sa.select(U.c.id).where(U.c.code == code)).first():
+        problems.append(Refusal("unit.exists", f"unit {code} is already registered", "code"))
+    if problems:
+        raise Refused(problems)
+    conn.execute(sa.insert(U), {"code": code, "name": name, "level": level, "type": type_})
+
+
+def list_units(conn: sa.Connection) -> list[dict[str, object]]:
+    return [dict(r._mapping) for r in conn.execute(sa.select(U.c.code, U.c.name, U.c.level, U.c.type).order_by(U.c.code))]
