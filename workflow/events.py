@@ -1,8 +1,9 @@
 """The service layer: one handler per event, each inside one unit of work.
 
 ``run_event`` loads the case, lets ``states.machine.decide`` rule on it, then in one
-transaction claims the case's version, writes the event's own effects and the
-history row. A refusal or a conflict leaves the database as it was.
+transaction claims the case's version, writes the event's own effects, the history row
+and the outbox rows of the messages it causes. A refusal or a conflict leaves the
+database as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from notifications.outbox import Message, enqueue
 from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.machine import Actor, Command, Event, decide
@@ -23,6 +25,7 @@ from states.status import Status
 from workflow import tables as t
 from workflow.cases import B, C, LoadedCase, M, O, P, load_case
 from workflow.clock import SystemClock
+from workflow.messages import base_context, event_extras, to_applicant
 
 H = t.History.__table__  # type: ignore[attr-defined]
 
@@ -154,6 +157,15 @@ def record_history(
     })
 
 
+def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
+    notice, event = case.view.notice, cmd.event.value
+    extras = event_extras(notice, event, case.view.state, to_state, details)
+    context = base_context(notice, case.view.application, case.id, cmd.now, reason=cmd.reason, **extras)
+    # The new version makes the key unique to this transition: writing it twice adds nothing.
+    key = f"case{case.id}/v{case.version + 1}/{event}"
+    return to_applicant(key, event, case.id, context, case.email, case.phone)
+
+
 def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:
     """Apply one event to one case, all of it or nothing."""
     with engine.begin() as conn:
@@ -166,4 +178,5 @@ def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:
             conn, case.id, cmd.event.value, case.view.state, to_state,
             cmd.actor, cmd.now, cmd.reason, details,
         )
+        enqueue(conn, _messages(case, cmd, to_state, details), cmd.now)
     return Transition(case.id, cmd.event, case.view.state, to_state, cmd.now, details)

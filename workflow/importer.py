@@ -15,12 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from notifications.outbox import enqueue
 from states import idnumber
 from states.machine import Actor
+from states.notice import Notice
 from states.status import Status
 from workflow.campaigns import CAMPAIGN, UnknownCampaign, campaign_id
 from workflow.cases import A, C, M, U, notice_for
 from workflow.events import record_history
+from workflow.messages import base_context, to_applicant
 from workflow.records import ApplicationRecord, application_json, notice_problems
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
@@ -150,13 +153,13 @@ def _store(
             f"already has case {existing.id} in {notice.code}, now {existing.state};"
             " only a drafted or returned application can be replaced"
         ))
-    _write_case(conn, cid, applicant_id, unit_id, rec, actor, now, existing, result)
+    _write_case(conn, cid, applicant_id, unit_id, rec, actor, now, existing, result, notice)
     return []
 
 
 def _write_case(
     conn: sa.Connection, cid: int, applicant_id: int, unit_id: int, rec: ApplicationRecord,
-    actor: Actor, now: datetime, existing: Any, result: ImportResult,
+    actor: Actor, now: datetime, existing: Any, result: ImportResult, notice: Notice,
 ) -> None:
     values = {"unit_id": unit_id, "application": application_json(rec.to_domain()), "updated_at": now}
     if existing:
@@ -173,6 +176,12 @@ def _write_case(
         }).scalar_one()
         record_history(conn, case_id, "import", None, Status.DRAFTED, actor, now)
         result.created.append(case_id)
+    kind = "amend" if existing else "import"
+    version = existing.version + 1 if existing else 1
+    context = base_context(notice, rec.to_domain(), case_id, now)
+    person = rec.applicant
+    enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, context,
+                               person.email, person.phone), now)
     if rec.materials:
         conn.execute(sa.insert(M), [
             {"case_id": case_id, "kind": "online", "code": code, "reference": ref, "recorded_at": now}
@@ -184,11 +193,15 @@ def _unit(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[
     row = conn.execute(sa.select(U).where(U.c.code == rec.unit.code)).first()
     if row is None:
         return conn.execute(sa.insert(U).returning(U.c.id), rec.unit.model_dump()).scalar_one(), []
+    identity = rec.unit.model_dump(exclude={"email", "phone"})
     differ = [
         (f"unit.{name}", f"单位 {rec.unit.code} 已登记为 {getattr(row, name)!r}，与 {value!r} 不一致")
-        for name, value in rec.unit.model_dump().items()
+        for name, value in identity.items()
         if getattr(row, name) != value
     ]
+    contact = rec.unit.model_dump(include={"email", "phone"}, exclude_none=True)
+    if contact and not differ:
+        conn.execute(sa.update(U).where(U.c.id == row.id).values(**contact))
     return row.id, differ
 
 

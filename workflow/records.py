@@ -8,7 +8,6 @@ levels and grades, file codes). Every problem names its field.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -17,21 +16,38 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_
 
 from states import application as domain
 from states import idnumber
+from states.contact import is_email, is_mobile
 from states.notice import Notice
-
-MOBILE = re.compile(r"^(?:\+86|0086)?1[3-9]\d{9}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class ApplicantRecord(_Strict):
-    id_number: StrictStr
-    name: StrictStr = Field(min_length=1)
+class _Contact(_Strict):
+    """Optional e-mail and mobile number, checked for shape."""
+
     phone: StrictStr | None = None
     email: StrictStr | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _mobile(cls, value: str | None) -> str | None:
+        if value is not None and not is_mobile(value.replace(" ", "")):
+            raise ValueError("手机号须为 1[3-9] 开头的 11 位数字，可带 +86 或 0086")
+        return value.replace(" ", "") if value else value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not is_email(value):
+            raise ValueError("电子邮箱格式不正确")
+        return value
+
+
+class ApplicantRecord(_Contact):
+    id_number: StrictStr
+    name: StrictStr = Field(min_length=1)
     retired: StrictBool = False
 
     @field_validator("id_number")
@@ -42,22 +58,8 @@ class ApplicantRecord(_Strict):
             raise ValueError("居民身份证号码无效：" + "；".join(found))
         return idnumber.normalise(value)
 
-    @field_validator("phone")
-    @classmethod
-    def _mobile(cls, value: str | None) -> str | None:
-        if value is not None and not MOBILE.match(value.replace(" ", "")):
-            raise ValueError("手机号须为 1[3-9] 开头的 11 位数字，可带 +86 或 0086")
-        return value.replace(" ", "") if value else value
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL.match(value):
-            raise ValueError("电子邮箱格式不正确")
-        return value
-
-
-class UnitRecord(_Strict):
+class UnitRecord(_Contact):
     code: StrictStr = Field(min_length=1, max_length=64)
     name: StrictStr = Field(min_length=1)
     level: StrictStr

@@ -38,6 +38,8 @@ class Unit(SQLModel, table=True):
     name: str = Field(max_length=200)
     level: str = Field(max_length=32)
     type: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=254)  # told when its publicity completes
+    phone: str | None = Field(default=None, max_length=20)
 
 
 class Applicant(SQLModel, table=True):
@@ -156,5 +158,30 @@ class Operator(SQLModel, table=True):
     name: str = Field(max_length=100)
     role: str = Field(max_length=32)
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    email: str | None = Field(default=None, max_length=254)  # reviewers are warned by e-mail
+    phone: str | None = Field(default=None, max_length=20)
     active: bool = True
     created_at: datetime = _instant()  # type: ignore[assignment]
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one recipient on one channel, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)  # idempotency key, from the causing event
+    case_id: int | None = Field(default=None, foreign_key="application_case.id", index=True)
+    kind: str = Field(max_length=64)  # the template: an event or a reminder
+    channel: str = Field(max_length=8)  # email | sms
+    recipient: str = Field(max_length=254)
+    context: str  # JSON: the template's variables (ID numbers already masked)
+    status: str = Field(max_length=16)  # pending | sending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime = _instant()  # type: ignore[assignment]
+    claimed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    claimed_by: str | None = Field(default=None, max_length=100)
+    last_error: str | None = None
+    created_at: datetime = _instant()  # type: ignore[assignment]
+    sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]

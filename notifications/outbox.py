@@ -1,0 +1,125 @@
+"""Filling, claiming and marking the outbox.
+
+A row's ``key`` comes from the event that caused it, so writing the same event's
+messages twice adds nothing. Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
+that several relays share the work; SQLite has one writer at a time anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from states.contact import is_email, is_mobile
+from workflow.tables import OutboxMessage
+
+OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to write: who, how, which template, with what."""
+
+    key: str
+    kind: str
+    channel: str  # email | sms
+    recipient: str
+    context: dict[str, Any]
+    case_id: int | None = None
+
+
+def address_problem(channel: str, recipient: str) -> str | None:
+    valid = is_email if channel == "email" else is_mobile
+    if not valid(recipient):
+        return f"invalid {'e-mail address' if channel == 'email' else 'mobile number'}: {recipient!r}"
+    return None
+
+
+def enqueue(conn: sa.Connection, messages: list[Message], now: datetime) -> None:
+    """Write messages in the caller's transaction; a key already written is left alone.
+
+    A message whose address cannot work is written dead with the reason, not dropped.
+    """
+    if not messages:
+        return
+    rows = []
+    for m in messages:
+        problem = address_problem(m.channel, m.recipient)
+        rows.append({
+            "key": m.key, "case_id": m.case_id, "kind": m.kind, "channel": m.channel,
+            "recipient": m.recipient, "context": json.dumps(m.context, ensure_ascii=False, default=str),
+            "status": "dead" if problem else "pending", "attempts": 0, "next_attempt_at": now,
+            "last_error": problem, "created_at": now,
+        })
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OUTBOX)
+    conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows)
+
+
+def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
+    pending = sa.and_(OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+    # A row claimed by a relay that died before marking it is claimed again after its lease.
+    abandoned = sa.and_(OUTBOX.c.status == "sending", OUTBOX.c.claimed_at <= now - lease)
+    return sa.or_(pending, abandoned)
+
+
+def claim(engine: sa.Engine, limit: int, now: datetime, lease: timedelta, worker: str) -> list[Any]:
+    """Take up to ``limit`` due rows for this worker, committed before anything is sent."""
+    with engine.begin() as conn:
+        due = sa.select(OUTBOX.c.id).where(_due(now, lease)).order_by(OUTBOX.c.id).limit(limit)
+        if conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(conn.execute(due).scalars())
+        if not ids:
+            return []
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids))
+            .values(status="sending", claimed_at=now, claimed_by=worker)
+        )
+        return list(conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)))
+
+
+def mark_sent(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
+            .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
+        )
+
+
+def mark_failed(
+    engine: sa.Engine, row_id: int, worker: str, error: str, retry_at: datetime | None
+) -> None:
+    """Back to pending for ``retry_at``, or dead (``retry_at`` None) with the last error."""
+    status = "dead" if retry_at is None else "pending"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
+            .values(status=status, attempts=OUTBOX.c.attempts + 1, last_error=error[:2000],
+                    next_attempt_at=retry_at or OUTBOX.c.next_attempt_at, claimed_at=None)
+        )
+
+
+def retry(engine: sa.Engine, ids: list[int] | None, now: datetime) -> int:
+    """Re-queue dead rows (these, or all): attempts start again from zero."""
+    with engine.begin() as conn:
+        query = sa.update(OUTBOX).where(OUTBOX.c.status == "dead")
+        if ids is not None:
+            query = query.where(OUTBOX.c.id.in_(ids))
+        return conn.execute(
+            query.values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None, claimed_by=None)
+        ).rowcount
+
+
+def rows(conn: sa.Connection, status: str | None = None, case_id: int | None = None,
+         limit: int = 200) -> list[Any]:
+    query = sa.select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(OUTBOX.c.status == status)
+    if case_id is not None:
+        query = query.where(OUTBOX.c.case_id == case_id)
+    return list(conn.execute(query))

@@ -1,0 +1,117 @@
+"""The relay: claims due outbox rows, renders, sends, marks them sent or to be retried.
+
+A row is marked sent only after the mail server or gateway took it; a crash between the
+two repeats that message once its lease runs out, with the same Message-ID (e-mail) or
+idempotency key (SMS). A sent row is never sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jinja2
+import sqlalchemy as sa
+
+from notifications import mail, sms
+from notifications.outbox import claim, mark_failed, mark_sent
+from notifications.rendering import Renderer, UnmaskedIdNumber
+from notifications.settings import NotificationSettings
+from states.clock import Clock
+
+log = logging.getLogger("chuding.relay")
+
+
+@dataclass
+class RelayReport:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, to retry {self.retrying}, dead {self.dead}"
+
+
+def _permanent(err: BaseException) -> bool:
+    """Errors a retry cannot cure: the row goes dead at once with the reason."""
+    import aiosmtplib
+
+    if isinstance(err, sms.PermanentFailure | UnmaskedIdNumber | jinja2.TemplateError | KeyError):
+        return True
+    if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
+        return True
+    return isinstance(err, aiosmtplib.SMTPResponseException) and 500 <= err.code < 600 and err.code != 554
+
+
+class Relay:
+    def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock):
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.renderer = Renderer(settings.template_dir)
+        self.sms = sms.gateway(settings)
+
+    def _retry_at(self, attempts_before: int, now: datetime) -> datetime | None:
+        if attempts_before + 1 >= self.settings.relay_max_attempts:
+            return None
+        delay = self.settings.relay_backoff_seconds * 2 ** attempts_before
+        return now + timedelta(seconds=min(delay, self.settings.relay_backoff_max_seconds))
+
+    async def run_once(self) -> RelayReport:
+        """Send everything due now, batch after batch, then return what happened."""
+        report = RelayReport()
+        lease = timedelta(seconds=self.settings.relay_lease_seconds)
+        while rows := claim(self.engine, self.settings.relay_batch, self.clock.now(), lease, self.worker):
+            await self._send_batch(rows, report)
+        return report
+
+    async def _send_batch(self, rows: list[Any], report: RelayReport) -> None:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        for row in rows:
+            queue.put_nowait(row)
+        workers = max(1, min(self.settings.relay_concurrency, len(rows)))
+        await asyncio.gather(*(self._work(queue, report) for _ in range(workers)))
+
+    async def _work(self, queue: asyncio.Queue[Any], report: RelayReport) -> None:
+        mailer = mail.mailer(self.settings)  # one connection per worker, reused
+        try:
+            while not queue.empty():
+                await self._deliver(queue.get_nowait(), mailer, report)
+        finally:
+            await mailer.close()
+
+    async def _deliver(self, row: Any, mailer: mail.Mailer, report: RelayReport) -> None:
+        try:
+            context = json.loads(row.context)
+            rendered = self.renderer.render(row.kind, context, self.settings.sms_sign_name)
+            if row.channel == "email":
+                await mailer.send(mail.build(rendered, row.recipient, row.key, self.settings))
+            else:
+                values = sms.variables(context, self.settings.sms_variable_limit)
+                await self.sms.send(row.recipient, row.kind, rendered.sms, values, row.key)
+        except Exception as err:  # noqa: BLE001 - every failure is recorded on the row
+            error = f"{type(err).__name__}: {err}"
+            retry_at = None if _permanent(err) else self._retry_at(row.attempts, self.clock.now())
+            mark_failed(self.engine, row.id, self.worker, error, retry_at)
+            if retry_at is None:
+                report.dead += 1
+                log.warning("outbox %s (%s %s) dead: %s", row.id, row.channel, row.kind, error)
+            else:
+                report.retrying += 1
+                log.info("outbox %s (%s) will retry at %s: %s", row.id, row.channel, retry_at, error)
+            return
+        mark_sent(self.engine, row.id, self.worker, self.clock.now())
+        report.sent += 1
+
+
+def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:
+    """One pass of the relay, as `chuding outbox send` runs it."""
+    return asyncio.run(Relay(engine, settings, clock).run_once())

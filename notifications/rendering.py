@@ -1,0 +1,67 @@
+"""Rendering a message from its kind's template: subject, plain text, HTML and SMS.
+
+Each kind is one file in ``templates/kinds`` with three blocks (subject, body, sms);
+the layouts add the greeting and the bureau's contact. Undefined variables are errors
+(StrictUndefined) and HTML is autoescaped. A folder named by CHUDING_TEMPLATE_DIR
+overrides any built-in file of the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES = Path(__file__).parent / "templates"
+KINDS = sorted(p.stem for p in (TEMPLATES / "kinds").glob("*.j2"))
+# 18-character ID numbers must never appear in a message: context holds masked ones.
+FULL_ID = re.compile(r"(?<![\d*])\d{17}[\dXx](?![\d*])")
+
+
+class UnmaskedIdNumber(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str  # the SMS text with the signature, as the phone shows it
+
+
+class Renderer:
+    def __init__(self, override_dir: Path | None = None):
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
+        if override_dir is not None:
+            loaders.insert(0, jinja2.FileSystemLoader(str(override_dir)))
+        common: dict[str, Any] = {
+            "loader": jinja2.ChoiceLoader(loaders), "undefined": jinja2.StrictUndefined,
+            "keep_trailing_newline": False,
+        }
+        self.text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text
+        self.html_env = jinja2.Environment(autoescape=True, **common)
+
+    def _block(self, kind: str, block: str, context: dict[str, Any]) -> str:
+        template = self.text_env.get_template(f"kinds/{kind}.j2")
+        return "".join(template.blocks[block](template.new_context(context))).strip()
+
+    def render(self, kind: str, context: dict[str, Any], sign_name: str) -> Rendered:
+        subject = self._block(kind, "subject", context)
+        body = self._block(kind, "body", context)
+        sms = self._block(kind, "sms", context)
+        page = {**context, "subject": subject, "body": body}
+        paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+        rendered = Rendered(
+            subject=subject,
+            text=self.text_env.get_template("email.txt.j2").render(page).strip() + "\n",
+            html=self.html_env.get_template("email.html.j2").render(page, paragraphs=paragraphs),
+            sms=self.text_env.get_template("sms.txt.j2").render({**context, "sms": sms, "sign_name": sign_name}).strip(),
+        )
+        for part in (rendered.subject, rendered.text, rendered.html, rendered.sms):
+            if FULL_ID.search(part):
+                raise UnmaskedIdNumber(f"template {kind} would show a full ID number; refusing to send")
+        return rendered

@@ -1,0 +1,48 @@
+"""Where messages go and how hard the relay tries: settings from CHUDING_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NotificationSettings(BaseSettings):
+    """Read from the environment (CHUDING_SMTP_HOST, ...); see README, "Notifications"."""
+
+    model_config = SettingsConfigDict(env_prefix="CHUDING_", extra="ignore")
+
+    # E-mail. With no SMTP host, each message is written as an .eml file into mail_dir.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = None  # a private CA to trust, else the system's
+    smtp_timeout_seconds: float = 30
+    mail_from: str = "noreply@chuding.localhost"
+    mail_from_name: str = "轮台县人社局"
+    mail_dir: Path = Path("outbox-mail")
+
+    # SMS. With no gateway URL, each message is a JSON line in sms_dir/sms.jsonl.
+    sms_url: str | None = None
+    sms_access_key: str | None = None
+    sms_secret: SecretStr | None = None
+    sms_sign_name: str = "轮台县人社局"
+    sms_template_codes: dict[str, str] = Field(default_factory=dict)  # kind -> approved code
+    sms_variable_limit: int = 35  # characters per variable, as the providers allow
+    sms_dir: Path = Path("outbox-sms")
+    sms_timeout_seconds: float = 15
+
+    # The relay.
+    relay_batch: int = 200
+    relay_concurrency: int = 4
+    relay_max_attempts: int = 8
+    relay_backoff_seconds: float = 30  # first retry; doubles each time
+    relay_backoff_max_seconds: float = 3600
+    relay_lease_seconds: float = 300  # a claimed row not marked by then is claimed again
+
+    # Templates: a folder whose files override the built-in ones of the same name.
+    template_dir: Path | None = None
