@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,13 +40,15 @@ def address_problem(channel: str, recipient: str) -> str | None:
     return None
 
 
-def enqueue(conn: sa.Connection, messages: list[Message], now: datetime) -> None:
+def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
     """Write messages in the caller's transaction; a key already written is left alone.
 
     A message whose address cannot work is written dead with the reason, not dropped.
+    Delivery runs on the wall clock, even when the event's clock is simulated.
     """
     if not messages:
         return
+    now = datetime.now(UTC)
     rows = []
     for m in messages:
         problem = address_problem(m.channel, m.recipient)
@@ -83,10 +85,11 @@ def claim(engine: sa.Engine, limit: int, now: datetime, lease: timedelta, worker
         return list(conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)))
 
 
-def mark_sent(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> None:
+def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime) -> None:
+    """Rows this worker still holds are sent; one commit for the lot."""
     with engine.begin() as conn:
         conn.execute(
-            sa.update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
+            sa.update(OUTBOX).where(OUTBOX.c.id.in_(row_ids), OUTBOX.c.claimed_by == worker)
             .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
         )
 

@@ -50,8 +50,15 @@ def _permanent(err: BaseException) -> bool:
     return isinstance(err, aiosmtplib.SMTPResponseException) and 500 <= err.code < 600 and err.code != 554
 
 
+# Sent rows are marked together, at most this many at a time: one commit instead of
+# many, at the price of repeating at most these (same Message-ID) after a crash.
+MARK_EVERY = 32
+
+
 class Relay:
     def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock):
+        self.sent: list[int] = []
+        self.marking: list[asyncio.Future[None]] = []
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -69,34 +76,46 @@ class Relay:
         """Send everything due now, batch after batch, then return what happened."""
         report = RelayReport()
         lease = timedelta(seconds=self.settings.relay_lease_seconds)
-        while rows := claim(self.engine, self.settings.relay_batch, self.clock.now(), lease, self.worker):
-            await self._send_batch(rows, report)
+        # One connection per concurrent sender, kept open across batches.
+        mailers = [mail.mailer(self.settings) for _ in range(max(1, self.settings.relay_concurrency))]
+        try:
+            while rows := claim(self.engine, self.settings.relay_batch, self.clock.now(), lease, self.worker):
+                queue: asyncio.Queue[Any] = asyncio.Queue()
+                for row in rows:
+                    queue.put_nowait(row)
+                try:
+                    await asyncio.gather(*(self._work(queue, mailer, report) for mailer in mailers))
+                finally:
+                    self._mark_sent()
+                    await asyncio.gather(*self.marking)
+                    self.marking.clear()
+        finally:
+            await asyncio.gather(*(mailer.close() for mailer in mailers))
         return report
 
-    async def _send_batch(self, rows: list[Any], report: RelayReport) -> None:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        for row in rows:
-            queue.put_nowait(row)
-        workers = max(1, min(self.settings.relay_concurrency, len(rows)))
-        await asyncio.gather(*(self._work(queue, report) for _ in range(workers)))
+    def _mark_sent(self) -> None:
+        """Commit the sent rows in a thread, so sending goes on during the commit."""
+        if self.sent:
+            done, self.sent = self.sent, []
+            when = self.clock.now()
+            self.marking.append(asyncio.ensure_future(
+                asyncio.to_thread(mark_sent, self.engine, done, self.worker, when)
+            ))
 
-    async def _work(self, queue: asyncio.Queue[Any], report: RelayReport) -> None:
-        mailer = mail.mailer(self.settings)  # one connection per worker, reused
-        try:
-            while not queue.empty():
-                await self._deliver(queue.get_nowait(), mailer, report)
-        finally:
-            await mailer.close()
+    async def _work(self, queue: asyncio.Queue[Any], mailer: mail.Mailer, report: RelayReport) -> None:
+        while not queue.empty():
+            await self._deliver(queue.get_nowait(), mailer, report)
 
     async def _deliver(self, row: Any, mailer: mail.Mailer, report: RelayReport) -> None:
         try:
             context = json.loads(row.context)
-            rendered = self.renderer.render(row.kind, context, self.settings.sms_sign_name)
             if row.channel == "email":
-                await mailer.send(mail.build(rendered, row.recipient, row.key, self.settings))
+                email = self.renderer.email(row.kind, context)
+                await mailer.send(mail.build(email, row.recipient, row.key, self.settings))
             else:
+                text = self.renderer.sms(row.kind, context, self.settings.sms_sign_name)
                 values = sms.variables(context, self.settings.sms_variable_limit)
-                await self.sms.send(row.recipient, row.kind, rendered.sms, values, row.key)
+                await self.sms.send(row.recipient, row.kind, text, values, row.key)
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the row
             error = f"{type(err).__name__}: {err}"
             retry_at = None if _permanent(err) else self._retry_at(row.attempts, self.clock.now())
@@ -108,8 +127,10 @@ class Relay:
                 report.retrying += 1
                 log.info("outbox %s (%s) will retry at %s: %s", row.id, row.channel, retry_at, error)
             return
-        mark_sent(self.engine, row.id, self.worker, self.clock.now())
+        self.sent.append(row.id)
         report.sent += 1
+        if len(self.sent) >= MARK_EVERY:
+            self._mark_sent()
 
 
 def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:

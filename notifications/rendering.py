@@ -26,11 +26,20 @@ class UnmaskedIdNumber(ValueError):
 
 
 @dataclass(frozen=True)
-class Rendered:
+class Email:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Rendered(Email):
     sms: str  # the SMS text with the signature, as the phone shows it
+
+
+def _refuse_full_ids(kind: str, *parts: str) -> None:
+    if any(FULL_ID.search(part) for part in parts):
+        raise UnmaskedIdNumber(f"template {kind} would show a full ID number; refusing to send")
 
 
 class Renderer:
@@ -38,9 +47,10 @@ class Renderer:
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
         if override_dir is not None:
             loaders.insert(0, jinja2.FileSystemLoader(str(override_dir)))
+        # auto_reload off: templates do not change under a running relay, and the stat per
+        # message costs more than the rendering.
         common: dict[str, Any] = {
-            "loader": jinja2.ChoiceLoader(loaders), "undefined": jinja2.StrictUndefined,
-            "keep_trailing_newline": False,
+            "loader": jinja2.ChoiceLoader(loaders), "undefined": jinja2.StrictUndefined, "auto_reload": False,
         }
         self.text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text
         self.html_env = jinja2.Environment(autoescape=True, **common)
@@ -49,19 +59,27 @@ class Renderer:
         template = self.text_env.get_template(f"kinds/{kind}.j2")
         return "".join(template.blocks[block](template.new_context(context))).strip()
 
-    def render(self, kind: str, context: dict[str, Any], sign_name: str) -> Rendered:
+    def email(self, kind: str, context: dict[str, Any]) -> Email:
         subject = self._block(kind, "subject", context)
         body = self._block(kind, "body", context)
-        sms = self._block(kind, "sms", context)
         page = {**context, "subject": subject, "body": body}
         paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
-        rendered = Rendered(
+        email = Email(
             subject=subject,
             text=self.text_env.get_template("email.txt.j2").render(page).strip() + "\n",
             html=self.html_env.get_template("email.html.j2").render(page, paragraphs=paragraphs),
-            sms=self.text_env.get_template("sms.txt.j2").render({**context, "sms": sms, "sign_name": sign_name}).strip(),
         )
-        for part in (rendered.subject, rendered.text, rendered.html, rendered.sms):
-            if FULL_ID.search(part):
-                raise UnmaskedIdNumber(f"template {kind} would show a full ID number; refusing to send")
-        return rendered
+        _refuse_full_ids(kind, email.subject, email.text, email.html)
+        return email
+
+    def sms(self, kind: str, context: dict[str, Any], sign_name: str) -> str:
+        text = self._block(kind, "sms", context)
+        page = {**context, "sms": text, "sign_name": sign_name}
+        sms = self.text_env.get_template("sms.txt.j2").render(page).strip()
+        _refuse_full_ids(kind, sms)
+        return sms
+
+    def render(self, kind: str, context: dict[str, Any], sign_name: str) -> Rendered:
+        """Every part at once: for previews and checks."""
+        email = self.email(kind, context)
+        return Rendered(email.subject, email.text, email.html, self.sms(kind, context, sign_name))

@@ -107,3 +107,11 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(databases: Databases) -> Iterator[sa.Engine]:
+    """PostgreSQL only: for what only PostgreSQL promises (replicas sharing one database)."""
+    engine = make_engine(databases.url("postgresql"))
+    yield engine
+    engine.dispose()

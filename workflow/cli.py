@@ -32,10 +32,12 @@ operator_app = typer.Typer(no_args_is_help=True, help="Register and list operato
 publicity_app = typer.Typer(no_args_is_help=True, help="The unit's publicity (公示) of a case.")
 bans_app = typer.Typer(no_args_is_help=True, help="Fraud bans (by ID number, across campaigns).")
 unit_app = typer.Typer(no_args_is_help=True, help="Recommending units.")
+outbox_app = typer.Typer(no_args_is_help=True, help="Messages waiting, sent and dead.")
 app.add_typer(operator_app, name="operator")
 app.add_typer(publicity_app, name="publicity")
 app.add_typer(bans_app, name="bans")
 app.add_typer(unit_app, name="unit")
+app.add_typer(outbox_app, name="outbox")
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 CaseId = Annotated[int, typer.Argument(help="The case number.")]
@@ -520,6 +522,94 @@ def bans_lift(ban: int, reason: Reason, as_json: JsonOut = False) -> None:
         require_role(actor, Role.ADMINISTRATOR)
         lift_ban(engine, ban, actor, reason, _now())
         _emit(as_json, {"ok": True, "ban": ban}, lambda: typer.echo(f"ban {ban} lifted"))
+
+
+# ---- outbox -------------------------------------------------------------------------
+
+def _outbox_row(r: Any) -> dict[str, Any]:
+    from notifications.mail import message_id
+
+    data = {k: v for k, v in r._mapping.items() if k != "context"}
+    data["message_id"] = message_id(r.key, _notification_settings().mail_from) if r.channel == "email" else None
+    return data
+
+
+def _notification_settings() -> Any:
+    from notifications.settings import NotificationSettings
+
+    return NotificationSettings()
+
+
+@outbox_app.command("send")
+def outbox_send(as_json: JsonOut = False) -> None:
+    """Send every message that is due now, once (the service does this continuously)."""
+    from notifications.relay import send_due
+    from workflow.clock import SystemClock
+
+    with _guarded(as_json):
+        report = send_due(_engine(), _notification_settings(), SystemClock())
+        _emit(as_json, {"ok": True, **report.__dict__}, lambda: typer.echo(str(report)))
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status_: Annotated[str | None, typer.Option("--status", help="pending, sending, sent or dead.")] = None,
+    case: Annotated[int | None, typer.Option(help="Only this case's messages.")] = None,
+    limit: int = 200,
+    as_json: JsonOut = False,
+) -> None:
+    """List messages, newest first."""
+    from notifications.outbox import rows
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            found = [_outbox_row(r) for r in rows(conn, status_, case, limit)]
+        _emit(as_json, found, lambda: _table(
+            f"{len(found)} message(s)", ["id", "case", "kind", "channel", "recipient", "status", "attempts", "last error"],
+            [[r["id"], r["case_id"], r["kind"], r["channel"], r["recipient"], r["status"], r["attempts"],
+              (r["last_error"] or "")[:60]] for r in found],
+        ))
+
+
+@outbox_app.command("show")
+def outbox_show(message: int, as_json: JsonOut = False) -> None:
+    """One message as it will be (or was) sent."""
+    import json as json_
+
+    import sqlalchemy as sa
+
+    from notifications.outbox import OUTBOX
+    from notifications.rendering import Renderer
+
+    with _guarded(as_json):
+        with _engine().connect() as conn:
+            row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id == message)).first()
+        if row is None:
+            raise Refused([Refusal("outbox.unknown", f"message {message} does not exist", "message")])
+        settings = _notification_settings()
+        rendered = Renderer(settings.template_dir).render(row.kind, json_.loads(row.context), settings.sms_sign_name)
+        data = {**_outbox_row(row), "subject": rendered.subject, "text": rendered.text, "sms": rendered.sms}
+        _emit(as_json, data, lambda: typer.echo(
+            "\n".join(f"{k}: {v}" for k, v in data.items() if k not in ("text", "sms"))
+            + f"\n\n{rendered.text if row.channel == 'email' else rendered.sms}"
+        ))
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message: Annotated[list[int] | None, typer.Argument(help="Dead messages to send again (default: all dead).")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Re-queue dead messages (county clerks and administrators)."""
+    from notifications.outbox import retry
+    from workflow.clock import SystemClock
+    from workflow.operators import require_role
+
+    with _guarded(as_json):
+        engine = _engine()
+        require_role(_actor(engine), Role.COUNTY_CLERK, Role.ADMINISTRATOR)
+        count = retry(engine, message or None, SystemClock().now())
+        _emit(as_json, {"ok": True, "requeued": count}, lambda: typer.echo(f"{count} message(s) re-queued"))
 
 
 def main() -> None:

@@ -178,5 +178,5 @@ def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:
             conn, case.id, cmd.event.value, case.view.state, to_state,
             cmd.actor, cmd.now, cmd.reason, details,
         )
-        enqueue(conn, _messages(case, cmd, to_state, details), cmd.now)
+        enqueue(conn, _messages(case, cmd, to_state, details))
     return Transition(case.id, cmd.event, case.view.state, to_state, cmd.now, details)

@@ -181,7 +181,7 @@ def _write_case(
     context = base_context(notice, rec.to_domain(), case_id, now)
     person = rec.applicant
     enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, context,
-                               person.email, person.phone), now)
+                               person.email, person.phone))
     if rec.materials:
         conn.execute(sa.insert(M), [
             {"case_id": case_id, "kind": "online", "code": code, "reference": ref, "recorded_at": now}

@@ -1,0 +1,128 @@
+"""The relay sending 2,000 e-mails to a local SMTP server, against a bare aiosmtplib loop.
+
+Both send the same messages over the same number of concurrent connections to the same
+aiosmtpd server in this process's run; the relay also claims, renders and marks each
+row in the database (SQLite, WAL, synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from email.message import Message as EmailMessage
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiosmtplib  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from notifications import mail  # noqa: E402
+from notifications.outbox import Message, enqueue  # noqa: E402
+from notifications.relay import Relay  # noqa: E402
+from notifications.rendering import Renderer  # noqa: E402
+from notifications.settings import NotificationSettings  # noqa: E402
+from tests.conftest import _free_port  # noqa: E402
+from tests.unit.test_messages import context  # noqa: E402
+from workflow.clock import SystemClock  # noqa: E402
+from workflow.db import make_engine, upgrade  # noqa: E402
+
+MESSAGES = 2000
+ROUNDS = 3
+CONCURRENCY = 4
+
+
+class Sink:
+    count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        Sink.count += 1
+        return "250 OK"
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the SMTP server did not start")
+
+
+def settings(port: int) -> NotificationSettings:
+    return NotificationSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                                relay_concurrency=CONCURRENCY, relay_batch=500)
+
+
+async def bare(port: int, messages: list[EmailMessage]) -> None:
+    queue: asyncio.Queue[EmailMessage] = asyncio.Queue()
+    for m in messages:
+        queue.put_nowait(m)
+
+    async def worker() -> None:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await client.connect()
+        while not queue.empty():
+            await client.send_message(queue.get_nowait())
+        await client.quit()
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+def serve(port: int) -> None:
+    """The SMTP server, in a process of its own as a real mail server would be."""
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    time.sleep(3600)
+
+
+def main() -> None:
+    port = _free_port()
+    server = multiprocessing.Process(target=serve, args=(port,), daemon=True)
+    server.start()
+    _wait_for(port)
+    try:
+        ctx = context("submit")
+        config = settings(port)
+        rendered = Renderer().email("submit", ctx)
+        bare_rates, relay_rates = [], []
+        for round_ in range(ROUNDS):  # alternate, so drift on the machine hits both alike
+            prepared = [mail.build(rendered, f"p{i}@example.cn", f"bare/{round_}/{i}", config)
+                        for i in range(MESSAGES)]
+            start = time.perf_counter()
+            asyncio.run(bare(port, prepared))
+            bare_rates.append(MESSAGES / (time.perf_counter() - start))
+            relay_rates.append(relay_rate(config, ctx, round_))
+    finally:
+        server.terminate()
+    bare_rate, relay_rate_ = statistics.median(bare_rates), statistics.median(relay_rates)
+    print(f"relay {relay_rate_:7.0f} e-mails/s   bare aiosmtplib {bare_rate:7.0f} e-mails/s   "
+          f"ratio {relay_rate_ / bare_rate:.2f} (target >= 0.70); {MESSAGES} messages, "
+          f"{CONCURRENCY} connections, median of {ROUNDS} rounds")
+
+
+def relay_rate(config: NotificationSettings, ctx: dict[str, Any], round_: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'relay.sqlite3'}")
+        upgrade(engine)
+        with engine.begin() as conn:
+            enqueue(conn, [Message(f"bench/{round_}/{i}", "submit", "email", f"p{i}@example.cn", ctx)
+                           for i in range(MESSAGES)])
+        start = time.perf_counter()
+        report = asyncio.run(Relay(engine, config, SystemClock()).run_once())
+        elapsed = time.perf_counter() - start
+        engine.dispose()
+    assert report.sent == MESSAGES, report
+    return MESSAGES / elapsed
+
+
+if __name__ == "__main__":
+    main()
