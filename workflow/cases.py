@@ -23,6 +23,7 @@ O: sa.Table = t.Objection.__table__  # type: ignore[attr-defined]  # noqa: E741
 B: sa.Table = t.Ban.__table__  # type: ignore[attr-defined]
 M: sa.Table = t.Material.__table__  # type: ignore[attr-defined]
 CAMPAIGN: sa.Table = t.Campaign.__table__  # type: ignore[attr-defined]
+H: sa.Table = t.History.__table__  # type: ignore[attr-defined]
 
 
 class CaseNotFound(LookupError):

@@ -100,8 +100,7 @@ def _guarded(as_json: bool) -> Iterator[None]:
     from workflow.cases import CaseNotFound
     from workflow.clock import ClockError
     from workflow.db import DatabaseError
-    from workflow.events import Conflict
-    from workflow.importer import ImportRefused
+    from workflow.errors import Conflict, ImportRefused
 
     try:
         yield

@@ -22,23 +22,10 @@ from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.machine import Actor, Command, Event, decide
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow import tables as t
-from workflow.cases import B, C, LoadedCase, M, O, P, load_case
+from workflow.cases import B, C, H, LoadedCase, M, O, P, load_case
 from workflow.clock import SystemClock
+from workflow.errors import Conflict
 from workflow.messages import base_context, event_extras, to_applicant
-
-H = t.History.__table__  # type: ignore[attr-defined]
-
-
-class Conflict(RuntimeError):
-    """Another command changed the case between this one's reading and writing."""
-
-    def __init__(self, case_id: int, version: int):
-        self.case_id = case_id
-        super().__init__(
-            f"case {case_id} was changed by another command while this one ran"
-            f" (it was at version {version}); nothing was changed — look at it again and retry"
-        )
 
 
 @dataclass(frozen=True)

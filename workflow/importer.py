@@ -22,31 +22,12 @@ from states.notice import Notice
 from states.status import Status
 from workflow.campaigns import CAMPAIGN, UnknownCampaign, campaign_id
 from workflow.cases import A, C, M, U, notice_for
+from workflow.errors import ImportRefused, Problem
 from workflow.events import record_history
 from workflow.messages import base_context, to_applicant
 from workflow.records import ApplicationRecord, application_json, notice_problems
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
-
-
-@dataclass(frozen=True)
-class Problem:
-    record: int | None  # 1-based; None for the file as a whole
-    who: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"record {self.record}" + (f" ({self.who})" if self.who else "") if self.record else "file"
-        return f"{where}: {self.field}: {self.message}"
-
-
-class ImportRefused(ValueError):
-    def __init__(self, source: str, problems: list[Problem]):
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        super().__init__(f"{source}: nothing imported, {len(problems)} problem(s):\n{lines}")
 
 
 @dataclass

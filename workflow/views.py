@@ -19,8 +19,7 @@ from states.machine import (
     deadline,
 )
 from states.status import Status
-from workflow.cases import CAMPAIGN, A, B, C, U, load_case
-from workflow.events import H
+from workflow.cases import CAMPAIGN, A, B, C, H, U, load_case
 
 # Rules that depend on what the operator types with the event, not on the case.
 INPUT_RULES = {"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"}

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from states.machine import Event
 from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
-from workflow.importer import ImportRefused, import_applications
+from workflow.errors import ImportRefused
+from workflow.importer import import_applications
 
 
 def refused(world: World, text: str) -> list[str]:

@@ -12,7 +12,7 @@ from states.machine import Event
 from states.refusals import Refused
 from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
-from workflow.events import Conflict
+from workflow.errors import Conflict
 
 
 def test_unit_operator_of_another_unit_is_refused_and_history_names_the_operator(engine: sa.Engine) -> None:

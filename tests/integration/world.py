@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from states.machine import SERVICE_ACTOR, Actor, Command, Event
 from tests.helpers import NOTICE_FILE, bj
 from workflow.campaigns import load_notice
-from workflow.cases import C, O, P
-from workflow.events import H, Transition, run_event
+from workflow.cases import C, H, O, P
+from workflow.events import Transition, run_event
 from workflow.importer import ImportResult, import_applications
 from workflow.operators import add_operator, identify
 
