@@ -69,10 +69,11 @@ def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
     return sa.or_(pending, abandoned)
 
 
-def claim(engine: sa.Engine, limit: int, now: datetime, lease: timedelta, worker: str) -> list[Any]:
-    """Take up to ``limit`` due rows for this worker, committed before anything is sent."""
+def claim(engine: sa.Engine, limit: int, due_at: datetime, now: datetime, lease: timedelta,
+          worker: str) -> list[Any]:
+    """Take up to ``limit`` rows due at ``due_at`` for this worker, committed before sending."""
     with engine.begin() as conn:
-        due = sa.select(OUTBOX.c.id).where(_due(now, lease)).order_by(OUTBOX.c.id).limit(limit)
+        due = sa.select(OUTBOX.c.id).where(_due(due_at, lease)).order_by(OUTBOX.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = list(conn.execute(due).scalars())

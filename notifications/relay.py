@@ -73,13 +73,19 @@ class Relay:
         return now + timedelta(seconds=min(delay, self.settings.relay_backoff_max_seconds))
 
     async def run_once(self) -> RelayReport:
-        """Send everything due now, batch after batch, then return what happened."""
+        """Send everything due now, batch after batch, then return what happened.
+
+        Only rows due when the pass began: a row that fails now waits for its backoff,
+        not for the next batch of the same pass.
+        """
         report = RelayReport()
         lease = timedelta(seconds=self.settings.relay_lease_seconds)
+        started = self.clock.now()
         # One connection per concurrent sender, kept open across batches.
         mailers = [mail.mailer(self.settings) for _ in range(max(1, self.settings.relay_concurrency))]
         try:
-            while rows := claim(self.engine, self.settings.relay_batch, self.clock.now(), lease, self.worker):
+            while rows := claim(self.engine, self.settings.relay_batch, started, self.clock.now(), lease,
+                                self.worker):
                 queue: asyncio.Queue[Any] = asyncio.Queue()
                 for row in rows:
                     queue.put_nowait(row)
