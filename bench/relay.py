@@ -31,8 +31,10 @@ from notifications.rendering import Renderer  # noqa: E402
 from notifications.settings import NotificationSettings  # noqa: E402
 from tests.conftest import _free_port  # noqa: E402
 from tests.unit.test_messages import context  # noqa: E402
+from workflow.campaigns import load_notice  # noqa: E402
 from workflow.clock import SystemClock  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
+from workflow.messages import campaign_contexts, case_context  # noqa: E402
 
 MESSAGES = 2000
 ROUNDS = 3
@@ -84,6 +86,17 @@ def serve(port: int) -> None:
     time.sleep(3600)
 
 
+def own_context() -> dict[str, Any]:
+    """What a real outbox row holds of its own: the person, the case, the event."""
+    from datetime import datetime
+
+    from states.clock import BEIJING
+    from tests.helpers import NOTICE
+    from tests.unit.test_domain import applicant
+
+    return case_context(NOTICE, applicant(), 42, datetime(2024, 10, 9, 11, 30, tzinfo=BEIJING))
+
+
 def main() -> None:
     port = _free_port()
     server = multiprocessing.Process(target=serve, args=(port,), daemon=True)
@@ -100,7 +113,7 @@ def main() -> None:
             start = time.perf_counter()
             asyncio.run(bare(port, prepared))
             bare_rates.append(MESSAGES / (time.perf_counter() - start))
-            relay_rates.append(relay_rate(config, ctx, round_))
+            relay_rates.append(relay_rate(config, own_context(), round_))
     finally:
         server.terminate()
     bare_rate, relay_rate_ = statistics.median(bare_rates), statistics.median(relay_rates)
@@ -109,15 +122,16 @@ def main() -> None:
           f"{CONCURRENCY} connections, median of {ROUNDS} rounds")
 
 
-def relay_rate(config: NotificationSettings, ctx: dict[str, Any], round_: int) -> float:
+def relay_rate(config: NotificationSettings, own: dict[str, Any], round_: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'relay.sqlite3'}")
         upgrade(engine)
         with engine.begin() as conn:
-            enqueue(conn, [Message(f"bench/{round_}/{i}", "submit", "email", f"p{i}@example.cn", ctx)
+            load_notice(conn, ROOT / "config" / "luntai-2024.toml")
+            enqueue(conn, [Message(f"bench/{round_}/{i}", "submit", "email", f"p{i}@example.cn", own, None, 1)
                            for i in range(MESSAGES)])
         start = time.perf_counter()
-        report = asyncio.run(Relay(engine, config, SystemClock()).run_once())
+        report = asyncio.run(Relay(engine, config, SystemClock(), campaign_contexts(engine)).run_once())
         elapsed = time.perf_counter() - start
         engine.dispose()
     assert report.sent == MESSAGES, report

@@ -29,8 +29,9 @@ class Message:
     kind: str
     channel: str  # email | sms
     recipient: str
-    context: dict[str, Any]
+    context: dict[str, Any]  # its own part; the campaign's part is added when rendering
     case_id: int | None = None
+    campaign_id: int | None = None
 
 
 def address_problem(channel: str, recipient: str) -> str | None:
@@ -53,7 +54,7 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
     for m in messages:
         problem = address_problem(m.channel, m.recipient)
         rows.append({
-            "key": m.key, "case_id": m.case_id, "kind": m.kind, "channel": m.channel,
+            "key": m.key, "case_id": m.case_id, "campaign_id": m.campaign_id, "kind": m.kind, "channel": m.channel,
             "recipient": m.recipient, "context": json.dumps(m.context, ensure_ascii=False, default=str),
             "status": "dead" if problem else "pending", "attempts": 0, "next_attempt_at": now,
             "last_error": problem, "created_at": now,

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,8 +56,15 @@ def _permanent(err: BaseException) -> bool:
 MARK_EVERY = 32
 
 
+SharedContext = Callable[[int], dict[str, Any]]
+
+
 class Relay:
-    def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock):
+    """``shared`` gives a campaign's part of every message's context, by campaign id."""
+
+    def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock,
+                 shared: SharedContext | None = None):
+        self.shared = shared
         self.sent: list[int] = []
         self.marking: list[asyncio.Future[None]] = []
         self.engine = engine
@@ -115,12 +123,14 @@ class Relay:
     async def _deliver(self, row: Any, mailer: mail.Mailer, report: RelayReport) -> None:
         try:
             context = json.loads(row.context)
+            if row.campaign_id is not None and self.shared is not None:
+                context = {**self.shared(row.campaign_id), **context}
             if row.channel == "email":
                 email = self.renderer.email(row.kind, context)
                 await mailer.send(mail.build(email, row.recipient, row.key, self.settings))
             else:
                 text = self.renderer.sms(row.kind, context, self.settings.sms_sign_name)
-                values = sms.variables(context, self.settings.sms_variable_limit)
+                values = sms.variables(row.kind, context, self.settings.sms_variable_limit)
                 await self.sms.send(row.recipient, row.kind, text, values, row.key)
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the row
             error = f"{type(err).__name__}: {err}"
@@ -139,6 +149,7 @@ class Relay:
             self._mark_sent()
 
 
-def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:
+def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
+             shared: SharedContext | None = None) -> RelayReport:
     """One pass of the relay, as `chuding outbox send` runs it."""
-    return asyncio.run(Relay(engine, settings, clock).run_once())
+    return asyncio.run(Relay(engine, settings, clock, shared).run_once())

@@ -33,12 +33,22 @@ def segments(text: str) -> int:
     return 1 if length <= SINGLE_SEGMENT else math.ceil(length / PART)
 
 
-def variables(context: dict[str, Any], limit: int) -> dict[str, str]:
+# The deadline an SMS of each kind names (a key of the message's context).
+DEADLINE_OF = {
+    "import": "personal_closes", "amend": "personal_closes", "return_for_correction": "personal_closes",
+    "reminder_personal_closing": "personal_closes", "submit": "review_closes",
+    "start_review": "review_closes", "reminder_review_closing": "review_closes",
+    "approve_online": "paper_closes", "close_publicity": "paper_closes",
+    "reminder_paper_checklist": "paper_closes", "start_publicity": "publicity_completes",
+}
+
+
+def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
     """The variables a provider template gets; a value longer than the limit is refused."""
     values = {
         "name": str(context.get("greeting", "")),
         "case": str(context.get("case", "")),
-        "deadline": str(context.get("deadline", "")),
+        "deadline": str(context.get(DEADLINE_OF.get(kind, ""), "")),
         "phone": str(context.get("contact_phone", "")),
     }
     too_long = {k: v for k, v in values.items() if len(v) > limit}

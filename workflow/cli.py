@@ -542,11 +542,11 @@ def _notification_settings() -> Any:
 @outbox_app.command("send")
 def outbox_send(as_json: JsonOut = False) -> None:
     """Send every message that is due now, once (the service does this continuously)."""
-    from notifications.relay import send_due
     from workflow.clock import SystemClock
+    from workflow.messages import send_outbox
 
     with _guarded(as_json):
-        report = send_due(_engine(), _notification_settings(), SystemClock())
+        report = send_outbox(_engine(), _notification_settings(), SystemClock())
         _emit(as_json, {"ok": True, **report.__dict__}, lambda: typer.echo(str(report)))
 
 
@@ -579,6 +579,7 @@ def outbox_show(message: int, as_json: JsonOut = False) -> None:
 
     from notifications.outbox import OUTBOX
     from notifications.rendering import Renderer
+    from workflow.messages import campaign_contexts
 
     with _guarded(as_json):
         with _engine().connect() as conn:
@@ -586,7 +587,10 @@ def outbox_show(message: int, as_json: JsonOut = False) -> None:
         if row is None:
             raise Refused([Refusal("outbox.unknown", f"message {message} does not exist", "message")])
         settings = _notification_settings()
-        rendered = Renderer(settings.template_dir).render(row.kind, json_.loads(row.context), settings.sms_sign_name)
+        context = json_.loads(row.context)
+        if row.campaign_id is not None:
+            context = {**campaign_contexts(_engine())(row.campaign_id), **context}
+        rendered = Renderer(settings.template_dir).render(row.kind, context, settings.sms_sign_name)
         data = {**_outbox_row(row), "subject": rendered.subject, "text": rendered.text, "sms": rendered.sms}
         _emit(as_json, data, lambda: typer.echo(
             "\n".join(f"{k}: {v}" for k, v in data.items() if k not in ("text", "sms"))

@@ -25,7 +25,7 @@ from states.status import Status
 from workflow.cases import B, C, H, LoadedCase, M, O, P, load_case
 from workflow.clock import SystemClock
 from workflow.errors import Conflict
-from workflow.messages import base_context, event_extras, to_applicant
+from workflow.messages import case_context, event_extras, to_applicant
 
 
 @dataclass(frozen=True)
@@ -147,10 +147,10 @@ def record_history(
 def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
     notice, event = case.view.notice, cmd.event.value
     extras = event_extras(notice, event, case.view.state, to_state, details)
-    context = base_context(notice, case.view.application, case.id, cmd.now, reason=cmd.reason, **extras)
+    context = case_context(notice, case.view.application, case.id, cmd.now, reason=cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
     key = f"case{case.id}/v{case.version + 1}/{event}"
-    return to_applicant(key, event, case.id, context, case.email, case.phone)
+    return to_applicant(key, event, case.id, case.campaign_id, context, case.email, case.phone)
 
 
 def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:

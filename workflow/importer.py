@@ -24,7 +24,7 @@ from workflow.campaigns import CAMPAIGN, UnknownCampaign, campaign_id
 from workflow.cases import A, C, M, U, notice_for
 from workflow.errors import ImportRefused, Problem
 from workflow.events import record_history
-from workflow.messages import base_context, to_applicant
+from workflow.messages import case_context, to_applicant
 from workflow.records import ApplicationRecord, application_json, notice_problems
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
@@ -159,9 +159,9 @@ def _write_case(
         result.created.append(case_id)
     kind = "amend" if existing else "import"
     version = existing.version + 1 if existing else 1
-    context = base_context(notice, rec.to_domain(), case_id, now)
+    context = case_context(notice, rec.to_domain(), case_id, now)
     person = rec.applicant
-    enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, context,
+    enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, cid, context,
                                person.email, person.phone))
     if rec.materials:
         conn.execute(sa.insert(M), [

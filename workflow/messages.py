@@ -6,45 +6,63 @@ The context holds only masked ID numbers and Beijing times, ready to print.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from notifications.outbox import Message
+from notifications.relay import RelayReport, send_due
+from notifications.settings import NotificationSettings
 from states import idnumber
 from states.application import Application
-from states.clock import in_beijing
+from states.clock import Clock, in_beijing
 from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
 from states.status import Status
-
-DEADLINE_OF = {
-    "import": "personal_closes", "amend": "personal_closes", "return_for_correction": "personal_closes",
-    "reminder_personal_closing": "personal_closes", "submit": "review_closes",
-    "start_review": "review_closes", "approve_online": "paper_closes",
-    "close_publicity": "paper_closes", "reminder_paper_checklist": "paper_closes",
-    "start_publicity": "publicity_completes",
-}
+from workflow.cases import CAMPAIGN, notice_for
 
 
 def beijing(instant: datetime | None) -> str:
     return "" if instant is None else f"{in_beijing(instant):%Y-%m-%d %H:%M}"
 
 
-def base_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
-    context: dict[str, Any] = {
-        "greeting": app.name, "name": app.name, "id_masked": idnumber.mask(app.id_number),
-        "case": case_id, "campaign_title": notice.title, "at": beijing(now),
+def campaign_context(notice: Notice) -> dict[str, Any]:
+    """What every message of a campaign shares: derived from its notice when rendering,
+    so an outbox row stores only what is its own."""
+    return {
+        "campaign_title": notice.title,
         "contact_name": notice.contact.name, "contact_phone": notice.contact.phone,
         "contact_office": notice.contact.office,
         "personal_closes": beijing(notice.personal.closes), "review_closes": beijing(notice.review.closes),
         "paper_opens": beijing(notice.paper.opens), "paper_closes": beijing(notice.paper.closes),
-        "publicity_days": notice.publicity_working_days, "publicity_completes": "",
-        "paper_items": [item.name for item in notice.paper_checklist(app.series)],
-        "unit_opinion": notice.unit_opinion_text, "reason": "", "upheld": False, "revoked": False,
+        "publicity_days": notice.publicity_working_days, "unit_opinion": notice.unit_opinion_text,
+        # Defaults for what only some events carry.
+        "publicity_completes": "", "reason": "", "upheld": False, "revoked": False,
         "ban_first": "", "ban_last": "", "ban_ends": "", "window_name": "", "window_closed": "",
     }
-    context.update(extra)
-    return context
+
+
+def person_context(name: str, id_number: str, case_id: int | None, now: datetime, **extra: Any) -> dict[str, Any]:
+    """What a message to one person about one case says of them (the ID number masked)."""
+    return {"greeting": name, "name": name, "id_masked": idnumber.mask(id_number), "case": case_id,
+            "at": beijing(now), **extra}
+
+
+def paper_items(notice: Notice, series: str) -> list[str]:
+    return [item.name for item in notice.paper_checklist(series)]
+
+
+def case_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
+    """An outbox row's own context for a message about ``app``'s case."""
+    return person_context(app.name, app.id_number, case_id, now,
+                          paper_items=paper_items(notice, app.series), **extra)
+
+
+def full_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
+    """Everything a template sees, as the relay assembles it (for previews and tests)."""
+    return {**campaign_context(notice), **case_context(notice, app, case_id, now, **extra)}
 
 
 def event_extras(notice: Notice, event: str, from_state: Status, to_state: Status,
@@ -66,10 +84,31 @@ def event_extras(notice: Notice, event: str, from_state: Status, to_state: Statu
 
 
 def to_applicant(
-    key: str, kind: str, case_id: int, context: dict[str, Any], email: str | None, phone: str | None
+    key: str, kind: str, case_id: int, campaign_id: int, context: dict[str, Any],
+    email: str | None, phone: str | None,
 ) -> list[Message]:
     """One message per channel the applicant can be reached on."""
-    context = {**context, "deadline": context.get(DEADLINE_OF.get(kind, ""), "")}
     reach = [("email", email), ("sms", phone)]
-    return [Message(f"{key}/{channel}", kind, channel, address, context, case_id)
+    return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
             for channel, address in reach if address]
+
+
+def campaign_contexts(engine: sa.Engine) -> Callable[[int], dict[str, Any]]:
+    """The relay's source of each campaign's shared context, read once per campaign."""
+    known: dict[int, dict[str, Any]] = {}
+
+    def shared(campaign_id: int) -> dict[str, Any]:
+        if campaign_id not in known:
+            with engine.connect() as conn:
+                sha = conn.execute(
+                    sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == campaign_id)
+                ).scalar_one()
+                known[campaign_id] = campaign_context(notice_for(conn, campaign_id, sha))
+        return known[campaign_id]
+
+    return shared
+
+
+def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:
+    """One relay pass with the campaigns' contexts wired in."""
+    return send_due(engine, settings, clock, campaign_contexts(engine))

@@ -104,6 +104,7 @@ class Publicity(SQLModel, table=True):
     completes_at: datetime = _instant()  # type: ignore[assignment]
     closed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
     opinion: str | None = None
+    completed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]  # by the service
 
 
 class Objection(SQLModel, table=True):
@@ -148,6 +149,7 @@ class Ban(SQLModel, table=True):
     lifted_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
     lifted_by: str | None = Field(default=None, max_length=64)
     lift_reason: str | None = None
+    ended_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]  # recorded by the service
 
 
 class Operator(SQLModel, table=True):
@@ -173,6 +175,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)  # idempotency key, from the causing event
     case_id: int | None = Field(default=None, foreign_key="application_case.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")  # whose notice fills in the rest
     kind: str = Field(max_length=64)  # the template: an event or a reminder
     channel: str = Field(max_length=8)  # email | sms
     recipient: str = Field(max_length=254)
@@ -185,3 +188,16 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _instant()  # type: ignore[assignment]
     sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+
+
+class ServiceInstance(SQLModel, table=True):
+    """A running `chuding serve`: its heartbeat, and whether it leads the schedule."""
+
+    __tablename__ = "service_instance"
+
+    id: str = Field(primary_key=True, max_length=100)
+    host: str = Field(max_length=100)
+    pid: int
+    started_at: datetime = _instant()  # type: ignore[assignment]
+    heartbeat_at: datetime = _instant()  # type: ignore[assignment]
+    leading: bool = False

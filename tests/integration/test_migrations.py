@@ -16,4 +16,4 @@ def test_migrated_schema_matches_the_tables(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
-    assert schema_revision(engine) == "0002"
+    assert schema_revision(engine) == "0003"

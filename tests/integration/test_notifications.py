@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX, retry
-from notifications.relay import send_due
 from notifications.settings import NotificationSettings
 from states.machine import Event
 from tests.conftest import _free_port
@@ -26,6 +25,7 @@ from tests.helpers import bj, engineer, valid_id, with_id
 from tests.integration.world import World
 from tests.mailserver import PASSWORD, USER, Certificates, Inbox, smtp_server
 from workflow.clock import SystemClock
+from workflow.messages import send_outbox
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_a_transition_delivers_its_email(engine: sa.Engine, tmp_path: Path, cert
     world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9, 11, 30))
     port = _free_port()
     with smtp_server(port, certs, security) as inbox:
-        report = send_due(engine, settings(tmp_path, port, certs, smtp_security=security), SystemClock())
+        report = send_outbox(engine, settings(tmp_path, port, certs, smtp_security=security), SystemClock())
     assert (report.sent, report.dead) == (4, 0)  # import and submit, each by e-mail and SMS
     submitted = next(m for m in inbox.messages if "已提交" in str(m["Subject"]))
     assert str(submitted["Subject"]) == "初定职申报已提交（第 1 号）"
@@ -85,25 +85,25 @@ def test_server_down_then_up_everything_arrives_and_dead_rows_can_be_revived(
     world.import_([with_id(engineer(), valid_id(i)) for i in range(3)])
     port = _free_port()  # nothing listens there yet
     config = settings(tmp_path, port, certs)
-    first = send_due(engine, config, SystemClock())
+    first = send_outbox(engine, config, SystemClock())
     assert (first.sent, first.retrying) == (3, 3)  # the SMS went to the file gateway
     assert {r.status for r in emails(engine)} == {"pending"}
     assert all("Connect" in (r.last_error or "") or "refused" in (r.last_error or "") for r in emails(engine))
     time.sleep(0.1)
     with smtp_server(port, certs) as inbox:
-        second = send_due(engine, config, SystemClock())
+        second = send_outbox(engine, config, SystemClock())
     assert second.sent == 3 and len(inbox.messages) == 3
     assert [r.attempts for r in emails(engine)] == [2, 2, 2]
 
     world.import_([with_id(engineer(), valid_id(7))])
     for _ in range(config.relay_max_attempts):
-        send_due(engine, config, SystemClock())
+        send_outbox(engine, config, SystemClock())
         time.sleep(0.3)
     dead = [r for r in emails(engine) if r.status == "dead"]
     assert len(dead) == 1 and dead[0].attempts == config.relay_max_attempts and dead[0].last_error
     assert retry(engine, None, SystemClock().now()) == 1
     with smtp_server(port, certs) as inbox:
-        send_due(engine, config, SystemClock())
+        send_outbox(engine, config, SystemClock())
     assert [str(m["Message-ID"]) for m in inbox.messages] == [
         __import__("notifications.mail").mail.message_id(dead[0].key, config.mail_from)
     ]
@@ -114,7 +114,7 @@ def test_wrong_password_is_not_delivered(engine: sa.Engine, tmp_path: Path, cert
     port = _free_port()
     with smtp_server(port, certs) as inbox:
         config = settings(tmp_path, port, certs, smtp_password="wrong", smtp_timeout_seconds=1)
-        report = send_due(engine, config, SystemClock())
+        report = send_outbox(engine, config, SystemClock())
     assert inbox.messages == [] and report.sent == 1  # only the SMS
     [row] = emails(engine)
     assert row.status == "pending" and row.last_error  # kept for a retry once the password is fixed
@@ -236,7 +236,7 @@ def test_sms_http_gateway_request(engine: sa.Engine, tmp_path: Path) -> None:
             sms_url=f"http://127.0.0.1:{server.server_port}/sms", sms_access_key="AK1", sms_secret="sk",
             sms_sign_name="轮台县人社局", sms_template_codes={"import": "SMS_100001"}, mail_dir=tmp_path / "mail",
         )
-        assert send_due(engine, config, SystemClock()).sent == 1
+        assert send_outbox(engine, config, SystemClock()).sent == 1
     finally:
         server.shutdown()
         server.server_close()

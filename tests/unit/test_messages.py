@@ -14,7 +14,7 @@ from states.machine import Event
 from states.status import Status
 from tests.helpers import ID_A, NOTICE, bj
 from tests.unit.test_domain import applicant
-from workflow.messages import base_context, event_extras
+from workflow.messages import event_extras, full_context
 
 RENDERER = Renderer()
 REMINDERS = {"reminder_personal_closing", "reminder_paper_checklist", "reminder_review_closing",
@@ -31,7 +31,7 @@ def context(kind: str) -> dict[str, object]:
     from_state = Status.SUBMITTED if kind == "expire" else Status.CONFIRMED
     to_state = Status.REVOKED if kind == "report_fraud" else Status.EXPIRED
     extras = event_extras(NOTICE, kind, from_state, to_state, DETAILS.get(kind, {}))
-    return base_context(NOTICE, app, 42, bj(2024, 10, 9, 11, 30), reason="照片<模糊>，请重新上传 & 提交",
+    return full_context(NOTICE, app, 42, bj(2024, 10, 9, 11, 30), reason="照片<模糊>，请重新上传 & 提交",
                         cases=[{"case": 42, "name": "艾力", "state_label": "网上审核中"}], count=1, **extras)
 
 
@@ -91,10 +91,11 @@ def test_sms_segments(length: int, expected: int) -> None:
 
 
 def test_sms_variable_longer_than_the_limit_is_refused_by_name() -> None:
-    ctx = {**context("submit"), "greeting": "名" * 36, "deadline": "2024-10-31 18:00"}
+    ctx = {**context("submit"), "greeting": "名" * 36}
     with pytest.raises(PermanentFailure, match=r"name \(36 characters\)"):
-        variables(ctx, 35)
-    assert variables({**ctx, "greeting": "名" * 35}, 35)["name"] == "名" * 35
+        variables("submit", ctx, 35)
+    ok = variables("submit", {**ctx, "greeting": "名" * 35}, 35)
+    assert ok == {"name": "名" * 35, "case": "42", "deadline": "2024-10-31 18:00", "phone": "0996-4682378"}
 
 
 def test_rendered_sms_counts_its_signature() -> None:
