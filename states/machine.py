@@ -43,6 +43,7 @@ class Event(StrEnum):
     RECORD_OBJECTION = "record_objection"
     RESOLVE_OBJECTION = "resolve_objection"
     CLOSE_PUBLICITY = "close_publicity"
+    COMPLETE_PUBLICITY = "complete_publicity"  # the service, when the period is over
     RECEIVE_PAPER = "receive_paper"
     CONFIRM = "confirm"
     REJECT = "reject"
@@ -83,7 +84,10 @@ TRANSITIONS: list[dict[str, object]] = [
         "dest": S.EXPIRED,
     },
 ]
-TRANSITIONS += [{"trigger": e, "source": S.UNIT_PUBLICITY, "dest": None} for e in PUBLICITY_EVENTS]
+TRANSITIONS += [
+    {"trigger": e, "source": S.UNIT_PUBLICITY, "dest": None}
+    for e in (*PUBLICITY_EVENTS, Event.COMPLETE_PUBLICITY)
+]
 
 EVENT_ROLES: dict[Event, frozenset[Role]] = {
     Event.SUBMIT: frozenset({Role.APPLICANT_CLERK}),
@@ -91,6 +95,7 @@ EVENT_ROLES: dict[Event, frozenset[Role]] = {
     Event.RETURN_FOR_CORRECTION: frozenset({Role.COUNTY_REVIEWER}),
     Event.APPROVE_ONLINE: frozenset({Role.COUNTY_REVIEWER}),
     **{e: frozenset({Role.UNIT_OPERATOR}) for e in PUBLICITY_EVENTS},
+    Event.COMPLETE_PUBLICITY: frozenset({Role.SERVICE}),
     Event.RECEIVE_PAPER: frozenset({Role.COUNTY_CLERK}),
     Event.CONFIRM: frozenset({Role.COUNTY_APPROVER}),
     Event.REJECT: frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER, Role.UNIT_OPERATOR}),
@@ -124,6 +129,7 @@ class Publicity:
     started_at: datetime | None = None
     completes_at: datetime | None = None
     closed_at: datetime | None = None
+    completed_at: datetime | None = None
     open_objections: int = 0
     upheld_objections: int = 0
 
@@ -191,20 +197,20 @@ def _start_publicity(case: Case, cmd: Command) -> list[Refusal]:
     return []
 
 
-def _publicity_running(case: Case) -> list[Refusal]:
-    if case.publicity.started_at is None:
+def _publicity_running(publicity: Publicity) -> list[Refusal]:
+    if publicity.started_at is None:
         return [Refusal("publicity.not_started", "公示尚未开始")]
-    if case.publicity.passed:
+    if publicity.passed:
         return [Refusal("publicity.closed", "公示已结束")]
     return []
 
 
 def _record_objection(case: Case, cmd: Command) -> list[Refusal]:
-    return _publicity_running(case) + _reason(cmd)
+    return _publicity_running(case.publicity) + _reason(cmd)
 
 
 def _resolve_objection(case: Case, cmd: Command) -> list[Refusal]:
-    found = _publicity_running(case)
+    found = _publicity_running(case.publicity)
     if case.publicity.open_objections == 0:
         found.append(Refusal("publicity.no_objection", "没有待处理的异议"))
     if cmd.upheld is None:
@@ -214,7 +220,7 @@ def _resolve_objection(case: Case, cmd: Command) -> list[Refusal]:
 
 def _close_publicity(case: Case, cmd: Command) -> list[Refusal]:
     p, notice = case.publicity, case.notice
-    found = _publicity_running(case)
+    found = _publicity_running(p)
     if p.completes_at is not None and cmd.now < p.completes_at:
         found.append(Refusal(
             "publicity.period",
@@ -230,6 +236,22 @@ def _close_publicity(case: Case, cmd: Command) -> list[Refusal]:
             "publicity.opinion", f"单位审核意见须为原文：“{notice.unit_opinion_text}”", "opinion"
         ))
     return found
+
+
+def complete_publicity_refusals(publicity: Publicity, now: datetime) -> list[Refusal]:
+    """The period is over with no open objection: the sweep's rule too."""
+    found = _publicity_running(publicity)
+    if publicity.completed_at is not None:
+        found.append(Refusal("publicity.completed", "公示已期满"))
+    if publicity.completes_at is not None and now < publicity.completes_at:
+        found.append(Refusal("publicity.period", "公示期未满"))
+    if publicity.open_objections:
+        found.append(Refusal("publicity.objection_open", f"有 {publicity.open_objections} 条异议尚未处理"))
+    return found
+
+
+def _complete_publicity(case: Case, cmd: Command) -> list[Refusal]:
+    return complete_publicity_refusals(case.publicity, cmd.now)
 
 
 def _receive_paper(case: Case, cmd: Command) -> list[Refusal]:
@@ -258,7 +280,7 @@ def _report_fraud(case: Case, cmd: Command) -> list[Refusal]:
 
 def _expire(case: Case, cmd: Command) -> list[Refusal]:
     window = case.notice.windows[EXPIRY_WINDOW[case.state]]
-    if cmd.now.replace(microsecond=0) <= window.closes:
+    if not window.has_closed(cmd.now):
         return [Refusal("expire.window_open", f"{window.name}时间尚未结束")]
     return []
 
@@ -276,6 +298,7 @@ GUARDS: dict[Event, Guard] = {
     Event.RECORD_OBJECTION: _record_objection,
     Event.RESOLVE_OBJECTION: _resolve_objection,
     Event.CLOSE_PUBLICITY: _close_publicity,
+    Event.COMPLETE_PUBLICITY: _complete_publicity,
     Event.RECEIVE_PAPER: _receive_paper,
     Event.CONFIRM: _none,
     Event.REJECT: _reject,

@@ -8,7 +8,7 @@ mistake with the file, the key and what is wrong with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +30,14 @@ class Window:
         # Closed to the second: 18:00:00.999 is still 18:00:00, 18:00:01 is late.
         second = instant.replace(microsecond=0)
         return self.opens <= second <= self.closes
+
+    def has_closed(self, instant: datetime) -> bool:
+        """True from the first late second on (18:00:01 for a window closing at 18:00:00)."""
+        return instant.replace(microsecond=0) > self.closes
+
+    @property
+    def first_late_second(self) -> datetime:
+        return self.closes + timedelta(seconds=1)
 
     def refusal(self, instant: datetime) -> Refusal | None:
         if self.contains(instant):
@@ -97,6 +105,8 @@ class Notice:
     publicity_working_days: int
     publicity_start_day_counts: bool
     ban_years: int
+    remind_personal_days_before: int
+    remind_review_working_days_before: int
     online_materials: tuple[MaterialItem, ...]
     paper_materials: tuple[MaterialItem, ...]
     paper_materials_teachers: tuple[MaterialItem, ...]
@@ -318,6 +328,8 @@ def parse_notice(data: dict[str, Any], source: str) -> Notice:
         publicity_working_days=r.count("publicity.working_days", minimum=1),
         publicity_start_day_counts=bool(r.typed("publicity.start_day_counts", bool, "true or false")),
         ban_years=r.count("fraud.ban_years", minimum=1),
+        remind_personal_days_before=r.count("reminders.personal_closing_days_before"),
+        remind_review_working_days_before=r.count("reminders.review_closing_working_days_before", minimum=1),
         online_materials=_materials(r, "materials.online"),
         paper_materials=_materials(r, "materials.paper"),
         paper_materials_teachers=_materials(r, "materials.paper_teachers"),

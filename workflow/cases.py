@@ -41,7 +41,7 @@ _CASE = (
         A.c.id_number, A.c.phone, A.c.email,
         U.c.code.label("unit_code"), U.c.name.label("unit_name"),
         U.c.level.label("unit_level"), U.c.type.label("unit_type"),
-        P.c.started_at, P.c.completes_at, P.c.closed_at,
+        P.c.started_at, P.c.completes_at, P.c.closed_at, P.c.completed_at,
         CAMPAIGN.c.notice_sha256, CAMPAIGN.c.code.label("campaign_code"),
         _count(O.c.upheld.is_(None)).label("open_objections"),
         _count(O.c.upheld.is_(True)).label("upheld_objections"),
@@ -101,7 +101,7 @@ def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
         unit=Unit(row.unit_code, row.unit_name, row.unit_level, row.unit_type),
         notice=notice_for(conn, row.campaign_id, row.notice_sha256),
         publicity=machine.Publicity(
-            row.started_at, row.completes_at, row.closed_at,
+            row.started_at, row.completes_at, row.closed_at, row.completed_at,
             row.open_objections, row.upheld_objections,
         ),
         banned_years=banned_years(conn, row.id_number),

@@ -206,6 +206,8 @@ def operator_add(
     role: Annotated[str, typer.Option(help=", ".join(r.value for r in Role if r is not Role.SERVICE))],
     name: Annotated[str, typer.Option(help="The person's name.")] = "",
     unit: Annotated[str | None, typer.Option(help="Unit code (unit operators only).")] = None,
+    email: Annotated[str | None, typer.Option(help="For reminders (reviewers are warned of expiring cases).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile number for SMS reminders.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Register an operator (administrators only)."""
@@ -215,7 +217,7 @@ def operator_add(
         engine = _engine()
         with engine.begin() as conn:
             require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
-            add_operator(conn, login, name or login, role, unit)
+            add_operator(conn, login, name or login, role, unit, email, phone)
         _emit(as_json, {"ok": True, "login": login, "role": role, "unit": unit},
               lambda: typer.echo(f"operator {login} registered as {role}"))
 
@@ -253,6 +255,8 @@ def unit_add(
     name: Annotated[str, typer.Option(help="The unit's full name.")],
     level: Annotated[str, typer.Option(help="县级, 乡镇级, 村级, ... (the notice's known_unit_levels).")],
     type_: Annotated[str, typer.Option("--type", help="事业单位, 企业, 中小学, 机关, ...")],
+    email: Annotated[str | None, typer.Option(help="Told when a publicity completes.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile number for the same.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Register a recommending unit (administrators only)."""
@@ -262,7 +266,7 @@ def unit_add(
     with _guarded(as_json):
         with _engine().begin() as conn:
             require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
-            add_unit(conn, code, name, level, type_)
+            add_unit(conn, code, name, level, type_, email, phone)
         _emit(as_json, {"ok": True, "unit": code}, lambda: typer.echo(f"unit {code} registered"))
 
 

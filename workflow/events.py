@@ -80,6 +80,11 @@ def _close_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dic
     return {"opinion": cmd.opinion}
 
 
+def _complete_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    conn.execute(sa.update(P).where(P.c.case_id == case.id), {"completed_at": cmd.now})
+    return {}
+
+
 def _receive_paper(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     items = sorted(cmd.items)
     conn.execute(
@@ -106,6 +111,7 @@ EFFECTS: dict[Event, Effect] = {
     Event.RECORD_OBJECTION: _record_objection,
     Event.RESOLVE_OBJECTION: _resolve_objection,
     Event.CLOSE_PUBLICITY: _close_publicity,
+    Event.COMPLETE_PUBLICITY: _complete_publicity,
     Event.RECEIVE_PAPER: _receive_paper,
     Event.REPORT_FRAUD: _report_fraud,
 }

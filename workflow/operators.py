@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from states.contact import is_email, is_mobile
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from workflow import tables as t
@@ -39,7 +40,8 @@ def require_role(actor: Actor, *roles: Role) -> None:
 
 
 def add_operator(
-    conn: sa.Connection, login: str, name: str, role: str, unit_code: str | None
+    conn: sa.Connection, login: str, name: str, role: str, unit_code: str | None,
+    email: str | None = None, phone: str | None = None,
 ) -> None:
     problems = []
     if role not in {r.value for r in STAFF_ROLES}:
@@ -56,12 +58,16 @@ def add_operator(
             problems.append(Refusal("operator.unit", f"单位 {unit_code} 未登记", "unit"))
     if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first():
         problems.append(Refusal("operator.exists", f"操作员 {login} 已存在", "login"))
+    if email and not is_email(email):
+        problems.append(Refusal("operator.email", f"电子邮箱格式不正确：{email}", "email"))
+    if phone and not is_mobile(phone):
+        problems.append(Refusal("operator.phone", f"手机号格式不正确：{phone}", "phone"))
     if not login.strip():
         problems.append(Refusal("operator.login", "登录名不能为空", "login"))
     if problems:
         raise Refused(problems)
     conn.execute(sa.insert(OP), {
-        "login": login, "name": name, "role": role, "unit_id": unit_id,
+        "login": login, "name": name, "role": role, "unit_id": unit_id, "email": email, "phone": phone,
         "active": True, "created_at": SystemClock().now(),
     })
 

@@ -190,6 +190,17 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
 
 
+class ReminderRun(SQLModel, table=True):
+    """A reminder of a campaign that has been written to the outbox: it is not written again."""
+
+    __tablename__ = "reminder_run"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=64)
+    messages: int
+    done_at: datetime = _instant()  # type: ignore[assignment]
+
+
 class ServiceInstance(SQLModel, table=True):
     """A running `chuding serve`: its heartbeat, and whether it leads the schedule."""
 

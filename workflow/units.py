@@ -6,6 +6,7 @@ import tomllib
 
 import sqlalchemy as sa
 
+from states.contact import is_email, is_mobile
 from states.refusals import Refusal, Refused
 from workflow.cases import CAMPAIGN, U
 
@@ -18,7 +19,8 @@ def known_levels(conn: sa.Connection) -> set[str]:
     return levels
 
 
-def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str) -> None:
+def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
+             email: str | None = None, phone: str | None = None) -> None:
     problems = [
         Refusal("unit.empty", f"{label} must not be empty", label)
         for label, value in (("code", code), ("name", name), ("type", type_))
@@ -27,11 +29,16 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str) 
     levels = known_levels(conn)
     if level not in levels:
         problems.append(Refusal("unit.level", f"unknown unit level {level!r} (known: {'、'.join(sorted(levels))})", "level"))
+    if email and not is_email(email):
+        problems.append(Refusal("unit.email", f"电子邮箱格式不正确：{email}", "email"))
+    if phone and not is_mobile(phone):
+        problems.append(Refusal("unit.phone", f"手机号格式不正确：{phone}", "phone"))
     if conn.execute(sa.select(U.c.id).where(U.c.code == code)).first():
         problems.append(Refusal("unit.exists", f"unit {code} is already registered", "code"))
     if problems:
         raise Refused(problems)
-    conn.execute(sa.insert(U), {"code": code, "name": name, "level": level, "type": type_})
+    conn.execute(sa.insert(U), {"code": code, "name": name, "level": level, "type": type_,
+                                "email": email, "phone": phone})
 
 
 def list_units(conn: sa.Connection) -> list[dict[str, object]]:

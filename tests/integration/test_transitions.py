@@ -26,6 +26,7 @@ EXPECTED: dict[Event, set[Status]] = {
     Event.RECORD_OBJECTION: PUBLICITY,
     Event.RESOLVE_OBJECTION: PUBLICITY,
     Event.CLOSE_PUBLICITY: PUBLICITY,
+    Event.COMPLETE_PUBLICITY: PUBLICITY,
     Event.RECEIVE_PAPER: {S.UNIT_PUBLICITY},
     Event.CONFIRM: {S.PAPER_RECEIVED},
     Event.REJECT: NON_FINAL,
@@ -50,6 +51,7 @@ HOW: dict[Event, tuple[str, Any, dict[str, Any]]] = {
     Event.RECORD_OBJECTION: ("water", IN_WINDOWS, {"reason": "有人反映"}),
     Event.RESOLVE_OBJECTION: ("water", IN_WINDOWS, {"reason": "经核实不成立", "upheld": False}),
     Event.CLOSE_PUBLICITY: ("water", IN_WINDOWS, {"opinion": OPINION}),
+    Event.COMPLETE_PUBLICITY: ("service", IN_WINDOWS, {}),
     Event.RECEIVE_PAPER: ("paper", IN_WINDOWS, {"items": PAPER_ITEMS}),
     Event.CONFIRM: ("approver", IN_WINDOWS, {}),
     Event.REJECT: ("reviewer", IN_WINDOWS, {"reason": "不符合条件"}),
@@ -63,7 +65,7 @@ PAIRS = [(state, event) for event in Event for state in Status]
 def _prepare(world: World, case: int, state: Status, event: Event) -> None:
     world.force_state(case, state.value)
     started, completes = bj(2024, 10, 8, 10), bj(2024, 10, 13)
-    if event in (Event.RECORD_OBJECTION, Event.CLOSE_PUBLICITY):
+    if event in (Event.RECORD_OBJECTION, Event.CLOSE_PUBLICITY, Event.COMPLETE_PUBLICITY):
         world.start_publicity_row(case, started, completes)
     elif event is Event.RESOLVE_OBJECTION:
         world.start_publicity_row(case, started, completes, open_objection=True)

@@ -27,6 +27,14 @@ def upgrade() -> None:
     sa.Column('leading', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('reminder_run',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('messages', sa.Integer(), nullable=False),
+    sa.Column('done_at', workflow.tables.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
+    sa.PrimaryKeyConstraint('campaign_id', 'kind')
+    )
     with op.batch_alter_table('ban', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ended_at', workflow.tables.UTCDateTime(), nullable=True))
 
@@ -53,4 +61,5 @@ def downgrade() -> None:
     with op.batch_alter_table('ban', schema=None) as batch_op:
         batch_op.drop_column('ended_at')
 
+    op.drop_table('reminder_run')
     op.drop_table('service_instance')

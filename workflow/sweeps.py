@@ -1,0 +1,277 @@
+"""What the service does by itself, set-based and idempotent.
+
+Each sweep moves every case it applies to in one transaction — the state change, a
+history row per case (actor: the service) and the same outbox messages an operator's
+transition writes — and running it again changes nothing. A case an operator moved a
+moment before finds the sweep's WHERE clause no longer true for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from notifications.outbox import Message, enqueue
+from states.machine import SERVICE_ACTOR, Event
+from states.notice import Notice
+from states.schedule import expiring_states, reminder_times
+from states.status import Status
+from workflow import tables as t
+from workflow.cases import CAMPAIGN, A, B, C, H, O, P, U, notice_for
+from workflow.clock import SystemClock
+from workflow.messages import beijing, person_context
+
+log = logging.getLogger("chuding.sweeps")
+OP: sa.Table = t.Operator.__table__  # type: ignore[attr-defined]
+RUN: sa.Table = t.ReminderRun.__table__  # type: ignore[attr-defined]
+CHUNK = 500  # ids per IN (...) list
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).order_by(CAMPAIGN.c.id)).all()
+        return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
+
+
+def _history(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(sa.insert(H), rows)
+
+
+def _history_row(case_id: int, event: str, from_state: str, to_state: str, at: datetime,
+                 reason: str = "", recorded: datetime | None = None) -> dict[str, Any]:
+    return {"case_id": case_id, "event": event, "from_state": from_state, "to_state": to_state,
+            "actor": SERVICE_ACTOR.login, "role": SERVICE_ACTOR.role.value, "reason": reason,
+            "details": "{}", "effective_at": at, "recorded_at": recorded or SystemClock().now()}
+
+
+def _people(conn: sa.Connection, case_ids: list[int]) -> dict[int, Any]:
+    """Name, ID number and contact of each case's applicant."""
+    found: dict[int, Any] = {}
+    for part in _chunks(case_ids):
+        query = (sa.select(C.c.id, A.c.name, A.c.id_number, A.c.email, A.c.phone)
+                 .join(A, A.c.id == C.c.applicant_id).where(C.c.id.in_(part)))
+        found.update({row.id: row for row in conn.execute(query)})
+    return found
+
+
+def _to_person(key: str, kind: str, campaign_id: int, case_id: int | None, person: Any,
+               context: dict[str, Any]) -> list[Message]:
+    reach = [("email", person.email), ("sms", person.phone)]
+    return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
+            for channel, address in reach if address]
+
+
+def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_key: str, now: datetime) -> int:
+    """Cases still waiting on a closed window expire, as of its first late second."""
+    window = notice.windows[window_key]
+    if not window.has_closed(now):
+        return 0
+    at = window.first_late_second
+    moved: list[tuple[int, int, str]] = []
+    with engine.begin() as conn:
+        for state in expiring_states(window_key):
+            rows = conn.execute(
+                sa.update(C).where(C.c.campaign_id == campaign_id, C.c.state == state.value)
+                .values(state=Status.EXPIRED.value, version=C.c.version + 1, updated_at=now)
+                .returning(C.c.id, C.c.version)
+            ).all()
+            moved += [(row.id, row.version, state.value) for row in rows]
+        if not moved:
+            return 0
+        reason = f"{window.name}时间已于 {beijing(window.closes)} 结束"
+        recorded = SystemClock().now()
+        _history(conn, [_history_row(cid, Event.EXPIRE.value, state, Status.EXPIRED.value, at, reason, recorded)
+                        for cid, _, state in moved])
+        people = _people(conn, [cid for cid, _, _ in moved])
+        extra = {"window_name": window.name, "window_closed": beijing(window.closes)}
+        messages = []
+        for cid, version, _ in moved:
+            person = people[cid]
+            context = person_context(person.name, person.id_number, cid, at, **extra)
+            messages += _to_person(f"case{cid}/v{version}/expire", "expire", campaign_id, cid, person, context)
+        enqueue(conn, messages)
+    return len(moved)
+
+
+def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, now: datetime) -> int:
+    """Publicities whose working days are over with no open objection are complete."""
+    open_objection = sa.exists().where(O.c.case_id == P.c.case_id, O.c.upheld.is_(None))
+    due = sa.select(P.c.case_id).where(
+        P.c.closed_at.is_(None), P.c.completed_at.is_(None), P.c.completes_at <= now, ~open_objection,
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.update(C)
+            .where(C.c.campaign_id == campaign_id, C.c.state == Status.UNIT_PUBLICITY.value, C.c.id.in_(due))
+            .values(version=C.c.version + 1, updated_at=now)
+            .returning(C.c.id, C.c.version)
+        ).all()
+        if not rows:
+            return 0
+        versions = {row.id: row.version for row in rows}
+        completes: dict[int, datetime] = {}
+        for part in _chunks(list(versions)):
+            conn.execute(sa.update(P).where(P.c.case_id.in_(part)).values(completed_at=P.c.completes_at))
+            completes.update(conn.execute(
+                sa.select(P.c.case_id, P.c.completes_at).where(P.c.case_id.in_(part))).tuples())
+        state = Status.UNIT_PUBLICITY.value
+        recorded = SystemClock().now()
+        _history(conn, [_history_row(cid, Event.COMPLETE_PUBLICITY.value, state, state, completes[cid],
+                                     recorded=recorded) for cid in versions])
+        enqueue(conn, _publicity_messages(conn, campaign_id, versions, completes))
+    return len(rows)
+
+
+def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[int, int],
+                        completes: dict[int, datetime]) -> list[Message]:
+    people = _people(conn, list(versions))
+    units = {}
+    for part in _chunks(list(versions)):
+        query = (sa.select(C.c.id, U.c.name, U.c.email, U.c.phone)
+                 .join(U, U.c.id == C.c.unit_id).where(C.c.id.in_(part)))
+        units.update({row.id: row for row in conn.execute(query)})
+    messages = []
+    for cid, version in versions.items():
+        person, unit, at = people[cid], units[cid], completes[cid]
+        key = f"case{cid}/v{version}/complete_publicity"
+        context = person_context(person.name, person.id_number, cid, at, publicity_completes=beijing(at))
+        messages += _to_person(key, "complete_publicity", campaign_id, cid, person, context)
+        unit_context = {**context, "greeting": unit.name}
+        messages += _to_person(f"{key}/unit", "reminder_publicity_complete", campaign_id, cid, unit, unit_context)
+    return messages
+
+
+def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: datetime) -> Counter[str]:
+    """Each due reminder of a campaign, written once: its run is recorded with its messages."""
+    sent: Counter[str] = Counter()
+    for kind, at in reminder_times(notice).items():
+        if now < at:
+            continue
+        with engine.begin() as conn:
+            done = conn.execute(sa.select(RUN.c.kind).where(RUN.c.campaign_id == campaign_id, RUN.c.kind == kind))
+            if done.first():
+                continue
+            messages = REMINDERS[kind](conn, campaign_id, notice, at, now)
+            enqueue(conn, messages)
+            conn.execute(sa.insert(RUN), {"campaign_id": campaign_id, "kind": kind,
+                                          "messages": len(messages), "done_at": now})
+            sent[kind] = len(messages)
+    return sent
+
+
+def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status]) -> list[Any]:
+    return list(conn.execute(
+        sa.select(C.c.id, C.c.state, C.c.application, A.c.name, A.c.id_number, A.c.email, A.c.phone)
+        .join(A, A.c.id == C.c.applicant_id)
+        .where(C.c.campaign_id == campaign_id, C.c.state.in_([s.value for s in states]))
+        .order_by(C.c.id)
+    ))
+
+
+def _personal_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+    if notice.personal.has_closed(now):
+        return []  # too late to help anyone
+    messages = []
+    for case in _cases_in(conn, cid, [Status.DRAFTED, Status.RETURNED]):
+        context = person_context(case.name, case.id_number, case.id, at)
+        messages += _to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
+                               cid, case.id, case, context)
+    return messages
+
+
+def _paper_checklist(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+    if notice.paper.has_closed(now):
+        return []
+    passed = sa.select(P.c.case_id).where(P.c.closed_at.is_not(None) | P.c.completed_at.is_not(None))
+    messages = []
+    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY]):
+        if not conn.execute(passed.where(P.c.case_id == case.id)).first():
+            continue
+        series = json.loads(case.application)["series"]
+        items = [item.name for item in notice.paper_checklist(series)]
+        context = person_context(case.name, case.id_number, case.id, at, paper_items=items)
+        messages += _to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
+                               cid, case.id, case, context)
+    return messages
+
+
+def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+    if notice.review.has_closed(now):
+        return []
+    cases = [{"case": c.id, "name": c.name, "state_label": Status(c.state).label}
+             for c in _cases_in(conn, cid, [Status.SUBMITTED, Status.ONLINE_REVIEW])]
+    if not cases:
+        return []
+    reviewers = conn.execute(
+        sa.select(OP.c.login, OP.c.name, OP.c.email, OP.c.phone)
+        .where(OP.c.role == "county_reviewer", OP.c.active.is_(True))
+    ).all()
+    messages = []
+    for reviewer in reviewers:
+        context = {"greeting": reviewer.name, "case": None, "at": beijing(at),
+                   "cases": cases, "count": len(cases)}
+        messages += _to_person(f"reminder/review_closing/campaign{cid}/{reviewer.login}",
+                               "reminder_review_closing", cid, None, reviewer, context)
+    if not messages:
+        log.warning("%d case(s) will expire when the review window closes, but no active reviewer"
+                    " has an e-mail or phone to be warned on", len(cases))
+    return messages
+
+
+REMINDERS = {
+    "reminder_personal_closing": _personal_closing,
+    "reminder_paper_checklist": _paper_checklist,
+    "reminder_review_closing": _review_closing,
+}
+
+
+def end_bans(engine: sa.Engine, now: datetime) -> int:
+    """Bans whose last year is over end at 00:00 on 1 January after it: recorded once."""
+    with engine.begin() as conn:
+        ended = conn.execute(
+            sa.update(B).where(B.c.ended_at.is_(None), B.c.lifted_at.is_(None), B.c.ends_at <= now)
+            .values(ended_at=B.c.ends_at)
+            .returning(B.c.id, B.c.case_id, B.c.first_year, B.c.last_year, B.c.ends_at)
+        ).all()
+        if not ended:
+            return 0
+        cases = {row.id: row for row in conn.execute(
+            sa.select(C.c.id, C.c.state, C.c.campaign_id).where(C.c.id.in_([b.case_id for b in ended])))}
+        people = _people(conn, [b.case_id for b in ended])
+        recorded = SystemClock().now()
+        _history(conn, [_history_row(b.case_id, "ban_ended", cases[b.case_id].state, cases[b.case_id].state,
+                                     b.ends_at, f"{b.first_year}–{b.last_year} 年不得申报的期限结束", recorded)
+                        for b in ended])
+        messages = []
+        for ban in ended:
+            person = people[ban.case_id]
+            context = person_context(person.name, person.id_number, ban.case_id, ban.ends_at,
+                                     ban_first=ban.first_year, ban_last=ban.last_year, ban_ends=beijing(ban.ends_at))
+            messages += _to_person(f"ban{ban.id}/ended", "ban_ended", cases[ban.case_id].campaign_id,
+                                   ban.case_id, person, context)
+        enqueue(conn, messages)
+    return len(ended)
+
+
+def catch_up(engine: sa.Engine, now: datetime) -> Counter[str]:
+    """Everything due by ``now``: what the service runs at each moment and after downtime."""
+    counts: Counter[str] = Counter()
+    for campaign_id, notice in campaigns(engine):
+        for key in notice.windows:
+            counts[f"expired_{key}"] += expire_window(engine, campaign_id, notice, key, now)
+        counts["publicity_completed"] += complete_publicities(engine, campaign_id, notice, now)
+        counts.update(send_reminders(engine, campaign_id, notice, now))
+    counts["bans_ended"] += end_bans(engine, now)
+    return +counts  # only what happened
