@@ -124,8 +124,8 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
         completes: dict[int, datetime] = {}
         for part in _chunks(list(versions)):
             conn.execute(sa.update(P).where(P.c.case_id.in_(part)).values(completed_at=P.c.completes_at))
-            completes.update(conn.execute(
-                sa.select(P.c.case_id, P.c.completes_at).where(P.c.case_id.in_(part))).tuples())
+            rows_ = conn.execute(sa.select(P.c.case_id, P.c.completes_at).where(P.c.case_id.in_(part)))
+            completes.update({case_id: at for case_id, at in rows_})
         state = Status.UNIT_PUBLICITY.value
         recorded = SystemClock().now()
         _history(conn, [_history_row(cid, Event.COMPLETE_PUBLICITY.value, state, state, completes[cid],
