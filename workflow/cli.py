@@ -359,16 +359,55 @@ def _print_report(r: dict[str, Any]) -> None:
 
 @app.command()
 def status(as_json: JsonOut = False) -> None:
-    """Cases per campaign and state."""
-    from workflow.views import state_counts
+    """Cases per state, the next deadlines and reminders, bans, and the running services."""
+    from workflow.views import service_status
 
     with _guarded(as_json):
-        with _engine().connect() as conn:
-            rows = state_counts(conn)
-        _emit(as_json, rows, lambda: _table(
-            "cases per state", ["campaign", "state", "cases"],
-            [[r["campaign"], f"{r['state']} {r['state_label']}", r["cases"]] for r in rows],
-        ))
+        report = service_status(_engine(), _now())
+        _emit(as_json, report, lambda: _print_status(report))
+
+
+def _print_status(r: dict[str, Any]) -> None:
+    _table("cases per state", ["campaign", "state", "cases"],
+           [[c["campaign"], f"{c['state']} {c['state_label']}", c["cases"]] for c in r["cases"]])
+    _table("next (Beijing time)", ["when", "what", "campaign"],
+           [[_beijing(m["at"]), m["what"], m["campaign"]] for m in r["next"]])
+    _table("bans in force", ["ban", "ID number", "years", "ends (Beijing)"],
+           [[b["ban"], b["id_number"], f"{b['first_year']}–{b['last_year']}", _beijing(b["ends_at"])]
+            for b in r["bans"]])
+    if not r["services"]:
+        typer.echo("no service is running (start one with `chuding serve`)")
+    for s in r["services"]:
+        typer.echo(f"service {s['id']}: {'leading' if s['leading'] else 'standing by'},"
+                   f" last heartbeat {_beijing(s['heartbeat_at'])}")
+
+
+@app.command()
+def serve(
+    sweep_seconds: Annotated[float, typer.Option(help="Seconds between catch-up sweeps.")] = 60,
+    relay_seconds: Annotated[float, typer.Option(help="Seconds between relay passes.")] = 5,
+    lead_seconds: Annotated[float, typer.Option(help="Seconds between heartbeats / tries to lead.")] = 2,
+) -> None:
+    """Run the background service: deadlines, reminders, ban ends and messages, until stopped."""
+    import logging
+    import signal
+    import threading
+
+    from workflow.clock import clock_from_env
+    from workflow.service import Service, ServiceUnusable
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with _guarded(False):
+        service = Service(_engine(require=False), clock_from_env(), _notification_settings(),
+                          sweep_seconds, relay_seconds, lead_seconds)
+        try:
+            service.run(stop)
+        except ServiceUnusable as err:
+            _fail(False, EXIT_UNUSABLE, "unusable", [str(err)])
 
 
 @app.command()

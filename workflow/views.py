@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,3 +120,18 @@ def list_bans(conn: sa.Connection, include_lifted: bool, now: datetime) -> list[
          "lifted_by": r.lifted_by, "lift_reason": r.lift_reason}
         for r in conn.execute(query)
     ]
+
+
+def service_status(engine: sa.Engine, now: datetime) -> dict[str, Any]:
+    from workflow.schedule import upcoming
+    from workflow.service import SERVICES
+
+    with engine.connect() as conn:
+        counts = state_counts(conn)
+        bans = [b for b in list_bans(conn, False, now) if b["in_force"]]
+        # A service that has not beaten for half a minute is taken as gone.
+        fresh = datetime.now(UTC) - timedelta(seconds=30)
+        services = [dict(r._mapping) for r in conn.execute(
+            sa.select(SERVICES).where(SERVICES.c.heartbeat_at >= fresh).order_by(SERVICES.c.started_at))]
+    moments = [{"at": m.at, "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]
+    return {"cases": counts, "next": moments, "bans": bans, "services": services}
