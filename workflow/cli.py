@@ -419,6 +419,50 @@ def diagram(as_json: JsonOut = False) -> None:
     _emit(as_json, {"mermaid": text}, lambda: typer.echo(text))
 
 
+@app.command()
+def simulate(
+    scenario: Annotated[Path | None, typer.Option(help="A scenario JSON file (see README); default: the sample.")] = None,
+    notice: Annotated[Path, typer.Option(help="The notice config to simulate.")] = Path("config/luntai-2024.toml"),
+    keep: Annotated[Path | None, typer.Option(help="Keep the simulated database in this SQLite file.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Replay a whole campaign on a simulated clock and print its timeline."""
+    import json as json_
+    import tempfile
+
+    from workflow.db import make_engine, upgrade
+    from workflow.simulate import run
+
+    with _guarded(as_json), tempfile.TemporaryDirectory() as tmp:
+        path = keep or Path(tmp) / "simulation.sqlite3"
+        if path.exists():
+            raise Refused([Refusal("simulate.exists", f"{path} exists; name a new file", "keep")])
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        if scenario is not None:
+            plan = json_.loads(scenario.read_text(encoding="utf-8"))
+        else:
+            plan = _sample(notice)
+        timeline = run(engine, notice, plan)
+        engine.dispose()
+        data = {"timeline": timeline.lines, "refused": timeline.refusals, "final": dict(timeline.final)}
+        _emit(as_json, data, lambda: typer.echo("\n".join(timeline.lines) + "\n\nfinal states: "
+                                                  + ", ".join(f"{k} {v}" for k, v in sorted(timeline.final.items()))))
+
+
+def _sample(notice_path: Path) -> dict[str, Any]:
+    from workflow.notices import parse_notice_text, read_notice_text
+    from workflow.simulate import sample_scenario
+
+    notice = parse_notice_text(read_notice_text(notice_path), str(notice_path))
+    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "applications-2024.json"
+    import json as json_
+
+    template = json_.loads(example.read_text(encoding="utf-8"))[0]
+    return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
+                           [i.code for i in notice.paper_materials], [i.code for i in notice.paper_materials_teachers])
+
+
 # ---- events -------------------------------------------------------------------------
 
 def _run(case: int, event: Event, as_json: bool, **extra: Any) -> None:

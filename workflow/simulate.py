@@ -1,0 +1,200 @@
+"""`chuding simulate`: a whole campaign replayed on a simulated clock, in seconds.
+
+Operators' actions go through the same handlers as the `chuding` commands, and between
+them the service's sweeps run at every moment its schedule names — the same code the
+background service runs; only the clock is simulated. The result is the timeline: which
+case moved when, and why.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from states.clock import BEIJING, FixedClock
+from states.machine import Command, Event
+from states.refusals import Refused
+from workflow.campaigns import load_notice
+from workflow.cases import A, C, H
+from workflow.errors import Conflict
+from workflow.events import run_event
+from workflow.importer import import_applications
+from workflow.operators import add_operator, identify
+from workflow.schedule import upcoming
+from workflow.sweeps import catch_up
+
+ROLES = {  # scenario name -> (login, role)
+    "clerk": ("sim-clerk", "applicant_clerk"),
+    "reviewer": ("sim-reviewer", "county_reviewer"),
+    "paper": ("sim-paper", "county_clerk"),
+    "approver": ("sim-approver", "county_approver"),
+}
+
+
+@dataclass
+class Timeline:
+    lines: list[str] = field(default_factory=list)  # "time  case N ...", in time order
+    refusals: int = 0
+    final: Counter[str] = field(default_factory=Counter)
+
+
+def _at(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    return instant if instant.tzinfo else instant.replace(tzinfo=BEIJING)
+
+
+def _ticks(engine: sa.Engine, after: datetime, until: datetime) -> None:
+    """Run the service's sweep at each moment of its schedule in (after, until]."""
+    while True:
+        due = [m.at for m in upcoming(engine, after) if after < m.at <= until]
+        if not due:
+            return
+        after = min(due)
+        catch_up(engine, after)
+
+
+def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: datetime | None = None) -> Timeline:
+    """Replay ``scenario`` on ``engine`` (an empty, migrated database)."""
+    timeline = Timeline()
+    start = _at(scenario["start"])
+    with engine.begin() as conn:
+        load_notice(conn, notice_file)
+        for login, role in ROLES.values():
+            add_operator(conn, login, login, role, None)
+    with engine.connect() as conn:
+        clerk = identify(conn, ROLES["clerk"][0])
+    records = scenario["applications"]
+    created = import_applications(engine, json.dumps(records, ensure_ascii=False), "scenario", clerk, start).created
+    units = {r["unit"]["code"] for r in records}
+    with engine.begin() as conn:
+        for unit in sorted(units):
+            add_operator(conn, f"sim-unit-{unit}", f"{unit} 操作员", "unit_operator", unit)
+    now = start
+    for action in sorted(scenario["actions"], key=lambda a: _at(a["at"])):
+        at = _at(action["at"])
+        # Moments strictly before the action: at a tie the operator acts first, as a
+        # command racing the sweep to the same second may.
+        _ticks(engine, now, at - timedelta(microseconds=1))
+        now = at
+        case = created[action["case"] - 1]
+        who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
+        with engine.connect() as conn:
+            actor = identify(conn, who)
+        extra = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld")}
+        if "items" in action:
+            extra["items"] = frozenset(action["items"])
+        try:
+            run_event(engine, case, Command(Event(action["event"]), actor, FixedClock(at).now(), **extra))
+        except (Refused, Conflict) as err:
+            timeline.refusals += 1
+            reasons = "; ".join(r.message for r in err.refusals) if isinstance(err, Refused) else str(err)
+            timeline.lines.append(f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {case:<3} "
+                                  f"{action['event']} by {who} REFUSED: {reasons}")
+    _ticks(engine, now - timedelta(microseconds=1), until or now + timedelta(days=366 * 4))
+    timeline.lines += _history_lines(engine)
+    timeline.lines.sort(key=lambda line: (line[:19], int(line[26:29])))
+    with engine.connect() as conn:
+        counts = conn.execute(sa.select(C.c.state, sa.func.count()).group_by(C.c.state))
+        timeline.final.update({state: n for state, n in counts})
+    return timeline
+
+
+def _history_lines(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(H.c.effective_at, H.c.case_id, A.c.name, H.c.event, H.c.from_state, H.c.to_state,
+                      H.c.actor, H.c.reason)
+            .join(C, C.c.id == H.c.case_id).join(A, A.c.id == C.c.applicant_id)
+        )
+        return [
+            f"{r.effective_at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {r.case_id:<3} {r.name:<6} "
+            f"{r.event:<19} {r.from_state or '—':>14} → {r.to_state:<14} by {r.actor}"
+            + (f"  ({r.reason})" if r.reason else "")
+            for r in rows
+        ]
+
+
+def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
+                    paper_items: list[str], teacher_items: list[str]) -> dict[str, Any]:
+    """Applicants covering the interesting cases of the 2024 campaign, and what staff do."""
+    from states.idnumber import check_character
+
+    def person(n: int, name: str, **changes: Any) -> dict[str, Any]:
+        record = copy.deepcopy(template)
+        first17 = f"652822199{n % 10}0{(n % 9) + 1}1{n % 10}0{n:02d}"[:17]
+        record["applicant"] = {"id_number": first17 + check_character(first17), "name": name,
+                               "email": f"applicant{n}@example.cn", "phone": f"1380000{n:04d}"}
+        record["commitment_text"] = commitment
+        record.update(changes)
+        return record
+
+    master = [{**template["educations"][0], "level": "硕士研究生"}]
+    records = [
+        person(1, "艾力"),  # the whole way to confirmed
+        person(2, "古丽", educations=master),  # a master: refused, then expires
+        person(3, "王磊"),  # submits a second late
+        person(4, "李娜"),  # returned, corrected, resubmitted, confirmed
+        person(5, "张伟"),  # objection dismissed, confirmed
+        person(6, "马晓"),  # objection upheld: the unit rejects
+        person(7, "阿布都"),  # confirmed, then fraud: revoked and banned
+        person(8, "刘洋"),  # withdraws
+        person(9, "赵静"),  # approved but the paper file never comes: expires
+        person(10, "孙悦"),  # never submits: expires
+    ]
+    unit = template["unit"]["code"]
+
+    def path_to_publicity(case: int, day: int) -> list[dict[str, Any]]:
+        return [
+            {"at": f"2024-10-{day:02d}T10:00:00+08:00", "as": "clerk", "event": "submit", "case": case},
+            {"at": f"2024-10-{day:02d}T11:00:00+08:00", "as": "reviewer", "event": "start_review", "case": case},
+            {"at": f"2024-10-{day:02d}T11:30:00+08:00", "as": "reviewer", "event": "approve_online", "case": case},
+            {"at": f"2024-10-{day:02d}T15:00:00+08:00", "as": unit, "event": "start_publicity", "case": case},
+        ]
+
+    def to_confirmed(case: int, close_day: int) -> list[dict[str, Any]]:
+        return [
+            {"at": f"2024-10-{close_day:02d}T09:00:00+08:00", "as": unit, "event": "close_publicity",
+             "case": case, "opinion": opinion},
+            {"at": "2024-10-25T10:00:00+08:00", "as": "paper", "event": "receive_paper", "case": case,
+             "items": paper_items},
+            {"at": "2024-11-04T10:00:00+08:00", "as": "approver", "event": "confirm", "case": case},
+        ]
+
+    actions = [
+        *path_to_publicity(1, 8), *to_confirmed(1, 14),  # publicity counts the working Saturday 10-12
+        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 2},
+        {"at": "2024-10-30T18:00:01+08:00", "as": "clerk", "event": "submit", "case": 3},
+        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 4},
+        {"at": "2024-10-10T10:00:00+08:00", "as": "reviewer", "event": "start_review", "case": 4},
+        {"at": "2024-10-10T11:00:00+08:00", "as": "reviewer", "event": "return_for_correction", "case": 4,
+         "reason": "学信网备案表已过有效期"},
+        {"at": "2024-10-11T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 4},
+        *[a for a in path_to_publicity(4, 14) if a["event"] != "submit"], *to_confirmed(4, 21),
+        *path_to_publicity(5, 9),
+        {"at": "2024-10-10T10:00:00+08:00", "as": unit, "event": "record_objection", "case": 5,
+         "reason": "反映其工作年限不足"},
+        {"at": "2024-10-11T10:00:00+08:00", "as": unit, "event": "resolve_objection", "case": 5,
+         "reason": "经核实，工作年限符合要求", "upheld": False},
+        *to_confirmed(5, 17),
+        *path_to_publicity(6, 9),
+        {"at": "2024-10-10T10:00:00+08:00", "as": unit, "event": "record_objection", "case": 6,
+         "reason": "反映其学历证书系伪造"},
+        {"at": "2024-10-12T10:00:00+08:00", "as": unit, "event": "resolve_objection", "case": 6,
+         "reason": "经核实，异议成立", "upheld": True},
+        {"at": "2024-10-12T11:00:00+08:00", "as": unit, "event": "reject", "case": 6, "reason": "公示异议成立"},
+        *path_to_publicity(7, 8), *to_confirmed(7, 15),
+        {"at": "2024-12-02T10:00:00+08:00", "as": "approver", "event": "report_fraud", "case": 7,
+         "reason": "学信网备案表系伪造"},
+        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 8},
+        {"at": "2024-10-12T10:00:00+08:00", "as": "clerk", "event": "withdraw", "case": 8, "reason": "本人申请撤回"},
+        *path_to_publicity(9, 10),
+    ]
+    assert teacher_items is not None
+    return {"start": "2024-09-27T10:00:00+08:00", "applications": records, "actions": actions}
