@@ -9,6 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 DEFAULT_DATABASE = "chuding.sqlite3"
+# The newest migration; commands other than `init` refuse a database at another one.
+# (A test checks it against the migrations, so that commands need not import alembic.)
+SCHEMA_HEAD = "0003"
 # How long a writer waits for another one on SQLite before giving up (milliseconds).
 SQLITE_BUSY_MS = 10_000
 
@@ -67,27 +70,27 @@ def upgrade(engine: sa.Engine) -> None:
 
 
 def schema_revision(engine: sa.Engine) -> str | None:
+    """The migration the database is at; None for a database chuding has not set up."""
     try:
         with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
             return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.OperationalError as err:
-        raise DatabaseError(f"cannot open the database {engine.url!r}: {err.orig}") from None
-    except sa.exc.ProgrammingError:
-        return None
-    except sa.exc.DatabaseError as err:
-        raise DatabaseError(f"cannot open the database {engine.url!r}: {err.orig}") from None
+    except sa.exc.DBAPIError as err:
+        raise DatabaseError(f"cannot open the database {_shown(engine)}: {err.orig}") from None
+
+
+def _shown(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
 
 
 def require_schema(engine: sa.Engine) -> None:
     """Commands other than ``init`` need a database ``chuding init`` has made."""
-    try:
-        revision = schema_revision(engine)
-    except DatabaseError:
-        raise
-    except sa.exc.SQLAlchemyError as err:
-        raise DatabaseError(f"cannot open the database {engine.url!r}: {err}") from None
+    revision = schema_revision(engine)
     if revision is None:
+        raise DatabaseError(f"the database {_shown(engine)} has no chuding schema; run `chuding init` first")
+    if revision != SCHEMA_HEAD:
         raise DatabaseError(
-            f"the database {engine.url.render_as_string(hide_password=True)} has no chuding schema;"
-            " run `chuding init` first"
+            f"the database {_shown(engine)} is at schema {revision}, this chuding needs {SCHEMA_HEAD};"
+            " run `chuding init` to upgrade it"
         )

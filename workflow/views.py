@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from states import idnumber
+from states.clock import in_beijing
 from states.machine import (
     EVENT_ROLES,
     GUARDS,
@@ -133,5 +134,7 @@ def service_status(engine: sa.Engine, now: datetime) -> dict[str, Any]:
         fresh = datetime.now(UTC) - timedelta(seconds=30)
         services = [dict(r._mapping) for r in conn.execute(
             sa.select(SERVICES).where(SERVICES.c.heartbeat_at >= fresh).order_by(SERVICES.c.started_at))]
-    moments = [{"at": m.at, "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]
+    moments = [{"at": in_beijing(m.at), "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]
+    for ban in bans:
+        ban["ends_at"] = in_beijing(ban["ends_at"])
     return {"cases": counts, "next": moments, "bans": bans, "services": services}

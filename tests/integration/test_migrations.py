@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import workflow.tables  # noqa: F401
-from workflow.db import schema_revision, upgrade
+from workflow.db import SCHEMA_HEAD, schema_revision, upgrade
 
 
 def test_migrated_schema_matches_the_tables(engine: sa.Engine) -> None:
@@ -16,4 +16,15 @@ def test_migrated_schema_matches_the_tables(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == SCHEMA_HEAD
+
+
+def test_schema_head_is_the_newest_migration() -> None:
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    import workflow.db
+
+    folder = Path(workflow.db.__file__).parent / "migrations"
+    assert ScriptDirectory(str(folder)).get_current_head() == SCHEMA_HEAD

@@ -1,0 +1,159 @@
+"""`chuding serve` as a process: catching up after downtime, one per SQLite file,
+replicas on PostgreSQL taking over from a dead leader; `status` and `simulate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from notifications.outbox import OUTBOX
+from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, valid_id, with_id
+from workflow.cases import C, H
+from workflow.db import make_engine
+
+CHUDING = [sys.executable, "-m", "workflow"]
+AFTER_DEADLINES = "2024-11-02T09:00:00+08:00"
+
+
+def env_for(url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "CHUDING_DATABASE_URL": url, "CHUDING_MAIL_DIR": str(tmp / "mail"),
+            "CHUDING_SMS_DIR": str(tmp / "sms"), **extra}
+
+
+def chuding(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*CHUDING, *args], env=env, capture_output=True, text=True)
+    assert done.returncode == code, (args, done.stdout, done.stderr)
+    return done
+
+
+def serve(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([*CHUDING, "serve", "--lead-seconds", "0.3", "--relay-seconds", "0.5", *args],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_for(condition: Any, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=60)
+
+
+def prepare(url: str, tmp: Path, records: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    env = env_for(url, tmp, CHUDING_NOW="2024-10-01T09:00:00+08:00")
+    chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    chuding(env, "--as", "admin", "operator", "add", "clerk", "--role", "applicant_clerk")
+    source = tmp / "records.json"
+    source.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8") if records else None
+    chuding(env, "--as", "clerk", "import", str(source if records else EXAMPLE_FILE))
+    return env_for(url, tmp, CHUDING_NOW=AFTER_DEADLINES)
+
+
+def expiries(url: str) -> Counter[int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = Counter(conn.execute(sa.select(H.c.case_id).where(H.c.event == "expire")).scalars())
+    engine.dispose()
+    return found
+
+
+def test_down_over_the_deadline_then_started_catches_up_once(db_url: str, tmp_path: Path) -> None:
+    env = prepare(db_url, tmp_path)
+    log = tmp_path / "first.log"
+    service = serve(env, log)
+    wait_for(lambda: sum(expiries(db_url).values()) == 2, "the drafted cases to expire")
+    wait_for(lambda: len(list((tmp_path / "mail").glob("*.eml"))) == 2, "the import and expiry e-mails")
+    assert stop(service) == 0
+    text = log.read_text()
+    assert "sweep (start)" in text and "'expired_personal': 2" in text and "stopped" in text
+    again = serve(env, tmp_path / "second.log")
+    wait_for(lambda: "sweep (start)" in (tmp_path / "second.log").read_text(), "the second start")
+    assert stop(again) == 0
+    assert "nothing due" in (tmp_path / "second.log").read_text()
+    assert expiries(db_url) == {1: 1, 2: 1}
+
+
+def test_a_second_service_on_the_same_sqlite_file_refuses(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    env = prepare(url, tmp_path)
+    first = serve(env, tmp_path / "first.log")
+    wait_for(lambda: "leading the schedule" in (tmp_path / "first.log").read_text(), "the first to lead")
+    second = chuding(env, "serve", code=4)
+    assert "another chuding service" in second.stderr and "one service per SQLite file" in second.stderr
+    assert stop(first) == 0
+
+
+def test_an_unusable_database_stops_the_service_with_a_message(tmp_path: Path) -> None:
+    done = chuding(env_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path), "serve", code=4)
+    assert "run `chuding init` first" in done.stderr
+
+
+def test_status_shows_next_deadlines_in_beijing_time_and_the_leader(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'status.sqlite3'}"
+    env = prepare(url, tmp_path)
+    early = {**env, "CHUDING_NOW": "2024-10-01T09:00:00+08:00"}
+    report = json.loads(chuding(early, "status", "--json").stdout)
+    assert report["services"] == []
+    assert report["next"][0] == {"at": "2024-10-24 10:00:00+08:00", "what": "reminder_paper_checklist",
+                                 "campaign": "luntai-2024"}
+    assert {"at": "2024-10-30 18:00:01+08:00", "what": "expire_personal", "campaign": "luntai-2024"} in report["next"]
+    service = serve(early, tmp_path / "serve.log")
+    wait_for(lambda: json.loads(chuding(early, "status", "--json").stdout)["services"], "a heartbeat")
+    [running] = json.loads(chuding(early, "status", "--json").stdout)["services"]
+    assert running["leading"] is True
+    assert stop(service) == 0
+
+
+def test_replicas_on_postgresql_take_over_from_a_killed_leader(pg_engine: sa.Engine, tmp_path: Path) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    count = 400
+    env = prepare(url, tmp_path, [with_id(engineer(), valid_id(i)) for i in range(count)])
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    leader = serve(env, logs[0])
+    wait_for(lambda: "leading the schedule" in logs[0].read_text(), "a leader")
+    standby = serve(env, logs[1])
+    wait_for(lambda: "started" in logs[1].read_text(), "the standby")
+    time.sleep(1)
+    assert "leading" not in logs[1].read_text()  # one leader at a time
+    leader.send_signal(signal.SIGKILL)
+    leader.wait()
+    killed_at = time.monotonic()
+    wait_for(lambda: "leading the schedule" in logs[1].read_text(), "the standby to take over", seconds=30)
+    assert time.monotonic() - killed_at < 10
+    wait_for(lambda: sum(expiries(url).values()) == count, "every case to expire")
+    time.sleep(1.5)  # the new leader's periodic work runs again; nothing may repeat
+    assert stop(standby) == 0
+    assert set(expiries(url).values()) == {1}
+    with pg_engine.connect() as conn:
+        keys = Counter(conn.execute(sa.select(OUTBOX.c.key)).scalars())
+        states = Counter(conn.execute(sa.select(C.c.state)).scalars())
+    assert states == {"expired": count}
+    assert len([k for k in keys if "/expire/" in k]) == 2 * count and set(keys.values()) == {1}
+
+
+@pytest.mark.parametrize("kind", ["sample"])
+def test_simulate_the_2024_campaign(tmp_path: Path, kind: str) -> None:
+    done = chuding(env_for(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path), "simulate", "--json",
+                   "--notice", str(NOTICE_FILE))
+    result = json.loads(done.stdout)
+    assert result["final"] == {"confirmed": 3, "expired": 4, "rejected": 1, "revoked": 1, "withdrawn": 1}
+    assert result["refused"] == 2
+    lines = result["timeline"]
+    assert any(line.startswith("2024-10-13 00:00:00  case 1 ") and "complete_publicity" in line for line in lines)
+    assert any(line.startswith("2028-01-01 00:00:00  case 7 ") and "ban_ended" in line for line in lines)
+    assert any(line.startswith("2024-10-30 18:00:01  case 3 ") and "个人申报时间已结束" in line for line in lines)
