@@ -22,7 +22,7 @@ import jinja2
 import sqlalchemy as sa
 
 from notifications import mail, sms
-from notifications.outbox import claim, mark_failed, mark_sent
+from notifications.outbox import address_problem, claim, mark_failed, mark_sent
 from notifications.rendering import Renderer, UnmaskedIdNumber
 from notifications.settings import NotificationSettings
 from states.clock import Clock
@@ -122,6 +122,9 @@ class Relay:
 
     async def _deliver(self, row: Any, mailer: mail.Mailer, report: RelayReport) -> None:
         try:
+            problem = address_problem(row.channel, row.recipient)
+            if problem:
+                raise sms.PermanentFailure(problem)
             context = json.loads(row.context)
             if row.campaign_id is not None and self.shared is not None:
                 context = {**self.shared(row.campaign_id), **context}

@@ -8,6 +8,8 @@ from datetime import date
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+# What a masked number keeps: the region (6) and the last four; the rest is stars.
+MASK_HEAD, MASK_TAIL = 6, 4
 
 
 def normalise(raw: str) -> str:
@@ -37,4 +39,5 @@ def check_character(first17: str) -> str:
 def mask(number: str) -> str:
     """Keep the region and the last four characters: 652822********0018."""
     number = normalise(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else "****"
+    hidden = len(number) - MASK_HEAD - MASK_TAIL
+    return number[:MASK_HEAD] + "*" * hidden + number[-MASK_TAIL:] if hidden > 0 else "****"

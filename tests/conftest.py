@@ -2,62 +2,30 @@
 
 from __future__ import annotations
 
-import glob
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests import pgserver
 from workflow.db import make_engine, upgrade
 
 ENGINES = ["sqlite", "postgresql"]
 
 
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
-    if not found:
-        pytest.fail(f"PostgreSQL's {name} is not installed: run `bash .ci/postgres` (Debian's postgresql)")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root; run it as the postgres user then.
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """Starts a throw-away PostgreSQL on a free port; yields the server's base URL."""
-    base = Path(tempfile.mkdtemp(prefix="chuding-pg-"))
-    data, log = base / "data", base / "server.log"
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-    port = _free_port()
-    run = lambda cmd: subprocess.run(_as_postgres(cmd), check=True, capture_output=True, text=True)  # noqa: E731
+    """A throw-away PostgreSQL of the tests' own; a missing server fails the run loudly."""
     try:
-        run([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"])
-        run([_pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start", "-o",
-             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"])
-    except subprocess.CalledProcessError as err:
-        pytest.fail(f"PostgreSQL did not start: {err.stderr}\n{log.read_text() if log.exists() else ''}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        with pgserver.postgres_server() as url:
+            yield url
+    except pgserver.PostgresMissing as err:
+        pytest.fail(str(err))
+
+
+_free_port = pgserver.free_port
 
 
 class Databases:

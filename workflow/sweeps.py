@@ -17,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.outbox import Message, enqueue
+from notifications.outbox import OUTBOX, Message, enqueue
+from states import idnumber
 from states.machine import SERVICE_ACTOR, Event
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
@@ -26,6 +27,7 @@ from workflow import tables as t
 from workflow.cases import CAMPAIGN, A, B, C, H, O, P, U, notice_for
 from workflow.clock import SystemClock
 from workflow.messages import beijing, person_context
+from workflow.tables import UTCDateTime
 
 log = logging.getLogger("chuding.sweeps")
 OP: sa.Table = t.Operator.__table__  # type: ignore[attr-defined]
@@ -73,36 +75,73 @@ def _to_person(key: str, kind: str, campaign_id: int, case_id: int | None, perso
             for channel, address in reach if address]
 
 
+def masked_id_sql(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """``idnumber.mask`` as SQL, for messages written set-based (18-character numbers)."""
+    return (sa.func.substr(column, 1, idnumber.MASK_HEAD) + "*" * (18 - idnumber.MASK_HEAD - idnumber.MASK_TAIL)
+            + sa.func.substr(column, 19 - idnumber.MASK_TAIL, idnumber.MASK_TAIL))
+
+
+def _json_object(conn: sa.Connection, pairs: dict[str, Any]) -> sa.ColumnElement[str]:
+    args = [part for key, value in pairs.items() for part in (sa.literal(key), value)]
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.func.json_build_object(*args), sa.Text)
+    return sa.func.json_object(*args)
+
+
+def _lock_cases(conn: sa.Connection) -> None:
+    """Hold other writers of cases off for the sweep's few statements, so that each sees
+    the same cases (SQLite has one writer at a time already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("LOCK TABLE application_case IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_key: str, now: datetime) -> int:
-    """Cases still waiting on a closed window expire, as of its first late second."""
+    """Cases still waiting on a closed window expire, as of its first late second.
+
+    Set-based: per state, the history rows, the outbox messages and the state change are
+    one INSERT ... SELECT or UPDATE each, over the same cases.
+    """
     window = notice.windows[window_key]
     if not window.has_closed(now):
         return 0
     at = window.first_late_second
-    moved: list[tuple[int, int, str]] = []
+    wall = SystemClock().now()
+    reason = f"{window.name}时间已于 {beijing(window.closes)} 结束"
+    moved = 0
     with engine.begin() as conn:
+        _lock_cases(conn)
         for state in expiring_states(window_key):
-            rows = conn.execute(
-                sa.update(C).where(C.c.campaign_id == campaign_id, C.c.state == state.value)
+            waiting = sa.and_(C.c.campaign_id == campaign_id, C.c.state == state.value)
+            conn.execute(sa.insert(H).from_select(
+                ["case_id", "event", "from_state", "to_state", "actor", "role", "reason", "details",
+                 "effective_at", "recorded_at"],
+                sa.select(C.c.id, sa.literal(Event.EXPIRE.value), sa.literal(state.value),
+                          sa.literal(Status.EXPIRED.value), sa.literal(SERVICE_ACTOR.login),
+                          sa.literal(SERVICE_ACTOR.role.value), sa.literal(reason), sa.literal("{}"),
+                          sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
+            ))
+            context = _json_object(conn, {
+                "greeting": A.c.name, "name": A.c.name, "id_masked": masked_id_sql(A.c.id_number),
+                "case": C.c.id, "at": sa.literal(beijing(at)), "window_name": sa.literal(window.name),
+                "window_closed": sa.literal(beijing(window.closes)),
+            })
+            for channel, address in (("email", A.c.email), ("sms", A.c.phone)):
+                # The same key an operator's expire would write: case{id}/v{new version}/expire/{channel}.
+                key = ("case" + sa.cast(C.c.id, sa.String) + "/v" + sa.cast(C.c.version + 1, sa.String)
+                       + f"/expire/{channel}")
+                conn.execute(sa.insert(OUTBOX).from_select(
+                    ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
+                     "attempts", "next_attempt_at", "created_at"],
+                    sa.select(key, C.c.id, sa.literal(campaign_id), sa.literal("expire"), sa.literal(channel),
+                              address, context, sa.literal("pending"), sa.literal(0),
+                              sa.literal(wall, UTCDateTime), sa.literal(wall, UTCDateTime))
+                    .join(A, A.c.id == C.c.applicant_id).where(waiting, address.is_not(None)),
+                ))
+            moved += conn.execute(
+                sa.update(C).where(waiting)
                 .values(state=Status.EXPIRED.value, version=C.c.version + 1, updated_at=now)
-                .returning(C.c.id, C.c.version)
-            ).all()
-            moved += [(row.id, row.version, state.value) for row in rows]
-        if not moved:
-            return 0
-        reason = f"{window.name}时间已于 {beijing(window.closes)} 结束"
-        recorded = SystemClock().now()
-        _history(conn, [_history_row(cid, Event.EXPIRE.value, state, Status.EXPIRED.value, at, reason, recorded)
-                        for cid, _, state in moved])
-        people = _people(conn, [cid for cid, _, _ in moved])
-        extra = {"window_name": window.name, "window_closed": beijing(window.closes)}
-        messages = []
-        for cid, version, _ in moved:
-            person = people[cid]
-            context = person_context(person.name, person.id_number, cid, at, **extra)
-            messages += _to_person(f"case{cid}/v{version}/expire", "expire", campaign_id, cid, person, context)
-        enqueue(conn, messages)
-    return len(moved)
+            ).rowcount
+    return moved
 
 
 def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, now: datetime) -> int:

@@ -128,3 +128,29 @@ def test_reminders_go_once_to_those_who_still_have_to_act(engine: sa.Engine) -> 
         warning = conn.execute(sa.select(OUTBOX.c.context).where(OUTBOX.c.kind == "reminder_review_closing")).scalar_one()
     assert [c["case"] for c in json.loads(warning)["cases"]] == [submitted]  # the one that would expire
     world.run(published, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31), items=PAPER_ITEMS)
+
+
+def test_expiry_messages_written_in_sql_match_an_operators(engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from notifications.settings import NotificationSettings
+    from states.idnumber import mask
+    from workflow.clock import SystemClock
+    from workflow.messages import send_outbox
+
+    world = World(engine)
+    teacher_case = world.import_([with_id(engineer(), "65282219980808010X", "王芳")]).created[0]
+    catch_up(engine, bj(2024, 11, 2))
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.key == f"case{teacher_case}/v2/expire/email")).one()
+    assert json.loads(row.context) == {
+        "greeting": "王芳", "name": "王芳", "id_masked": mask("65282219980808010X"), "case": teacher_case,
+        "at": "2024-10-30 18:00", "window_name": "个人申报", "window_closed": "2024-10-30 18:00",
+    }
+    settings = NotificationSettings(mail_dir=tmp_path / "mail", sms_dir=tmp_path / "sms")
+    report = send_outbox(engine, settings, SystemClock())
+    assert report.dead == 0 and report.sent == 4  # import and expiry, by e-mail and SMS
+    from email import message_from_bytes, policy
+
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "mail").glob("*.eml")]
+    [expired] = [m for m in mails if str(m["Subject"]) == f"初定职申报已逾期（第 {teacher_case} 号）"]
+    text = expired.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "个人申报时间已于 2024-10-30 18:00（北京时间）结束" in text and "唐双" in text

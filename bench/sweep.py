@@ -1,0 +1,135 @@
+"""The expiry sweep over 100,000 overdue cases, against plain set-based SQL, on SQLite and
+PostgreSQL. Each run is a process of its own on a fresh copy of the same database, so
+its time and peak memory (max RSS) are its own.
+
+chuding: ``expire_window`` — the state update, a history row per case and two outbox
+messages per case (e-mail and SMS), in one transaction.
+Baseline: the same state update and history insert as two plain SQL statements.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from tests.helpers import valid_id  # noqa: E402
+from tests.pgserver import postgres_server  # noqa: E402
+from workflow.campaigns import load_notice  # noqa: E402
+from workflow.cases import A, C, U  # noqa: E402
+from workflow.db import make_engine, upgrade  # noqa: E402
+
+CASES = 100_000
+NOW = datetime(2024, 11, 2, 1, tzinfo=UTC)
+BASELINE = [
+    """INSERT INTO history (case_id, event, from_state, to_state, actor, role, reason, details,
+                            effective_at, recorded_at)
+       SELECT id, 'expire', state, 'expired', 'service', 'service', '', '{}', :at, :now
+       FROM application_case WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
+    """UPDATE application_case SET state = 'expired', version = version + 1, updated_at = :now
+       WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
+]
+
+
+def populate(url: str) -> None:
+    """100,000 drafted cases, each applicant with an e-mail and a phone. The declared facts
+    are kept small: the expiry sweep does not read them."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        load_notice(conn, ROOT / "config" / "luntai-2024.toml")
+        conn.execute(sa.insert(U), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
+        for start in range(1, CASES + 1, 10_000):
+            ids = range(start, min(start + 10_000, CASES + 1))
+            conn.execute(sa.insert(A), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}",
+                                          "email": f"a{i}@example.cn", "phone": f"138{i:08d}"} for i in ids])
+            conn.execute(sa.insert(C), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1,
+                                          "state": "drafted", "version": 1, "application": "{}",
+                                          "created_at": NOW, "updated_at": NOW} for i in ids])
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT setval('applicant_id_seq', :n)"), {"n": CASES})
+            conn.execute(sa.text("SELECT setval('application_case_id_seq', :n)"), {"n": CASES})
+    engine.dispose()
+
+
+def worker(url: str, which: str) -> None:
+    """One measured run; prints seconds and peak RSS in MB as JSON."""
+    engine = make_engine(url)
+    start = time.perf_counter()
+    if which == "chuding":
+        from workflow.sweeps import campaigns, expire_window
+
+        _, notice = campaigns(engine)[0]
+        moved = expire_window(engine, 1, notice, "personal", NOW)
+    else:
+        with engine.begin() as conn:
+            conn.execute(sa.text(BASELINE[0]), {"at": NOW.replace(tzinfo=None), "now": NOW.replace(tzinfo=None)})
+            moved = conn.execute(sa.text(BASELINE[1]), {"now": NOW.replace(tzinfo=None)}).rowcount
+    seconds = time.perf_counter() - start
+    assert moved == CASES, moved
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+
+
+def run(url: str, which: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, __file__, "--worker", url, which], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sqlite_runs(tmp: Path) -> list[tuple[str, str]]:
+    template = tmp / "template.sqlite3"
+    populate(f"sqlite:///{template}")
+    urls = []
+    for which in ("baseline", "chuding"):
+        copy = tmp / f"{which}.sqlite3"
+        shutil.copy(template, copy)
+        urls.append((which, f"sqlite:///{copy}"))
+    return urls
+
+
+def postgres_runs(base: str) -> list[tuple[str, str]]:
+    admin = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("CREATE DATABASE template_bench"))
+    populate(f"{base}/template_bench")
+    urls = []
+    with admin.connect() as conn:
+        for which in ("baseline", "chuding"):
+            conn.execute(sa.text(f"CREATE DATABASE {which} TEMPLATE template_bench"))
+            urls.append((which, f"{base}/{which}"))
+    admin.dispose()
+    return urls
+
+
+def report(engine_name: str, urls: list[tuple[str, str]]) -> None:
+    results = {which: run(url, which) for which, url in urls}
+    base, ours = results["baseline"], results["chuding"]
+    print(f"{engine_name:<10} chuding {ours['seconds']:6.2f} s ({ours['peak_mb']:.0f} MB peak)   "
+          f"plain SQL {base['seconds']:6.2f} s ({base['peak_mb']:.0f} MB peak)   "
+          f"ratio {ours['seconds'] / base['seconds']:.2f} (target <= 3, peak < 300 MB)")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        report("SQLite", sqlite_runs(Path(tmp)))
+    with postgres_server(fsync=True) as base:
+        report("PostgreSQL", postgres_runs(base))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3])
+    else:
+        main()
