@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
@@ -146,9 +145,32 @@ def test_replicas_on_postgresql_take_over_from_a_killed_leader(pg_engine: sa.Eng
     assert len([k for k in keys if "/expire/" in k]) == 2 * count and set(keys.values()) == {1}
 
 
-@pytest.mark.parametrize("kind", ["sample"])
-def test_simulate_the_2024_campaign(tmp_path: Path, kind: str) -> None:
-    done = chuding(env_for(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path), "simulate", "--json",
+def test_simulate_a_scenario_file(tmp_path: Path) -> None:
+    from tests.helpers import OPINION, PAPER_ITEMS
+
+    actions = [
+        ("2024-10-08T10:00:00+08:00", "clerk", "submit", {}),
+        ("2024-10-08T11:00:00+08:00", "reviewer", "start_review", {}),
+        ("2024-10-08T12:00:00+08:00", "reviewer", "approve_online", {}),
+        ("2024-10-08T15:00:00+08:00", "LT-SL-01", "start_publicity", {}),
+        ("2024-10-12T23:00:00+08:00", "LT-SL-01", "close_publicity", {"opinion": OPINION}),  # too early
+        ("2024-10-14T09:00:00+08:00", "LT-SL-01", "close_publicity", {"opinion": OPINION}),
+        ("2024-10-25T10:00:00+08:00", "paper", "receive_paper", {"items": sorted(PAPER_ITEMS)}),
+    ]
+    scenario = {"start": "2024-09-27T10:00:00+08:00", "applications": [engineer()],
+                "actions": [{"at": at, "as": who, "event": event, "case": 1, **extra}
+                            for at, who, event, extra in actions]}
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario, ensure_ascii=False), encoding="utf-8")
+    done = chuding(env_for("sqlite:///unused", tmp_path), "simulate", "--json", "--scenario", str(path),
+                   "--notice", str(NOTICE_FILE))
+    result = json.loads(done.stdout)
+    assert result["final"] == {"paper_received": 1} and result["refused"] == 1
+    assert any("公示期不少于 5 个工作日" in line for line in result["timeline"])
+
+
+def test_simulate_the_2024_campaign(tmp_path: Path) -> None:
+    done = chuding(env_for("sqlite:///unused", tmp_path), "simulate", "--json",
                    "--notice", str(NOTICE_FILE))
     result = json.loads(done.stdout)
     assert result["final"] == {"confirmed": 3, "expired": 4, "rejected": 1, "revoked": 1, "withdrawn": 1}
