@@ -460,7 +460,7 @@ def _sample(notice_path: Path) -> dict[str, Any]:
 
     template = json_.loads(example.read_text(encoding="utf-8"))[0]
     return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
-                           [i.code for i in notice.paper_materials], [i.code for i in notice.paper_materials_teachers])
+                           [i.code for i in notice.paper_materials])
 
 
 # ---- events -------------------------------------------------------------------------
@@ -703,6 +703,7 @@ def outbox_retry(
 
 
 def main() -> None:
-    # Rich's wide tables wrap badly in narrow terminals; let typer report usage errors.
-    os.environ.setdefault("COLUMNS", "160") if not sys.stdout.isatty() else None
+    if not sys.stdout.isatty():
+        # Piped or redirected: rich would squeeze tables to 80 columns; give them room.
+        os.environ.setdefault("COLUMNS", "160")
     app()

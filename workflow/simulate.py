@@ -122,7 +122,7 @@ def _history_lines(engine: sa.Engine) -> list[str]:
 
 
 def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
-                    paper_items: list[str], teacher_items: list[str]) -> dict[str, Any]:
+                    paper_items: list[str]) -> dict[str, Any]:
     """Applicants covering the interesting cases of the 2024 campaign, and what staff do."""
     from states.idnumber import check_character
 
@@ -196,5 +196,4 @@ def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
         {"at": "2024-10-12T10:00:00+08:00", "as": "clerk", "event": "withdraw", "case": 8, "reason": "本人申请撤回"},
         *path_to_publicity(9, 10),
     ]
-    assert teacher_items is not None
     return {"start": "2024-09-27T10:00:00+08:00", "applications": records, "actions": actions}
