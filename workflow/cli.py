@@ -387,6 +387,7 @@ def serve(
     sweep_seconds: Annotated[float, typer.Option(help="Seconds between catch-up sweeps.")] = 60,
     relay_seconds: Annotated[float, typer.Option(help="Seconds between relay passes.")] = 5,
     lead_seconds: Annotated[float, typer.Option(help="Seconds between heartbeats / tries to lead.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Log one JSON object per line.")] = False,
 ) -> None:
     """Run the background service: deadlines, reminders, ban ends and messages, until stopped."""
     import logging
@@ -394,20 +395,23 @@ def serve(
     import threading
 
     from workflow.clock import clock_from_env
-    from workflow.service import Service, ServiceUnusable
+    from workflow.service import JsonLogFormatter, Service, ServiceUnusable
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if as_json:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with _guarded(False):
+    with _guarded(as_json):
         service = Service(_engine(require=False), clock_from_env(), _notification_settings(),
                           sweep_seconds, relay_seconds, lead_seconds)
         try:
             service.run(stop)
         except ServiceUnusable as err:
-            _fail(False, EXIT_UNUSABLE, "unusable", [str(err)])
+            _fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import socket
@@ -35,6 +36,15 @@ from workflow.sweeps import campaigns, catch_up
 log = logging.getLogger("chuding.service")
 SERVICES: sa.Table = t.ServiceInstance.__table__  # type: ignore[attr-defined]
 LEADER_LOCK = 0x6368_7564_696E_67  # "chuding": the PostgreSQL advisory lock's key
+
+
+class JsonLogFormatter(logging.Formatter):
+    """`serve --json`: one JSON object per log line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                           "level": record.levelname, "logger": record.name, "message": record.getMessage()},
+                          ensure_ascii=False)
 
 
 class ServiceUnusable(RuntimeError):

@@ -98,8 +98,11 @@ def test_a_second_service_on_the_same_sqlite_file_refuses(tmp_path: Path) -> Non
 
 
 def test_an_unusable_database_stops_the_service_with_a_message(tmp_path: Path) -> None:
-    done = chuding(env_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path), "serve", code=4)
+    env = env_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
+    done = chuding(env, "serve", code=4)
     assert "run `chuding init` first" in done.stderr
+    as_json = json.loads(chuding(env, "serve", "--json", code=4).stdout)
+    assert as_json["ok"] is False and "run `chuding init` first" in as_json["reasons"][0]
 
 
 def test_status_shows_next_deadlines_in_beijing_time_and_the_leader(tmp_path: Path) -> None:
