@@ -55,11 +55,17 @@ class Renderer:
         self.text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text
         self.html_env = jinja2.Environment(autoescape=True, **common)
 
+    @staticmethod
+    def _addressed(context: dict[str, Any]) -> dict[str, Any]:
+        """A message greets its recipient by name unless it says otherwise (a unit, a reviewer)."""
+        return context if "greeting" in context else {**context, "greeting": context.get("name", "")}
+
     def _block(self, kind: str, block: str, context: dict[str, Any]) -> str:
         template = self.text_env.get_template(f"kinds/{kind}.j2")
         return "".join(template.blocks[block](template.new_context(context))).strip()
 
     def email(self, kind: str, context: dict[str, Any]) -> Email:
+        context = self._addressed(context)
         subject = self._block(kind, "subject", context)
         body = self._block(kind, "body", context)
         page = {**context, "subject": subject, "body": body}
@@ -73,6 +79,7 @@ class Renderer:
         return email
 
     def sms(self, kind: str, context: dict[str, Any], sign_name: str) -> str:
+        context = self._addressed(context)
         text = self._block(kind, "sms", context)
         page = {**context, "sms": text, "sign_name": sign_name}
         sms = self.text_env.get_template("sms.txt.j2").render(page).strip()

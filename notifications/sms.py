@@ -46,7 +46,7 @@ DEADLINE_OF = {
 def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
     """The variables a provider template gets; a value longer than the limit is refused."""
     values = {
-        "name": str(context.get("greeting", "")),
+        "name": str(context.get("greeting") or context.get("name", "")),
         "case": str(context.get("case", "")),
         "deadline": str(context.get(DEADLINE_OF.get(kind, ""), "")),
         "phone": str(context.get("contact_phone", "")),

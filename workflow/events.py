@@ -152,7 +152,7 @@ def record_history(
 
 def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
     notice, event = case.view.notice, cmd.event.value
-    extras = event_extras(notice, event, case.view.state, to_state, details)
+    extras = event_extras(event, case.view.state, to_state, details)
     context = case_context(notice, case.view.application, case.id, cmd.now, reason=cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
     key = f"case{case.id}/v{case.version + 1}/{event}"

@@ -40,13 +40,15 @@ def campaign_context(notice: Notice) -> dict[str, Any]:
         "publicity_days": notice.publicity_working_days, "unit_opinion": notice.unit_opinion_text,
         # Defaults for what only some events carry.
         "publicity_completes": "", "reason": "", "upheld": False, "revoked": False,
-        "ban_first": "", "ban_last": "", "ban_ends": "", "window_name": "", "window_closed": "",
+        "ban_first": "", "ban_last": "", "ban_ends": "",
+        "windows": {key: {"name": w.name, "opens": beijing(w.opens), "closes": beijing(w.closes)}
+                    for key, w in notice.windows.items()},
     }
 
 
 def person_context(name: str, id_number: str, case_id: int | None, now: datetime, **extra: Any) -> dict[str, Any]:
     """What a message to one person about one case says of them (the ID number masked)."""
-    return {"greeting": name, "name": name, "id_masked": idnumber.mask(id_number), "case": case_id,
+    return {"name": name, "id_masked": idnumber.mask(id_number), "case": case_id,
             "at": beijing(now), **extra}
 
 
@@ -65,7 +67,7 @@ def full_context(notice: Notice, app: Application, case_id: int, now: datetime, 
     return {**campaign_context(notice), **case_context(notice, app, case_id, now, **extra)}
 
 
-def event_extras(notice: Notice, event: str, from_state: Status, to_state: Status,
+def event_extras(event: str, from_state: Status, to_state: Status,
                  details: dict[str, Any]) -> dict[str, Any]:
     """What one event adds to the context, from what its handler recorded."""
     extra: dict[str, Any] = {}
@@ -78,8 +80,7 @@ def event_extras(notice: Notice, event: str, from_state: Status, to_state: Statu
         extra.update(ban_first=first, ban_last=last, revoked=to_state is Status.REVOKED,
                      ban_ends=beijing(datetime.fromisoformat(details["ban_ends_at"])))
     if event == "expire":
-        window = notice.windows[EXPIRY_WINDOW[from_state]]
-        extra.update(window_name=window.name, window_closed=beijing(window.closes))
+        extra["window"] = EXPIRY_WINDOW[from_state]  # the template reads its name and close
     return extra
 
 

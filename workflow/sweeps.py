@@ -121,9 +121,8 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
                           sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
             ))
             context = _json_object(conn, {
-                "greeting": A.c.name, "name": A.c.name, "id_masked": masked_id_sql(A.c.id_number),
-                "case": C.c.id, "at": sa.literal(beijing(at)), "window_name": sa.literal(window.name),
-                "window_closed": sa.literal(beijing(window.closes)),
+                "name": A.c.name, "id_masked": masked_id_sql(A.c.id_number), "case": C.c.id,
+                "at": sa.literal(beijing(at)), "window": sa.literal(window_key),
             })
             for channel, address in (("email", A.c.email), ("sms", A.c.phone)):
                 # The same key an operator's expire would write: case{id}/v{new version}/expire/{channel}.

@@ -142,8 +142,8 @@ def test_expiry_messages_written_in_sql_match_an_operators(engine: sa.Engine, tm
     with engine.connect() as conn:
         row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.key == f"case{teacher_case}/v2/expire/email")).one()
     assert json.loads(row.context) == {
-        "greeting": "王芳", "name": "王芳", "id_masked": mask("65282219980808010X"), "case": teacher_case,
-        "at": "2024-10-30 18:00", "window_name": "个人申报", "window_closed": "2024-10-30 18:00",
+        "name": "王芳", "id_masked": mask("65282219980808010X"), "case": teacher_case,
+        "at": "2024-10-30 18:00", "window": "personal",
     }
     settings = NotificationSettings(mail_dir=tmp_path / "mail", sms_dir=tmp_path / "sms")
     report = send_outbox(engine, settings, SystemClock())

@@ -30,7 +30,7 @@ def context(kind: str) -> dict[str, object]:
     app = applicant(name="阿依古丽·<吐尔逊>")
     from_state = Status.SUBMITTED if kind == "expire" else Status.CONFIRMED
     to_state = Status.REVOKED if kind == "report_fraud" else Status.EXPIRED
-    extras = event_extras(NOTICE, kind, from_state, to_state, DETAILS.get(kind, {}))
+    extras = event_extras(kind, from_state, to_state, DETAILS.get(kind, {}))
     return full_context(NOTICE, app, 42, bj(2024, 10, 9, 11, 30), reason="照片<模糊>，请重新上传 & 提交",
                         cases=[{"case": 42, "name": "艾力", "state_label": "网上审核中"}], count=1, **extras)
 
