@@ -189,7 +189,7 @@ def init(
                 from workflow.operators import identify, require_role
 
                 require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
-            if admin:
+            if admin and not _is_administrator(conn, admin):
                 if has_operators(conn):
                     raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
                 add_operator(conn, admin, admin_name, Role.ADMINISTRATOR.value, None)
@@ -198,6 +198,16 @@ def init(
         lines += [f"administrator registered: {admin}"] if admin else []
         _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin},
               lambda: typer.echo("\n".join(lines)))
+
+
+def _is_administrator(conn: sa.Connection, login: str) -> bool:
+    """`init --admin` again with the same administrator is no change (the run command repeats it)."""
+    from workflow.operators import identify
+
+    try:
+        return identify(conn, login).role is Role.ADMINISTRATOR
+    except Refused:
+        return False
 
 
 @operator_app.command("add")

@@ -107,6 +107,12 @@ def test_unusable_settings_exit_4(sh: Shell) -> None:
     assert "CHUDING_NOW" in done.stderr and "offset" in done.stderr
 
 
+def test_init_again_with_the_same_administrator_changes_nothing(sh: Shell) -> None:
+    sh("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    done = sh("init", "--admin", "intruder", code=1)
+    assert "operator.bootstrap" in done.stderr
+
+
 def test_diagram_is_generated_from_the_machine(sh: Shell) -> None:
     text = sh("diagram").stdout
     assert text.startswith("stateDiagram-v2")
