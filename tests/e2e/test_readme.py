@@ -24,3 +24,11 @@ def test_walk_through_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout[done.stdout.rindex("\n[") :])
     assert [(c["case"], c["state"]) for c in listed] == [(1, "confirmed")]
+
+
+def test_the_diagram_in_the_readme_is_the_machines() -> None:
+    from workflow.diagram import mermaid
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert shown.strip() == mermaid().strip()
