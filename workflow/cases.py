@@ -85,6 +85,17 @@ def notice_for(conn: sa.Connection, campaign_id: int, sha: str) -> Notice:
     return _NOTICES[sha]
 
 
+def notice_of(conn: sa.Connection, campaign_id: int) -> Notice:
+    sha = conn.execute(sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == campaign_id)).scalar_one()
+    return notice_for(conn, campaign_id, sha)
+
+
+def loaded_notices(conn: sa.Connection) -> list[tuple[int, Notice]]:
+    """Every loaded campaign's id and notice, oldest first."""
+    rows = conn.execute(sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).order_by(CAMPAIGN.c.id)).all()
+    return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
+
+
 def banned_years(conn: sa.Connection, id_number: str) -> frozenset[int]:
     rows = conn.execute(_BANS, {"id_number": id_number})
     return frozenset(y for first, last in rows for y in range(first, last + 1))

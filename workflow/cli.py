@@ -441,7 +441,6 @@ def simulate(
     as_json: JsonOut = False,
 ) -> None:
     """Replay a whole campaign on a simulated clock and print its timeline."""
-    import json as json_
     import tempfile
 
     from workflow.db import make_engine, upgrade
@@ -454,7 +453,7 @@ def simulate(
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
         if scenario is not None:
-            plan = json_.loads(scenario.read_text(encoding="utf-8"))
+            plan = json.loads(scenario.read_text(encoding="utf-8"))
         else:
             plan = _sample(notice)
         timeline = run(engine, notice, plan)
@@ -470,9 +469,7 @@ def _sample(notice_path: Path) -> dict[str, Any]:
 
     notice = parse_notice_text(read_notice_text(notice_path), str(notice_path))
     example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "applications-2024.json"
-    import json as json_
-
-    template = json_.loads(example.read_text(encoding="utf-8"))[0]
+    template = json.loads(example.read_text(encoding="utf-8"))[0]
     return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
                            [i.code for i in notice.paper_materials])
 
@@ -674,8 +671,6 @@ def outbox_list(
 @outbox_app.command("show")
 def outbox_show(message: int, as_json: JsonOut = False) -> None:
     """One message as it will be (or was) sent."""
-    import json as json_
-
     import sqlalchemy as sa
 
     from notifications.outbox import OUTBOX
@@ -688,7 +683,7 @@ def outbox_show(message: int, as_json: JsonOut = False) -> None:
         if row is None:
             raise Refused([Refusal("outbox.unknown", f"message {message} does not exist", "message")])
         settings = _notification_settings()
-        context = json_.loads(row.context)
+        context = json.loads(row.context)
         if row.campaign_id is not None:
             context = {**campaign_contexts(_engine())(row.campaign_id), **context}
         rendered = Renderer(settings.template_dir).render(row.kind, context, settings.sms_sign_name)

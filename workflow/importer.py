@@ -8,6 +8,7 @@ if there is any, nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,8 @@ from states import idnumber
 from states.machine import Actor
 from states.notice import Notice
 from states.status import Status
-from workflow.campaigns import CAMPAIGN, UnknownCampaign, campaign_id
-from workflow.cases import A, C, M, U, notice_for
+from workflow.campaigns import UnknownCampaign, campaign_id
+from workflow.cases import A, C, M, U, notice_of
 from workflow.errors import ImportRefused, Problem
 from workflow.events import record_history
 from workflow.messages import case_context, to_applicant
@@ -97,28 +98,46 @@ def import_applications(
             ))
     result = ImportResult()
     with engine.begin() as conn:
+        lookup = _campaign_lookup(conn)
         for number, rec in enumerate(records, start=1):
-            problems += _store(conn, number, rec, actor, now, campaign, result)
+            problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
         if problems:
             raise ImportRefused(source, problems)  # rolls back every record
     return result
 
 
+CampaignLookup = Callable[[str | None], "tuple[int, Notice] | UnknownCampaign"]
+
+
+def _campaign_lookup(conn: sa.Connection) -> CampaignLookup:
+    """Each campaign named in a file is looked up once, however many records name it."""
+    known: dict[str | None, tuple[int, Notice] | UnknownCampaign] = {}
+
+    def lookup(code: str | None) -> tuple[int, Notice] | UnknownCampaign:
+        if code not in known:
+            try:
+                cid = campaign_id(conn, code)
+                known[code] = (cid, notice_of(conn, cid))
+            except UnknownCampaign as err:
+                known[code] = err
+        return known[code]
+
+    return lookup
+
+
 def _store(
     conn: sa.Connection, number: int, rec: ApplicationRecord, actor: Actor, now: datetime,
-    default_campaign: str | None, result: ImportResult,
+    default_campaign: str | None, result: ImportResult, campaigns: CampaignLookup,
 ) -> list[Problem]:
     who = idnumber.mask(rec.applicant.id_number)
 
     def problem(where: str, message: str) -> list[Problem]:
         return [Problem(number, who, where, message)]
 
-    try:
-        cid = campaign_id(conn, rec.campaign or default_campaign)
-    except UnknownCampaign as err:
-        return problem("campaign", str(err))
-    sha = conn.execute(sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == cid)).scalar_one()
-    notice = notice_for(conn, cid, sha)
+    resolved = campaigns(rec.campaign or default_campaign)
+    if isinstance(resolved, UnknownCampaign):
+        return problem("campaign", str(resolved))
+    cid, notice = resolved
     found = [Problem(number, who, f, m) for f, m in notice_problems(rec, notice)]
     unit_id, unit_problems = _unit(conn, rec)
     applicant_id, applicant_problems = _applicant(conn, rec)

@@ -21,7 +21,7 @@ from states.clock import Clock, in_beijing
 from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
 from states.status import Status
-from workflow.cases import CAMPAIGN, notice_for
+from workflow.cases import notice_of
 
 
 def beijing(instant: datetime | None) -> str:
@@ -101,10 +101,7 @@ def campaign_contexts(engine: sa.Engine) -> Callable[[int], dict[str, Any]]:
     def shared(campaign_id: int) -> dict[str, Any]:
         if campaign_id not in known:
             with engine.connect() as conn:
-                sha = conn.execute(
-                    sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == campaign_id)
-                ).scalar_one()
-                known[campaign_id] = campaign_context(notice_for(conn, campaign_id, sha))
+                known[campaign_id] = campaign_context(notice_of(conn, campaign_id))
         return known[campaign_id]
 
     return shared

@@ -94,7 +94,8 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
             run_event(engine, case, Command(Event(action["event"]), actor, FixedClock(at).now(), **extra))
         except (Refused, Conflict) as err:
             timeline.refusals += 1
-            reasons = "; ".join(r.message for r in err.refusals) if isinstance(err, Refused) else str(err)
+            # Each reason with its field and rule, as the command would print it.
+            reasons = "; ".join(str(r) for r in err.refusals) if isinstance(err, Refused) else str(err)
             timeline.lines.append(f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {case:<3} "
                                   f"{action['event']} by {who} REFUSED: {reasons}")
     _ticks(engine, now - timedelta(microseconds=1), until or now + timedelta(days=366 * 4))

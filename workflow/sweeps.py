@@ -19,12 +19,12 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX, Message, enqueue
 from states import idnumber
-from states.machine import SERVICE_ACTOR, Event
+from states.machine import SERVICE_ACTOR, Event, Role
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
 from states.status import Status
 from workflow import tables as t
-from workflow.cases import CAMPAIGN, A, B, C, H, O, P, U, notice_for
+from workflow.cases import A, B, C, H, O, P, U, loaded_notices
 from workflow.clock import SystemClock
 from workflow.messages import beijing, person_context
 from workflow.tables import UTCDateTime
@@ -42,8 +42,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).order_by(CAMPAIGN.c.id)).all()
-        return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
+        return loaded_notices(conn)
 
 
 def _history(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
@@ -254,7 +253,7 @@ def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime,
         return []
     reviewers = conn.execute(
         sa.select(OP.c.login, OP.c.name, OP.c.email, OP.c.phone)
-        .where(OP.c.role == "county_reviewer", OP.c.active.is_(True))
+        .where(OP.c.role == Role.COUNTY_REVIEWER.value, OP.c.active.is_(True))
     ).all()
     messages = []
     for reviewer in reviewers:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import sqlalchemy as sa
 
 from states.contact import is_email, is_mobile
 from states.refusals import Refusal, Refused
-from workflow.cases import CAMPAIGN, U
+from workflow.cases import U, loaded_notices
 
 
 def known_levels(conn: sa.Connection) -> set[str]:
     """Unit levels any loaded notice knows."""
-    levels: set[str] = set()
-    for text in conn.execute(sa.select(CAMPAIGN.c.notice_text)).scalars():
-        levels |= set(tomllib.loads(text)["eligibility"]["known_unit_levels"])
-    return levels
+    return {level for _, notice in loaded_notices(conn) for level in notice.known_unit_levels}
 
 
 def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,

@@ -19,6 +19,7 @@ from states.machine import (
     allowed_events,
     deadline,
 )
+from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.cases import CAMPAIGN, A, B, C, H, U, load_case
 
@@ -36,8 +37,6 @@ def list_cases(
     conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int
 ) -> list[dict[str, Any]]:
     if state is not None and state not in {s.value for s in Status}:
-        from states.refusals import Refusal, Refused
-
         known = ", ".join(s.value for s in Status)
         raise Refused([Refusal("filter.state", f"unknown state {state!r} (known: {known})", "state")])
     query = (
