@@ -60,7 +60,7 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
             "last_error": problem, "created_at": now,
         })
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OUTBOX)
-    conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows)
+    conn.execute(insert.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
 
 
 def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:

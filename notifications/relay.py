@@ -56,14 +56,16 @@ def _permanent(err: BaseException) -> bool:
 MARK_EVERY = 32
 
 
-SharedContext = Callable[[int], dict[str, Any]]
+# Given a batch of claimed rows, the part of each one's context the row does not store
+# (the campaign's and the person's), by row id.
+SharedContexts = Callable[[list[Any]], dict[int, dict[str, Any]]]
 
 
 class Relay:
-    """``shared`` gives a campaign's part of every message's context, by campaign id."""
+    """``shared`` fills in what outbox rows do not store themselves, a batch at a time."""
 
     def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-                 shared: SharedContext | None = None):
+                 shared: SharedContexts | None = None):
         self.shared = shared
         self.sent: list[int] = []
         self.marking: list[asyncio.Future[None]] = []
@@ -94,9 +96,10 @@ class Relay:
         try:
             while rows := claim(self.engine, self.settings.relay_batch, started, self.clock.now(), lease,
                                 self.worker):
+                shared = self.shared(rows) if self.shared else {}
                 queue: asyncio.Queue[Any] = asyncio.Queue()
                 for row in rows:
-                    queue.put_nowait(row)
+                    queue.put_nowait((row, shared.get(row.id, {})))
                 try:
                     await asyncio.gather(*(self._work(queue, mailer, report) for mailer in mailers))
                 finally:
@@ -118,16 +121,15 @@ class Relay:
 
     async def _work(self, queue: asyncio.Queue[Any], mailer: mail.Mailer, report: RelayReport) -> None:
         while not queue.empty():
-            await self._deliver(queue.get_nowait(), mailer, report)
+            row, shared = queue.get_nowait()
+            await self._deliver(row, shared, mailer, report)
 
-    async def _deliver(self, row: Any, mailer: mail.Mailer, report: RelayReport) -> None:
+    async def _deliver(self, row: Any, shared: dict[str, Any], mailer: mail.Mailer, report: RelayReport) -> None:
         try:
             problem = address_problem(row.channel, row.recipient)
             if problem:
                 raise sms.PermanentFailure(problem)
-            context = json.loads(row.context)
-            if row.campaign_id is not None and self.shared is not None:
-                context = {**self.shared(row.campaign_id), **context}
+            context = {**shared, **json.loads(row.context)}
             if row.channel == "email":
                 email = self.renderer.email(row.kind, context)
                 await mailer.send(mail.build(email, row.recipient, row.key, self.settings))
@@ -153,6 +155,6 @@ class Relay:
 
 
 def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-             shared: SharedContext | None = None) -> RelayReport:
+             shared: SharedContexts | None = None) -> RelayReport:
     """One pass of the relay, as `chuding outbox send` runs it."""
     return asyncio.run(Relay(engine, settings, clock, shared).run_once())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,13 @@ B: sa.Table = t.Ban.__table__  # type: ignore[attr-defined]
 M: sa.Table = t.Material.__table__  # type: ignore[attr-defined]
 CAMPAIGN: sa.Table = t.Campaign.__table__  # type: ignore[attr-defined]
 H: sa.Table = t.History.__table__  # type: ignore[attr-defined]
+
+CHUNK = 500  # ids per IN (...) list, well under every driver's limit on parameters
+
+
+def chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
 
 
 class CaseNotFound(LookupError):

@@ -675,17 +675,16 @@ def outbox_show(message: int, as_json: JsonOut = False) -> None:
 
     from notifications.outbox import OUTBOX
     from notifications.rendering import Renderer
-    from workflow.messages import campaign_contexts
+    from workflow.messages import shared_contexts
 
     with _guarded(as_json):
-        with _engine().connect() as conn:
+        engine = _engine()
+        with engine.connect() as conn:
             row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id == message)).first()
         if row is None:
             raise Refused([Refusal("outbox.unknown", f"message {message} does not exist", "message")])
         settings = _notification_settings()
-        context = json.loads(row.context)
-        if row.campaign_id is not None:
-            context = {**campaign_contexts(_engine())(row.campaign_id), **context}
+        context = {**shared_contexts(engine)([row])[row.id], **json.loads(row.context)}
         rendered = Renderer(settings.template_dir).render(row.kind, context, settings.sms_sign_name)
         data = {**_outbox_row(row), "subject": rendered.subject, "text": rendered.text, "sms": rendered.sms}
         _emit(as_json, data, lambda: typer.echo(

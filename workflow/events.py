@@ -153,7 +153,7 @@ def record_history(
 def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
     notice, event = case.view.notice, cmd.event.value
     extras = event_extras(event, case.view.state, to_state, details)
-    context = case_context(notice, case.view.application, case.id, cmd.now, reason=cmd.reason, **extras)
+    context = case_context(notice, case.view.application, cmd.now, reason=cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
     key = f"case{case.id}/v{case.version + 1}/{event}"
     return to_applicant(key, event, case.id, case.campaign_id, context, case.email, case.phone)

@@ -178,7 +178,7 @@ def _write_case(
         result.created.append(case_id)
     kind = "amend" if existing else "import"
     version = existing.version + 1 if existing else 1
-    context = case_context(notice, rec.to_domain(), case_id, now)
+    context = case_context(notice, rec.to_domain(), now)
     person = rec.applicant
     enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, cid, context,
                                person.email, person.phone))

@@ -1,19 +1,22 @@
 """Which messages an event causes, and what their templates are told.
 
 Every transition tells the applicant, by e-mail and SMS where the applicant has them.
-The context holds only masked ID numbers and Beijing times, ready to print.
+A template's context comes in three parts: the campaign's (from its notice), the
+person's (name, masked ID number and case number, from the case) and the event's own
+(times, reasons, deadlines). An outbox row stores only the event's own part; the other
+two are filled in when the message is rendered, so personal data is not copied into
+every message and the row stays small. Times are Beijing times, ready to print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from notifications.outbox import Message
-from notifications.relay import RelayReport, send_due
+from notifications.relay import RelayReport, SharedContexts, send_due
 from notifications.settings import NotificationSettings
 from states import idnumber
 from states.application import Application
@@ -21,7 +24,7 @@ from states.clock import Clock, in_beijing
 from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
 from states.status import Status
-from workflow.cases import notice_of
+from workflow.cases import A, C, chunks, notice_of
 
 
 def beijing(instant: datetime | None) -> str:
@@ -46,25 +49,29 @@ def campaign_context(notice: Notice) -> dict[str, Any]:
     }
 
 
-def person_context(name: str, id_number: str, case_id: int | None, now: datetime, **extra: Any) -> dict[str, Any]:
-    """What a message to one person about one case says of them (the ID number masked)."""
-    return {"name": name, "id_masked": idnumber.mask(id_number), "case": case_id,
-            "at": beijing(now), **extra}
+def person_context(name: str, id_number: str, case_id: int) -> dict[str, Any]:
+    """What a message about one case says of its applicant (the ID number masked)."""
+    return {"name": name, "id_masked": idnumber.mask(id_number), "case": case_id}
+
+
+def event_context(now: datetime, **extra: Any) -> dict[str, Any]:
+    """An outbox row's own part: when it happened and what only this event carries."""
+    return {"at": beijing(now), **extra}
 
 
 def paper_items(notice: Notice, series: str) -> list[str]:
     return [item.name for item in notice.paper_checklist(series)]
 
 
-def case_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
-    """An outbox row's own context for a message about ``app``'s case."""
-    return person_context(app.name, app.id_number, case_id, now,
-                          paper_items=paper_items(notice, app.series), **extra)
+def case_context(notice: Notice, app: Application, now: datetime, **extra: Any) -> dict[str, Any]:
+    """An outbox row's own part for a transition of ``app``'s case."""
+    return event_context(now, paper_items=paper_items(notice, app.series), **extra)
 
 
 def full_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
     """Everything a template sees, as the relay assembles it (for previews and tests)."""
-    return {**campaign_context(notice), **case_context(notice, app, case_id, now, **extra)}
+    return {**campaign_context(notice), **person_context(app.name, app.id_number, case_id),
+            **case_context(notice, app, now, **extra)}
 
 
 def event_extras(event: str, from_state: Status, to_state: Status,
@@ -94,19 +101,26 @@ def to_applicant(
             for channel, address in reach if address]
 
 
-def campaign_contexts(engine: sa.Engine) -> Callable[[int], dict[str, Any]]:
-    """The relay's source of each campaign's shared context, read once per campaign."""
-    known: dict[int, dict[str, Any]] = {}
+def shared_contexts(engine: sa.Engine) -> SharedContexts:
+    """The relay's source of the campaign's and the person's part of each row's context:
+    one query per batch of rows for the people, each campaign's notice read once."""
+    campaigns: dict[int, dict[str, Any]] = {}
 
-    def shared(campaign_id: int) -> dict[str, Any]:
-        if campaign_id not in known:
-            with engine.connect() as conn:
-                known[campaign_id] = campaign_context(notice_of(conn, campaign_id))
-        return known[campaign_id]
+    def shared(rows: list[Any]) -> dict[int, dict[str, Any]]:
+        case_ids = sorted({row.case_id for row in rows if row.case_id is not None})
+        with engine.connect() as conn:
+            people = {}
+            for part in chunks(case_ids):
+                query = (sa.select(C.c.id, A.c.name, A.c.id_number).join(A, A.c.id == C.c.applicant_id)
+                         .where(C.c.id.in_(part)))
+                people.update({r.id: person_context(r.name, r.id_number, r.id) for r in conn.execute(query)})
+            for campaign_id in {row.campaign_id for row in rows} - campaigns.keys() - {None}:
+                campaigns[campaign_id] = campaign_context(notice_of(conn, campaign_id))
+        return {row.id: {**campaigns.get(row.campaign_id, {}), **people.get(row.case_id, {})} for row in rows}
 
     return shared
 
 
 def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:
-    """One relay pass with the campaigns' contexts wired in."""
-    return send_due(engine, settings, clock, campaign_contexts(engine))
+    """One relay pass with the shared parts of the context wired in."""
+    return send_due(engine, settings, clock, shared_contexts(engine))

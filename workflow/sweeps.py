@@ -11,34 +11,25 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX, Message, enqueue
-from states import idnumber
 from states.machine import SERVICE_ACTOR, Event, Role
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
 from states.status import Status
 from workflow import tables as t
-from workflow.cases import A, B, C, H, O, P, U, loaded_notices
+from workflow.cases import A, B, C, H, O, P, U, chunks, loaded_notices
 from workflow.clock import SystemClock
-from workflow.messages import beijing, person_context
+from workflow.messages import beijing, event_context
 from workflow.tables import UTCDateTime
 
 log = logging.getLogger("chuding.sweeps")
 OP: sa.Table = t.Operator.__table__  # type: ignore[attr-defined]
 RUN: sa.Table = t.ReminderRun.__table__  # type: ignore[attr-defined]
-CHUNK = 500  # ids per IN (...) list
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
-
 
 def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
     with engine.connect() as conn:
@@ -58,10 +49,10 @@ def _history_row(case_id: int, event: str, from_state: str, to_state: str, at: d
 
 
 def _people(conn: sa.Connection, case_ids: list[int]) -> dict[int, Any]:
-    """Name, ID number and contact of each case's applicant."""
+    """Where each case's applicant is reached."""
     found: dict[int, Any] = {}
-    for part in _chunks(case_ids):
-        query = (sa.select(C.c.id, A.c.name, A.c.id_number, A.c.email, A.c.phone)
+    for part in chunks(case_ids):
+        query = (sa.select(C.c.id, A.c.email, A.c.phone)
                  .join(A, A.c.id == C.c.applicant_id).where(C.c.id.in_(part)))
         found.update({row.id: row for row in conn.execute(query)})
     return found
@@ -72,19 +63,6 @@ def _to_person(key: str, kind: str, campaign_id: int, case_id: int | None, perso
     reach = [("email", person.email), ("sms", person.phone)]
     return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
             for channel, address in reach if address]
-
-
-def masked_id_sql(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-    """``idnumber.mask`` as SQL, for messages written set-based (18-character numbers)."""
-    return (sa.func.substr(column, 1, idnumber.MASK_HEAD) + "*" * (18 - idnumber.MASK_HEAD - idnumber.MASK_TAIL)
-            + sa.func.substr(column, 19 - idnumber.MASK_TAIL, idnumber.MASK_TAIL))
-
-
-def _json_object(conn: sa.Connection, pairs: dict[str, Any]) -> sa.ColumnElement[str]:
-    args = [part for key, value in pairs.items() for part in (sa.literal(key), value)]
-    if conn.dialect.name == "postgresql":
-        return sa.cast(sa.func.json_build_object(*args), sa.Text)
-    return sa.func.json_object(*args)
 
 
 def _lock_cases(conn: sa.Connection) -> None:
@@ -119,10 +97,8 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
                           sa.literal(SERVICE_ACTOR.role.value), sa.literal(reason), sa.literal("{}"),
                           sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
             ))
-            context = _json_object(conn, {
-                "name": A.c.name, "id_masked": masked_id_sql(A.c.id_number), "case": C.c.id,
-                "at": sa.literal(beijing(at)), "window": sa.literal(window_key),
-            })
+            # The same for every case: the person's part is filled in when sending.
+            context = json.dumps(event_context(at, window=window_key), ensure_ascii=False)
             for channel, address in (("email", A.c.email), ("sms", A.c.phone)):
                 # The same key an operator's expire would write: case{id}/v{new version}/expire/{channel}.
                 key = ("case" + sa.cast(C.c.id, sa.String) + "/v" + sa.cast(C.c.version + 1, sa.String)
@@ -131,7 +107,7 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
                     ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
                      "attempts", "next_attempt_at", "created_at"],
                     sa.select(key, C.c.id, sa.literal(campaign_id), sa.literal("expire"), sa.literal(channel),
-                              address, context, sa.literal("pending"), sa.literal(0),
+                              address, sa.literal(context), sa.literal("pending"), sa.literal(0),
                               sa.literal(wall, UTCDateTime), sa.literal(wall, UTCDateTime))
                     .join(A, A.c.id == C.c.applicant_id).where(waiting, address.is_not(None)),
                 ))
@@ -159,7 +135,7 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
             return 0
         versions = {row.id: row.version for row in rows}
         completes: dict[int, datetime] = {}
-        for part in _chunks(list(versions)):
+        for part in chunks(list(versions)):
             conn.execute(sa.update(P).where(P.c.case_id.in_(part)).values(completed_at=P.c.completes_at))
             rows_ = conn.execute(sa.select(P.c.case_id, P.c.completes_at).where(P.c.case_id.in_(part)))
             completes.update({case_id: at for case_id, at in rows_})
@@ -175,7 +151,7 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
                         completes: dict[int, datetime]) -> list[Message]:
     people = _people(conn, list(versions))
     units = {}
-    for part in _chunks(list(versions)):
+    for part in chunks(list(versions)):
         query = (sa.select(C.c.id, U.c.name, U.c.email, U.c.phone)
                  .join(U, U.c.id == C.c.unit_id).where(C.c.id.in_(part)))
         units.update({row.id: row for row in conn.execute(query)})
@@ -183,7 +159,7 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
     for cid, version in versions.items():
         person, unit, at = people[cid], units[cid], completes[cid]
         key = f"case{cid}/v{version}/complete_publicity"
-        context = person_context(person.name, person.id_number, cid, at, publicity_completes=beijing(at))
+        context = event_context(at, publicity_completes=beijing(at))
         messages += _to_person(key, "complete_publicity", campaign_id, cid, person, context)
         unit_context = {**context, "greeting": unit.name}
         messages += _to_person(f"{key}/unit", "reminder_publicity_complete", campaign_id, cid, unit, unit_context)
@@ -222,7 +198,7 @@ def _personal_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetim
         return []  # too late to help anyone
     messages = []
     for case in _cases_in(conn, cid, [Status.DRAFTED, Status.RETURNED]):
-        context = person_context(case.name, case.id_number, case.id, at)
+        context = event_context(at)
         messages += _to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
                                cid, case.id, case, context)
     return messages
@@ -238,7 +214,7 @@ def _paper_checklist(conn: sa.Connection, cid: int, notice: Notice, at: datetime
             continue
         series = json.loads(case.application)["series"]
         items = [item.name for item in notice.paper_checklist(series)]
-        context = person_context(case.name, case.id_number, case.id, at, paper_items=items)
+        context = event_context(at, paper_items=items)
         messages += _to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
                                cid, case.id, case, context)
     return messages
@@ -294,8 +270,8 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
         messages = []
         for ban in ended:
             person = people[ban.case_id]
-            context = person_context(person.name, person.id_number, ban.case_id, ban.ends_at,
-                                     ban_first=ban.first_year, ban_last=ban.last_year, ban_ends=beijing(ban.ends_at))
+            context = event_context(ban.ends_at, ban_first=ban.first_year, ban_last=ban.last_year,
+                                    ban_ends=beijing(ban.ends_at))
             messages += _to_person(f"ban{ban.id}/ended", "ban_ended", cases[ban.case_id].campaign_id,
                                    ban.case_id, person, context)
         enqueue(conn, messages)

@@ -170,11 +170,19 @@ class OutboxMessage(SQLModel, table=True):
     """One message to one recipient on one channel, written with the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        # A key is written once. For a case's messages one index both finds a case's
+        # messages and keeps their keys unique (a case's keys name the case); messages
+        # to no case (reminders to reviewers) have their own.
+        sa.Index("uq_outbox_case_key", "case_id", "key", unique=True),
+        sa.Index("uq_outbox_key_without_case", "key", unique=True,
+                 sqlite_where=sa.text("case_id IS NULL"), postgresql_where=sa.text("case_id IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, max_length=200)  # idempotency key, from the causing event
-    case_id: int | None = Field(default=None, foreign_key="application_case.id", index=True)
+    key: str = Field(max_length=200)  # idempotency key, from the causing event
+    case_id: int | None = Field(default=None, foreign_key="application_case.id")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")  # whose notice fills in the rest
     kind: str = Field(max_length=64)  # the template: an event or a reminder
     channel: str = Field(max_length=8)  # email | sms
