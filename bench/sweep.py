@@ -4,11 +4,14 @@ its time and peak memory (max RSS) are its own.
 
 chuding: ``expire_window`` — the state update, a history row per case and two outbox
 messages per case (e-mail and SMS), in one transaction.
-Baseline: the same state update and history insert as two plain SQL statements.
+Baseline: the same state update and history insert as two plain SQL statements: the
+same rows (event, states, actor, reason, times) as chuding writes. After each pair of
+runs the bench checks that both left the same cases and the same history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import shutil
@@ -19,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +34,7 @@ from tests.pgserver import postgres_server  # noqa: E402
 from workflow.campaigns import load_notice  # noqa: E402
 from workflow.cases import A, C, U  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
+from workflow.tables import UTCDateTime  # noqa: E402
 
 CASES = 100_000
 ROUNDS = 3
@@ -37,7 +42,7 @@ NOW = datetime(2024, 11, 2, 1, tzinfo=UTC)
 BASELINE = [
     """INSERT INTO history (case_id, event, from_state, to_state, actor, role, reason, details,
                             effective_at, recorded_at)
-       SELECT id, 'expire', state, 'expired', 'service', 'service', '', '{}', :at, :now
+       SELECT id, 'expire', state, 'expired', 'service', 'service', :reason, '{}', :at, :now
        FROM application_case WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
     """UPDATE application_case SET state = 'expired', version = version + 1, updated_at = :now
        WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
@@ -66,25 +71,43 @@ def populate(url: str) -> None:
 
 
 def worker(url: str, which: str) -> None:
-    """One measured run; prints seconds and peak RSS in MB as JSON."""
+    """One measured run; prints seconds, peak RSS in MB and what it left, as JSON."""
+    from workflow.messages import beijing
     from workflow.sweeps import campaigns, expire_window
 
     engine = make_engine(url)
     _, notice = campaigns(engine)[0]  # the service has its notices loaded before any sweep
+    window = notice.windows["personal"]
+    same = {"reason": f"{window.name}时间已于 {beijing(window.closes)} 结束",
+            "at": window.first_late_second, "now": NOW}
     start = time.perf_counter()
     if which == "chuding":
         moved = expire_window(engine, 1, notice, "personal", NOW)
     else:
         with engine.begin() as conn:
-            conn.execute(sa.text(BASELINE[0]), {"at": NOW.replace(tzinfo=None), "now": NOW.replace(tzinfo=None)})
-            moved = conn.execute(sa.text(BASELINE[1]), {"now": NOW.replace(tzinfo=None)}).rowcount
+            # Times bound as the table's own column type stores them.
+            instants = (sa.bindparam("at", type_=UTCDateTime), sa.bindparam("now", type_=UTCDateTime))
+            conn.execute(sa.text(BASELINE[0]).bindparams(*instants), same)
+            moved = conn.execute(sa.text(BASELINE[1]).bindparams(instants[1]), same).rowcount
     seconds = time.perf_counter() - start
     assert moved == CASES, moved
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "left": left_behind(engine)}))
 
 
-def run(url: str, which: str) -> dict[str, float]:
+def left_behind(engine: sa.Engine) -> str:
+    """A digest of the cases and history a run left (not the wall-clock recorded_at)."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for query in ("SELECT id, state, version FROM application_case ORDER BY id",
+                      "SELECT case_id, event, from_state, to_state, actor, role, reason, details, effective_at"
+                      " FROM history ORDER BY case_id, id"):
+            for row in conn.execute(sa.text(query)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def run(url: str, which: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, __file__, "--worker", url, which], capture_output=True, text=True,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -118,9 +141,11 @@ def postgres_runs(base: str) -> list[tuple[str, str]]:
 
 
 def report(engine_name: str, urls: list[tuple[str, str]]) -> None:
-    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "chuding": []}
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "chuding": []}
     for which, url in urls:  # alternating, so drift on the machine hits both alike
         runs[which].append(run(url, which))
+    left = {r["left"] for rs in runs.values() for r in rs}
+    assert len(left) == 1, "chuding and the baseline left different cases or history"
     base, ours = ({"seconds": statistics.median(r["seconds"] for r in rs), "peak_mb": max(r["peak_mb"] for r in rs)}
                   for rs in (runs["baseline"], runs["chuding"]))
     print(f"{engine_name:<10} chuding {ours['seconds']:6.2f} s ({ours['peak_mb']:.0f} MB peak)   "
