@@ -52,9 +52,6 @@ def downgrade() -> None:
         batch_op.drop_column('completed_at')
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        # WARNING: constraint name is None; this directive will fail as
-        # rendered.  Add a name, or use a naming convention; see
-        # https://alembic.sqlalchemy.org/en/latest/naming.html
         batch_op.drop_constraint('fk_outbox_campaign', type_='foreignkey')
         batch_op.drop_column('campaign_id')
 
