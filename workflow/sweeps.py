@@ -31,6 +31,7 @@ log = logging.getLogger("chuding.sweeps")
 OP: sa.Table = t.Operator.__table__  # type: ignore[attr-defined]
 RUN: sa.Table = t.ReminderRun.__table__  # type: ignore[attr-defined]
 
+
 def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
     with engine.connect() as conn:
         return loaded_notices(conn)
@@ -186,7 +187,7 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
 
 def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status]) -> list[Any]:
     return list(conn.execute(
-        sa.select(C.c.id, C.c.state, C.c.application, A.c.name, A.c.id_number, A.c.email, A.c.phone)
+        sa.select(C.c.id, C.c.state, C.c.application, A.c.name, A.c.email, A.c.phone)
         .join(A, A.c.id == C.c.applicant_id)
         .where(C.c.campaign_id == campaign_id, C.c.state.in_([s.value for s in states]))
         .order_by(C.c.id)
