@@ -25,7 +25,7 @@ from states.status import Status
 from workflow.cases import B, C, H, LoadedCase, M, O, P, load_case
 from workflow.clock import SystemClock
 from workflow.errors import Conflict
-from workflow.messages import case_context, event_extras, to_applicant
+from workflow.messages import case_context, event_extras, to_person
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[st
     context = case_context(notice, case.view.application, cmd.now, reason=cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
     key = f"case{case.id}/v{case.version + 1}/{event}"
-    return to_applicant(key, event, case.id, case.campaign_id, context, case.email, case.phone)
+    return to_person(key, event, case.id, case.campaign_id, context, case.email, case.phone)
 
 
 def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:

@@ -25,7 +25,7 @@ from workflow.campaigns import UnknownCampaign, campaign_id
 from workflow.cases import A, C, M, U, notice_of
 from workflow.errors import ImportRefused, Problem
 from workflow.events import record_history
-from workflow.messages import case_context, to_applicant
+from workflow.messages import case_context, to_person
 from workflow.records import ApplicationRecord, application_json, notice_problems
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
@@ -180,7 +180,7 @@ def _write_case(
     version = existing.version + 1 if existing else 1
     context = case_context(notice, rec.to_domain(), now)
     person = rec.applicant
-    enqueue(conn, to_applicant(f"case{case_id}/v{version}/{kind}", kind, case_id, cid, context,
+    enqueue(conn, to_person(f"case{case_id}/v{version}/{kind}", kind, case_id, cid, context,
                                person.email, person.phone))
     if rec.materials:
         conn.execute(sa.insert(M), [

@@ -91,11 +91,11 @@ def event_extras(event: str, from_state: Status, to_state: Status,
     return extra
 
 
-def to_applicant(
-    key: str, kind: str, case_id: int, campaign_id: int, context: dict[str, Any],
+def to_person(
+    key: str, kind: str, case_id: int | None, campaign_id: int, context: dict[str, Any],
     email: str | None, phone: str | None,
 ) -> list[Message]:
-    """One message per channel the applicant can be reached on."""
+    """One message per channel a person (applicant, unit or reviewer) can be reached on."""
     reach = [("email", email), ("sms", phone)]
     return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
             for channel, address in reach if address]

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from states.schedule import Moment, campaign_moments
 from states.status import Status
-from workflow.cases import CAMPAIGN, B, C, P
-from workflow.sweeps import RUN, campaigns
+from workflow.cases import CAMPAIGN, B, C, P, loaded_notices
+from workflow.sweeps import RUN
 
 
 def upcoming(engine: sa.Engine, now: datetime, limit: int = 50) -> list[Moment]:
@@ -19,7 +19,7 @@ def upcoming(engine: sa.Engine, now: datetime, limit: int = 50) -> list[Moment]:
         done = {
             (row.campaign_id, row.kind) for row in conn.execute(sa.select(RUN.c.campaign_id, RUN.c.kind))
         }
-        for campaign_id, notice in campaigns(engine):
+        for campaign_id, notice in loaded_notices(conn):
             moments += [m for m in campaign_moments(notice)
                         if m.at > now and (campaign_id, m.what) not in done]
         publicity = conn.execute(

@@ -24,7 +24,7 @@ from states.status import Status
 from workflow import tables as t
 from workflow.cases import A, B, C, H, O, P, U, chunks, loaded_notices
 from workflow.clock import SystemClock
-from workflow.messages import beijing, event_context
+from workflow.messages import beijing, event_context, paper_items, to_person
 from workflow.tables import UTCDateTime
 
 log = logging.getLogger("chuding.sweeps")
@@ -57,13 +57,6 @@ def _people(conn: sa.Connection, case_ids: list[int]) -> dict[int, Any]:
                  .join(A, A.c.id == C.c.applicant_id).where(C.c.id.in_(part)))
         found.update({row.id: row for row in conn.execute(query)})
     return found
-
-
-def _to_person(key: str, kind: str, campaign_id: int, case_id: int | None, person: Any,
-               context: dict[str, Any]) -> list[Message]:
-    reach = [("email", person.email), ("sms", person.phone)]
-    return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
-            for channel, address in reach if address]
 
 
 def _lock_cases(conn: sa.Connection) -> None:
@@ -161,9 +154,10 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
         person, unit, at = people[cid], units[cid], completes[cid]
         key = f"case{cid}/v{version}/complete_publicity"
         context = event_context(at, publicity_completes=beijing(at))
-        messages += _to_person(key, "complete_publicity", campaign_id, cid, person, context)
+        messages += to_person(key, "complete_publicity", cid, campaign_id, context, person.email, person.phone)
         unit_context = {**context, "greeting": unit.name}
-        messages += _to_person(f"{key}/unit", "reminder_publicity_complete", campaign_id, cid, unit, unit_context)
+        messages += to_person(f"{key}/unit", "reminder_publicity_complete", cid, campaign_id, unit_context,
+                              unit.email, unit.phone)
     return messages
 
 
@@ -185,11 +179,12 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
     return sent
 
 
-def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status]) -> list[Any]:
+def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status],
+              *also: sa.ColumnElement[bool]) -> list[Any]:
     return list(conn.execute(
         sa.select(C.c.id, C.c.state, C.c.application, A.c.name, A.c.email, A.c.phone)
         .join(A, A.c.id == C.c.applicant_id)
-        .where(C.c.campaign_id == campaign_id, C.c.state.in_([s.value for s in states]))
+        .where(C.c.campaign_id == campaign_id, C.c.state.in_([s.value for s in states]), *also)
         .order_by(C.c.id)
     ))
 
@@ -199,9 +194,8 @@ def _personal_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetim
         return []  # too late to help anyone
     messages = []
     for case in _cases_in(conn, cid, [Status.DRAFTED, Status.RETURNED]):
-        context = event_context(at)
-        messages += _to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
-                               cid, case.id, case, context)
+        messages += to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
+                              case.id, cid, event_context(at), case.email, case.phone)
     return messages
 
 
@@ -210,14 +204,10 @@ def _paper_checklist(conn: sa.Connection, cid: int, notice: Notice, at: datetime
         return []
     passed = sa.select(P.c.case_id).where(P.c.closed_at.is_not(None) | P.c.completed_at.is_not(None))
     messages = []
-    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY]):
-        if not conn.execute(passed.where(P.c.case_id == case.id)).first():
-            continue
-        series = json.loads(case.application)["series"]
-        items = [item.name for item in notice.paper_checklist(series)]
-        context = event_context(at, paper_items=items)
-        messages += _to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
-                               cid, case.id, case, context)
+    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY], C.c.id.in_(passed)):
+        context = event_context(at, paper_items=paper_items(notice, json.loads(case.application)["series"]))
+        messages += to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
+                              case.id, cid, context, case.email, case.phone)
     return messages
 
 
@@ -234,10 +224,9 @@ def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime,
     ).all()
     messages = []
     for reviewer in reviewers:
-        context = {"greeting": reviewer.name, "case": None, "at": beijing(at),
-                   "cases": cases, "count": len(cases)}
-        messages += _to_person(f"reminder/review_closing/campaign{cid}/{reviewer.login}",
-                               "reminder_review_closing", cid, None, reviewer, context)
+        context = event_context(at, greeting=reviewer.name, case=None, cases=cases, count=len(cases))
+        messages += to_person(f"reminder/review_closing/campaign{cid}/{reviewer.login}",
+                              "reminder_review_closing", None, cid, context, reviewer.email, reviewer.phone)
     if not messages:
         log.warning("%d case(s) will expire when the review window closes, but no active reviewer"
                     " has an e-mail or phone to be warned on", len(cases))
@@ -273,8 +262,8 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
             person = people[ban.case_id]
             context = event_context(ban.ends_at, ban_first=ban.first_year, ban_last=ban.last_year,
                                     ban_ends=beijing(ban.ends_at))
-            messages += _to_person(f"ban{ban.id}/ended", "ban_ended", cases[ban.case_id].campaign_id,
-                                   ban.case_id, person, context)
+            messages += to_person(f"ban{ban.id}/ended", "ban_ended", ban.case_id, cases[ban.case_id].campaign_id,
+                                  context, person.email, person.phone)
         enqueue(conn, messages)
     return len(ended)
 
