@@ -11,7 +11,7 @@ import sqlalchemy as sa
 DEFAULT_DATABASE = "chuding.sqlite3"
 # The newest migration; commands other than `init` refuse a database at another one.
 # (A test checks it against the migrations, so that commands need not import alembic.)
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 # How long a writer waits for another one on SQLite before giving up (milliseconds).
 SQLITE_BUSY_MS = 10_000
 
@@ -44,12 +44,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, create: bool = True) -> sa.Engine:
+    """An engine for ``url``. A SQLite file that does not exist is made (private to its
+    owner) only when ``create``; otherwise a mistyped path is refused, not left behind."""
     if url.startswith("sqlite"):
+        _sqlite_file(sa.engine.make_url(url).database, create)
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_file(database: str | None, create: bool) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    if not create:
+        raise DatabaseError(f"there is no database file {path}; run `chuding init` to create one")
+    if path.parent.is_dir():
+        # Names, ID numbers and phones: readable by the owner only (SQLite gives its
+        # -wal and -shm files the same permissions).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _alembic_config(engine: sa.Engine, connection: sa.Connection) -> Any:

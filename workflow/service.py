@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +29,7 @@ from states.clock import Clock
 from workflow import tables as t
 from workflow.clock import SystemClock
 from workflow.db import DatabaseError, require_schema
+from workflow.errors import without_personal_data
 from workflow.messages import send_outbox
 from workflow.schedule import upcoming
 from workflow.sweeps import campaigns, catch_up
@@ -52,27 +53,40 @@ class ServiceUnusable(RuntimeError):
 
 
 class SqliteLeadership:
-    """One service per SQLite file: an exclusive lock on a file beside the database."""
+    """One service per SQLite file: an exclusive lock on a file beside the database.
+
+    The lock is named after the database's real path, so a symlink or another spelling
+    of the path meets the same lock. (Hard links to a SQLite database are unsafe for
+    SQLite itself: its write-ahead log is found by name.)
+    """
 
     def __init__(self, database: str):
-        self.path = Path(f"{database}.service.lock")
+        self.path = Path(f"{Path(database).expanduser().resolve()}.service.lock")
         self.file: IO[str] | None = None
 
     def acquire(self) -> bool:
-        self.file = self.path.open("a+")
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.file.seek(0)
-            holder = self.file.read().strip() or "another process"
-            self.file.close()
-            raise ServiceUnusable(
-                f"another chuding service ({holder}) is already running on this database;"
-                f" one service per SQLite file (lock: {self.path})"
-            ) from None
-        self.file.truncate(0)
-        self.file.write(f"pid {os.getpid()} on {socket.gethostname()}")
-        self.file.flush()
+        if self.file is not None:
+            return True  # taken at start-up, held until the service stops
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            file = os.fdopen(descriptor, "r+")
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = file.read().strip() or "another process"
+                file.close()
+                raise ServiceUnusable(
+                    f"another chuding service ({holder}) is already running on this database;"
+                    f" one service per SQLite file (lock: {self.path})"
+                ) from None
+            # A service stopping just now unlinks the file it held: lock the one on disk.
+            if _same_file(file, self.path):
+                break
+            file.close()
+        file.truncate(0)
+        file.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        file.flush()
+        self.file = file
         return True
 
     def still_held(self) -> bool:
@@ -80,8 +94,20 @@ class SqliteLeadership:
 
     def release(self) -> None:
         if self.file is not None:
+            # Unlink while still holding it: a clean stop leaves no lock file behind.
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
             self.file.close()
             self.file = None
+
+
+def _same_file(file: IO[str], path: Path) -> bool:
+    try:
+        on_disk = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(file.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 class PostgresLeadership:
@@ -125,10 +151,18 @@ class PostgresLeadership:
 
 
 class Service:
+    """Leads the schedule when it can, relays messages, and stops promptly when told.
+
+    Every job runs through ``_job``: a failure is logged with its cause and the job runs
+    again on its next tick; a failed sweep is also retried sooner, with backoff.
+    """
+
     def __init__(self, engine: sa.Engine, clock: Clock, settings: NotificationSettings,
-                 sweep_seconds: float = 60, relay_seconds: float = 5, lead_seconds: float = 2):
+                 sweep_seconds: float = 60, relay_seconds: float = 5, lead_seconds: float = 2,
+                 grace_seconds: float = 5):
         self.engine, self.clock, self.settings = engine, clock, settings
         self.sweep_seconds, self.relay_seconds, self.lead_seconds = sweep_seconds, relay_seconds, lead_seconds
+        self.grace_seconds = grace_seconds
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leading = False
         self.leadership: SqliteLeadership | PostgresLeadership
@@ -137,6 +171,14 @@ class Service:
         else:
             self.leadership = PostgresLeadership(engine)
         self.scheduler: Any = None
+        self.stopping = threading.Event()
+        self.busy = 0
+        self.idle = threading.Condition()
+        self.failures = 0  # sweeps failed in a row
+        self.last_sweep_at: datetime | None = None
+        self.last_error: str | None = None
+        self.last_error_at: datetime | None = None
+        self.fatal: str | None = None  # set when the database turns out to be unusable
 
     def check(self) -> None:
         """Refuse to start on an unusable database or notice config."""
@@ -146,56 +188,106 @@ class Service:
         except DatabaseError as err:
             raise ServiceUnusable(str(err)) from None
         except sa.exc.SQLAlchemyError as err:
-            raise ServiceUnusable(f"the database is unusable: {err}") from None
+            raise ServiceUnusable(f"the database is unusable: {without_personal_data(err)}") from None
         if not loaded:
             raise ServiceUnusable("no campaign is loaded; run `chuding init --notice FILE` first")
         if self.engine.dialect.name == "sqlite":
             self.leadership.acquire()  # refuses a second service on the same file
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event) -> bool:
+        """Serve until ``stop`` is set; False when work in hand had to be abandoned.
+
+        The wait is timed so that the main thread keeps seeing signals.
+        """
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.check()
-        now = datetime.now(UTC)
-        self.scheduler = BackgroundScheduler(
-            timezone=UTC,
-            # One thread for the schedule, one for the relay: sweeps never overlap each other.
-            executors={"default": ThreadPoolExecutor(1), "relay": ThreadPoolExecutor(1)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
-        self.scheduler.add_job(self.lead, "interval", seconds=self.lead_seconds, id="lead", next_run_time=now)
-        self.scheduler.add_job(self.relay, "interval", seconds=self.relay_seconds, id="relay",
-                               executor="relay", next_run_time=now)
-        self.scheduler.start()
-        log.info("service %s started", self.id)
         try:
-            stop.wait()
+            if stop.is_set():
+                return True
+            now = datetime.now(UTC)
+            self.scheduler = BackgroundScheduler(
+                timezone=UTC,
+                # One thread for the schedule, one for the relay: sweeps never overlap each other.
+                executors={"default": ThreadPoolExecutor(1), "relay": ThreadPoolExecutor(1)},
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            )
+            self._add(self.lead, "interval", seconds=self.lead_seconds, id="lead", next_run_time=now)
+            self._add(self.relay, "interval", seconds=self.relay_seconds, id="relay",
+                      executor="relay", next_run_time=now)
+            self.scheduler.start()
+            log.info("service %s started", self.id)
+            while not stop.wait(0.2) and self.fatal is None:
+                pass
         finally:
-            log.info("stopping: finishing the work in hand")
-            self.scheduler.shutdown(wait=True)
-            self.leadership.release()
+            finished = self._stop()
+        if self.fatal is not None:
+            raise ServiceUnusable(self.fatal)
+        return finished
+
+    def _stop(self) -> bool:
+        """Stop taking work, give the work in hand a grace period, then let go.
+
+        The scheduler is shut down without waiting: a job still running may need the
+        scheduler's lock to reschedule itself, and a sweep is one transaction, so one cut
+        short by the process ending is rolled back and done again by the next leader.
+        """
+        log.info("stopping: finishing the work in hand")
+        self.stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        with self.idle:
+            finished = self.idle.wait_for(lambda: self.busy == 0, timeout=self.grace_seconds)
+        if not finished:
+            log.warning("work in hand did not finish within %s s; it is abandoned and rolled back",
+                        self.grace_seconds)
+        self.leadership.release()
+        if finished:
             with contextlib.suppress(sa.exc.SQLAlchemyError), self.engine.begin() as conn:
                 conn.execute(sa.delete(SERVICES).where(SERVICES.c.id == self.id))
-            log.info("service %s stopped", self.id)
+        log.info("service %s stopped", self.id)
+        return finished
+
+    def _add(self, work: Any, trigger: str, **options: Any) -> None:
+        self.scheduler.add_job(self._job, trigger, args=[work, *options.pop("args", [])], **options)
+
+    def _job(self, work: Any, *args: Any) -> None:
+        """Runs one job: nothing new once stopping; a failure is logged, never fatal."""
+        with self.idle:
+            if self.stopping.is_set():
+                return
+            self.busy += 1
+        try:
+            work(*args)
+        except Exception as err:  # noqa: BLE001 - logged with its cause; the job runs again
+            log.error("%s failed: %s", getattr(work, "__name__", work), without_personal_data(err))
+            self._unusable(err)
+        finally:
+            with self.idle:
+                self.busy -= 1
+                self.idle.notify_all()
 
     def lead(self) -> None:
         """Heartbeat; take the lead when free, notice when it is lost."""
         if not self.leading and self.leadership.acquire():
             self.leading = True
             log.info("leading the schedule")
+            # The periodic sweep first: should the start sweep fail, the schedule still runs.
+            self._add(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep", replace_existing=True)
             self.sweep("start")
         elif self.leading and not self.leadership.still_held():
             self.leading = False
             log.error("lost the lead (database connection gone); waiting to take it again")
             for job in self.scheduler.get_jobs():
-                if job.id.startswith(("at:", "sweep")):
+                if job.id.startswith(("at:", "sweep", "retry")):
                     job.remove()
         self._heartbeat()
 
     def _heartbeat(self) -> None:
         now = datetime.now(UTC)
-        values = {"heartbeat_at": now, "leading": self.leading}
+        values = {"heartbeat_at": now, "leading": self.leading, "last_sweep_at": self.last_sweep_at,
+                  "last_error": self.last_error, "last_error_at": self.last_error_at}
         with self.engine.begin() as conn:
             if not conn.execute(sa.update(SERVICES).where(SERVICES.c.id == self.id).values(**values)).rowcount:
                 host, _, pid = self.id.partition(":")
@@ -203,27 +295,58 @@ class Service:
                                                    "started_at": now, **values})
 
     def sweep(self, why: str = "periodic") -> None:
-        if not self.leading:
+        if not self.leading or self.stopping.is_set():
             return
         now = self.clock.now()
-        counts = catch_up(self.engine, now)
+        try:
+            counts = catch_up(self.engine, now)
+            moments = upcoming(self.engine, now)
+        except Exception as err:  # noqa: BLE001 - a failed sweep must not end the schedule
+            self._sweep_failed(why, err)
+            self._unusable(err)
+            return
+        self.failures, self.last_sweep_at = 0, datetime.now(UTC)
         log.info("sweep (%s) at %s: %s", why, now.isoformat(), dict(counts) or "nothing due")
-        self._reschedule(now)
+        self._reschedule(moments)
 
-    def _reschedule(self, now: datetime) -> None:
-        """A timer at each coming moment, and the periodic sweep behind them all."""
-        if self.scheduler.get_job("sweep") is None:
-            self.scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep")
+    def _unusable(self, err: BaseException) -> None:
+        """A damaged database file is not a passing fault: stop, as any command would (exit 4).
+
+        SQLite reports a locked or busy database as an OperationalError, worth retrying;
+        a malformed or foreign file as the plain DatabaseError.
+        """
+        import sqlite3
+
+        cause = getattr(err, "orig", err)
+        if isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError):
+            self.fatal = f"the database is unusable: {without_personal_data(err)}"
+            log.error("%s; stopping", self.fatal)
+
+    def _sweep_failed(self, why: str, err: BaseException) -> None:
+        """Log the cause, keep it for `status`, and try again soon: 2 s, 4 s, ... up to a tick."""
+        self.failures += 1
+        self.last_error, self.last_error_at = without_personal_data(err)[:2000], datetime.now(UTC)
+        delay = min(self.sweep_seconds, 2.0 ** self.failures)
+        log.error("sweep (%s) failed (%d in a row), retrying in %.0f s: %s",
+                  why, self.failures, delay, self.last_error)
+        if not self.stopping.is_set():
+            self._add(self.sweep, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                      args=["retry"], id="retry", replace_existing=True)
+
+    def _reschedule(self, moments: list[Any]) -> None:
+        """A timer at each coming moment; the periodic sweep runs behind them all."""
+        if self.stopping.is_set():
+            return
         wall = datetime.now(UTC)
-        for moment in upcoming(self.engine, now):
+        for moment in moments:
             # Under a simulated clock the moments are not on the wall clock: the periodic sweep serves.
             if moment.at > wall:
-                self.scheduler.add_job(self.sweep, "date", run_date=moment.at, args=[moment.what],
-                                       id=f"at:{moment.what}:{moment.campaign}:{moment.at.isoformat()}",
-                                       replace_existing=True)
+                self._add(self.sweep, "date", run_date=moment.at, args=[moment.what],
+                          id=f"at:{moment.what}:{moment.campaign}:{moment.at.isoformat()}",
+                          replace_existing=True)
 
     def relay(self) -> None:
         # Delivery runs on the wall clock even when the campaign's clock is simulated.
-        report = send_outbox(self.engine, self.settings, SystemClock())
+        report = send_outbox(self.engine, self.settings, SystemClock(), self.stopping.is_set)
         if report.sent or report.retrying or report.dead:
             log.info("relay: %s", report)

@@ -220,3 +220,6 @@ class ServiceInstance(SQLModel, table=True):
     started_at: datetime = _instant()  # type: ignore[assignment]
     heartbeat_at: datetime = _instant()  # type: ignore[assignment]
     leading: bool = False
+    last_sweep_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    last_error: str | None = Field(default=None, max_length=2000)
+    last_error_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]

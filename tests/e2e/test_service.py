@@ -100,9 +100,12 @@ def test_a_second_service_on_the_same_sqlite_file_refuses(tmp_path: Path) -> Non
 def test_an_unusable_database_stops_the_service_with_a_message(tmp_path: Path) -> None:
     env = env_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
     done = chuding(env, "serve", code=4)
-    assert "run `chuding init` first" in done.stderr
+    assert "no database file" in done.stderr and "run `chuding init`" in done.stderr
     as_json = json.loads(chuding(env, "serve", "--json", code=4).stdout)
-    assert as_json["ok"] is False and "run `chuding init` first" in as_json["reasons"][0]
+    assert as_json["ok"] is False and "run `chuding init`" in as_json["reasons"][0]
+    assert not (tmp_path / "empty.sqlite3").exists()  # a mistyped path leaves nothing behind
+    (tmp_path / "empty.sqlite3").touch()  # an empty file is no chuding database either
+    assert "run `chuding init` first" in chuding(env, "serve", code=4).stderr
 
 
 def test_status_shows_next_deadlines_in_beijing_time_and_the_leader(tmp_path: Path) -> None:

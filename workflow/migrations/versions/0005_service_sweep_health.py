@@ -1,0 +1,34 @@
+"""service sweep health
+
+Each service records when its last sweep succeeded and the last error a sweep met, so
+that `chuding status` shows a leader that has stopped enforcing deadlines.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-27 16:30:00
+"""
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+from workflow.tables import UTCDateTime
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("service_instance") as batch:
+        batch.add_column(sa.Column("last_sweep_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True))
+        batch.add_column(sa.Column("last_error_at", UTCDateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("service_instance") as batch:
+        batch.drop_column("last_error_at")
+        batch.drop_column("last_error")
+        batch.drop_column("last_sweep_at")
