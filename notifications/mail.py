@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import ssl
 from datetime import UTC, datetime
 from email.header import Header
@@ -68,11 +69,14 @@ class FolderMailer:
         self.folder = settings.mail_dir
 
     async def send(self, message: Message) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").partition("@")[0]
-        # Written whole then renamed, so a reader never sees half a message.
+        # Written whole then renamed, so a reader never sees half a message; private to
+        # the service's own user, for it holds names and addresses.
         temporary = self.folder / f".{name}.eml.tmp"
-        temporary.write_bytes(message.as_bytes())
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(message.as_bytes())
         temporary.replace(self.folder / f"{name}.eml")
 
     async def close(self) -> None:

@@ -1,8 +1,8 @@
 """Filling, claiming and marking the outbox.
 
 A row's ``key`` comes from the event that caused it, so writing the same event's
-messages twice adds nothing. Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
-that several relays share the work; SQLite has one writer at a time anyway.
+messages twice adds nothing. Claiming is one atomic UPDATE ... RETURNING on both
+databases, so that several relays share the work and no row goes out twice.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from states.contact import is_email, is_mobile
+from notifications.addresses import is_email, is_mobile
 from workflow.tables import OutboxMessage
 
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -72,19 +72,29 @@ def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
 
 def claim(engine: sa.Engine, limit: int, due_at: datetime, now: datetime, lease: timedelta,
           worker: str) -> list[Any]:
-    """Take up to ``limit`` rows due at ``due_at`` for this worker, committed before sending."""
+    """Take up to ``limit`` rows due at ``due_at`` for this worker, committed before sending.
+
+    One UPDATE ... RETURNING picks and takes the rows, so two relays claiming at the same
+    moment never both get a row: on SQLite the statement holds the write lock from its
+    first read, on PostgreSQL ``SKIP LOCKED`` passes over rows another claim holds and the
+    outer condition is checked again on the row as it is now. A claim takes at most
+    ``limit`` rows.
+    """
+    due = sa.select(OUTBOX.c.id).where(_due(due_at, lease)).order_by(OUTBOX.c.id).limit(limit)
+    if engine.dialect.name == "postgresql":
+        # As a CTE, run once: a SKIP LOCKED subquery under IN may be run again per row
+        # and hand over more rows than the limit.
+        picked = due.with_for_update(skip_locked=True).cte("picked")
+        which = OUTBOX.c.id == picked.c.id
+    else:
+        which = OUTBOX.c.id.in_(due.scalar_subquery())
+    take = (
+        sa.update(OUTBOX).where(which, _due(due_at, lease))
+        .values(status="sending", claimed_at=now, claimed_by=worker)
+        .returning(*OUTBOX.c)
+    )
     with engine.begin() as conn:
-        due = sa.select(OUTBOX.c.id).where(_due(due_at, lease)).order_by(OUTBOX.c.id).limit(limit)
-        if conn.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list(conn.execute(due).scalars())
-        if not ids:
-            return []
-        conn.execute(
-            sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids))
-            .values(status="sending", claimed_at=now, claimed_by=worker)
-        )
-        return list(conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id)))
+        return sorted(conn.execute(take), key=lambda row: row.id)
 
 
 def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime) -> None:

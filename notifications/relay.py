@@ -51,9 +51,10 @@ def _permanent(err: BaseException) -> bool:
     return isinstance(err, aiosmtplib.SMTPResponseException) and 500 <= err.code < 600 and err.code != 554
 
 
-# Sent rows are marked together, at most this many at a time: one commit instead of
-# many, at the price of repeating at most these (same Message-ID) after a crash.
-MARK_EVERY = 32
+# Sent rows are marked together, this many at a time: one commit instead of many, at the
+# price of repeating a few (same Message-ID or key) after a crash: at most
+# 2 × MARK_EVERY + relay_concurrency, the bound the README states.
+MARK_EVERY = 16
 
 
 # Given a batch of claimed rows, the part of each one's context the row does not store
@@ -65,10 +66,12 @@ class Relay:
     """``shared`` fills in what outbox rows do not store themselves, a batch at a time."""
 
     def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-                 shared: SharedContexts | None = None):
+                 shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None):
         self.shared = shared
+        self.stopping = stopping or (lambda: False)
         self.sent: list[int] = []
-        self.marking: list[asyncio.Future[None]] = []
+        self.marking: asyncio.Future[None] | None = None
+        self.mark_lock = asyncio.Lock()
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -94,8 +97,9 @@ class Relay:
         # One connection per concurrent sender, kept open across batches.
         mailers = [mail.mailer(self.settings) for _ in range(max(1, self.settings.relay_concurrency))]
         try:
-            while rows := claim(self.engine, self.settings.relay_batch, started, self.clock.now(), lease,
-                                self.worker):
+            # A service being stopped finishes the batch in hand and claims no more.
+            while not self.stopping() and (rows := claim(
+                    self.engine, self.settings.relay_batch, started, self.clock.now(), lease, self.worker)):
                 shared = self.shared(rows) if self.shared else {}
                 queue: asyncio.Queue[Any] = asyncio.Queue()
                 for row in rows:
@@ -103,21 +107,29 @@ class Relay:
                 try:
                     await asyncio.gather(*(self._work(queue, mailer, report) for mailer in mailers))
                 finally:
-                    self._mark_sent()
-                    await asyncio.gather(*self.marking)
-                    self.marking.clear()
+                    await self._mark_sent()
+                    await self._mark_sent()  # the rows sent while the last commit ran
         finally:
             await asyncio.gather(*(mailer.close() for mailer in mailers))
         return report
 
-    def _mark_sent(self) -> None:
-        """Commit the sent rows in a thread, so sending goes on during the commit."""
-        if self.sent:
-            done, self.sent = self.sent, []
-            when = self.clock.now()
-            self.marking.append(asyncio.ensure_future(
-                asyncio.to_thread(mark_sent, self.engine, done, self.worker, when)
-            ))
+    async def _mark_sent(self) -> None:
+        """Commit the rows sent so far in a thread, so sending goes on during the commit.
+
+        The commit starts at once (not when the event loop next gets round to it) and
+        only one is under way at a time, which is what bounds the repeats after a crash:
+        at most the rows of the commit under way, the MARK_EVERY gathered since, and one
+        in the hands of each concurrent sender.
+        """
+        async with self.mark_lock:
+            if self.marking is not None:
+                await self.marking
+                self.marking = None
+            if self.sent:
+                done, self.sent = self.sent, []
+                when = self.clock.now()
+                loop = asyncio.get_running_loop()
+                self.marking = loop.run_in_executor(None, mark_sent, self.engine, done, self.worker, when)
 
     async def _work(self, queue: asyncio.Queue[Any], mailer: mail.Mailer, report: RelayReport) -> None:
         while not queue.empty():
@@ -151,10 +163,10 @@ class Relay:
         self.sent.append(row.id)
         report.sent += 1
         if len(self.sent) >= MARK_EVERY:
-            self._mark_sent()
+            await self._mark_sent()
 
 
 def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-             shared: SharedContexts | None = None) -> RelayReport:
+             shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None) -> RelayReport:
     """One pass of the relay, as `chuding outbox send` runs it."""
-    return asyncio.run(Relay(engine, settings, clock, shared).run_once())
+    return asyncio.run(Relay(engine, settings, clock, shared, stopping).run_once())

@@ -37,9 +37,10 @@ class Rendered(Email):
     sms: str  # the SMS text with the signature, as the phone shows it
 
 
-def _refuse_full_ids(kind: str, *parts: str) -> None:
+def refuse_full_ids(kind: str, *parts: str) -> None:
+    """A full ID number in any part of a message (text or template variable) stops it."""
     if any(FULL_ID.search(part) for part in parts):
-        raise UnmaskedIdNumber(f"template {kind} would show a full ID number; refusing to send")
+        raise UnmaskedIdNumber(f"message {kind} would show a full ID number; refusing to send")
 
 
 class Renderer:
@@ -75,7 +76,7 @@ class Renderer:
             text=self.text_env.get_template("email.txt.j2").render(page).strip() + "\n",
             html=self.html_env.get_template("email.html.j2").render(page, paragraphs=paragraphs),
         )
-        _refuse_full_ids(kind, email.subject, email.text, email.html)
+        refuse_full_ids(kind, email.subject, email.text, email.html)
         return email
 
     def sms(self, kind: str, context: dict[str, Any], sign_name: str) -> str:
@@ -83,7 +84,7 @@ class Renderer:
         text = self._block(kind, "sms", context)
         page = {**context, "sms": text, "sign_name": sign_name}
         sms = self.text_env.get_template("sms.txt.j2").render(page).strip()
-        _refuse_full_ids(kind, sms)
+        refuse_full_ids(kind, sms)
         return sms
 
     def render(self, kind: str, context: dict[str, Any], sign_name: str) -> Rendered:

@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import urllib.error
 import urllib.request
 from typing import Any, Protocol
 
+from notifications.rendering import refuse_full_ids
 from notifications.settings import NotificationSettings
 
 SINGLE_SEGMENT = 70  # characters in an unsplit SMS, signature included
@@ -51,6 +53,8 @@ def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
         "deadline": str(context.get(DEADLINE_OF.get(kind, ""), "")),
         "phone": str(context.get("contact_phone", "")),
     }
+    # The provider fills these into the text itself: they are checked as the text is.
+    refuse_full_ids(kind, *values.values())
     too_long = {k: v for k, v in values.items() if len(v) > limit}
     if too_long:
         named = ", ".join(f"{k} ({len(v)} characters)" for k, v in too_long.items())
@@ -85,8 +89,10 @@ class FileSmsGateway:
             "TemplateCode": self.settings.sms_template_codes.get(kind), "TemplateParam": values,
             "OutId": key, "Text": text, "Segments": segments(text),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Phone numbers and names: readable by the service's own user only.
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 

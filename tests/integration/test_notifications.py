@@ -202,7 +202,7 @@ def test_two_relays_on_postgresql_send_each_message_once(
         outputs = [r.communicate(timeout=120) for r in relays]
     assert [r.returncode for r in relays] == [0, 0], outputs
     sent_by = Counter(r.claimed_by for r in emails(engine))
-    assert len(sent_by) == 2, sent_by  # both relays did part of the work
+    assert len(sent_by) == 2, (sent_by, outputs)  # both relays did part of the work
     assert Counter(inbox.ids()).most_common(1)[0][1] == 1 and len(inbox.ids()) == 120
 
 

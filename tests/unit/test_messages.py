@@ -36,7 +36,7 @@ def context(kind: str) -> dict[str, object]:
 
 
 def test_every_event_and_reminder_has_a_template() -> None:
-    events = {e.value for e in Event} | {"import", "amend"}
+    events = {e.value for e in Event} | {"import", "amend", "ban_lifted"}
     assert set(KINDS) == events | REMINDERS
 
 

@@ -1,0 +1,55 @@
+"""How a person can be reached: e-mail addresses and Chinese mobile numbers.
+
+Checked by maintained libraries (email-validator, the one pydantic's ``EmailStr`` uses,
+and phonenumbers), and stored in one canonical form, so that the same address is always
+spelled the same way whatever the keyboard typed (full-width digits, spaces, +86).
+"""
+
+from __future__ import annotations
+
+import email_validator
+import phonenumbers
+
+
+class BadAddress(ValueError):
+    """The message says what is wrong, in the user's language."""
+
+
+def canonical_email(value: str) -> str:
+    """One plain address: no display name, no list, no encoded words, no line breaks."""
+    if any(c in value for c in ",;\r\n") or "=?" in value:
+        raise BadAddress("电子邮箱须是一个地址，不能含逗号、分号、换行或编码字")
+    try:
+        checked = email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as err:
+        raise BadAddress(f"电子邮箱格式不正确（{err}）") from None
+    return str(checked.normalized)
+
+
+def canonical_mobile(value: str) -> str:
+    """A mainland China mobile number as its 11 digits (+86, spaces and dashes dropped)."""
+    try:
+        number = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        raise BadAddress("手机号格式不正确：须为中国大陆手机号，如 13899990001") from None
+    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if (number.country_code != 86 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) not in mobile):
+        raise BadAddress("手机号格式不正确：须为中国大陆手机号，如 13899990001")
+    return str(number.national_number)
+
+
+def is_email(value: str) -> bool:
+    try:
+        canonical_email(value)
+    except BadAddress:
+        return False
+    return True
+
+
+def is_mobile(value: str) -> bool:
+    try:
+        canonical_mobile(value)
+    except BadAddress:
+        return False
+    return True
