@@ -1,4 +1,9 @@
-"""Lifting a ban recorded in error: the record stays, with who lifted it and why."""
+"""Lifting a ban recorded in error: the record stays, with who lifted it and why.
+
+The lift is one conditional UPDATE, so of several administrators lifting the same ban
+at once exactly one succeeds; the others are told it was already lifted. The case's
+history records it, and the person is told.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,36 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from notifications.outbox import enqueue
 from states.machine import Actor
 from states.refusals import Refusal, Refused
-from workflow.cases import B
+from states.status import Status
+from workflow.cases import A, B, C
+from workflow.events import record_history
+from workflow.messages import event_context, to_person
 
 
 def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: datetime) -> None:
-    problems = [] if reason.strip() else [Refusal("reason.missing", "必须说明理由", "reason")]
+    reason = reason.strip()
+    if not reason:
+        raise Refused([Refusal("reason.missing", "必须说明理由", "reason")])
     with engine.begin() as conn:
-        row = conn.execute(sa.select(B.c.lifted_at).where(B.c.id == ban_id)).first()
-        if row is None:
-            problems.append(Refusal("ban.unknown", f"ban {ban_id} does not exist", "ban"))
-        elif row.lifted_at is not None:
-            problems.append(Refusal("ban.lifted", f"ban {ban_id} was already lifted", "ban"))
-        if problems:
-            raise Refused(problems)
-        conn.execute(
-            sa.update(B).where(B.c.id == ban_id)
+        lifted = conn.execute(
+            sa.update(B).where(B.c.id == ban_id, B.c.lifted_at.is_(None))
             .values(lifted_at=now, lifted_by=actor.login, lift_reason=reason)
-        )
+            .returning(B.c.case_id, B.c.first_year, B.c.last_year)
+        ).first()
+        if lifted is None:
+            known = conn.execute(sa.select(B.c.lifted_by).where(B.c.id == ban_id)).first()
+            if known is None:
+                raise Refused([Refusal("ban.unknown", f"ban {ban_id} does not exist", "ban")])
+            raise Refused([Refusal("ban.lifted", f"ban {ban_id} was already lifted by {known.lifted_by}", "ban")])
+        case = conn.execute(
+            sa.select(C.c.state, C.c.campaign_id, A.c.email, A.c.phone)
+            .join(A, A.c.id == C.c.applicant_id).where(C.c.id == lifted.case_id)
+        ).one()
+        state = Status(case.state)
+        record_history(conn, lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})
+        context = event_context(now, reason=reason, ban_first=lifted.first_year, ban_last=lifted.last_year)
+        enqueue(conn, to_person(f"ban{ban_id}/lifted", "ban_lifted", lifted.case_id, case.campaign_id,
+                                context, case.email, case.phone))

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,13 +20,14 @@ import typer
 
 from states.machine import Event, Role
 from states.refusals import Refusal, Refused
+from states.status import Status
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from states.machine import Actor
 
-EXIT_REFUSED, EXIT_CONFLICT, EXIT_UNUSABLE = 1, 3, 4
+EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_UNUSABLE = 1, 2, 3, 4
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 operator_app = typer.Typer(no_args_is_help=True, help="Register and list operators.")
@@ -40,7 +42,18 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(outbox_app, name="outbox")
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-CaseId = Annotated[int, typer.Argument(help="The case number.")]
+# Numbers a database key can hold: larger ones, and negative ones, are bad usage (exit 2).
+MAX_ID = 2**31 - 1
+CaseId = Annotated[int, typer.Argument(help="The case number.", min=1, max=MAX_ID)]
+RowId = Annotated[int, typer.Argument(min=1, max=MAX_ID)]
+Limit = Annotated[int, typer.Option(help="At most this many, newest first.", min=1, max=100_000)]
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the history).")]
 
 
@@ -92,7 +105,7 @@ def _refusal_dicts(refusals: list[Refusal]) -> list[dict[str, Any]]:
 @contextmanager
 def _guarded(as_json: bool) -> Iterator[None]:
     """Turn the domain's and the database's errors into clear messages and exit codes."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
     from states.calendar import UnknownCalendarYear
     from states.notice import NoticeError
@@ -100,7 +113,7 @@ def _guarded(as_json: bool) -> Iterator[None]:
     from workflow.cases import CaseNotFound
     from workflow.clock import ClockError
     from workflow.db import DatabaseError
-    from workflow.errors import Conflict, ImportRefused
+    from workflow.errors import BadUsage, Conflict, ImportRefused, without_personal_data
 
     try:
         yield
@@ -115,16 +128,35 @@ def _guarded(as_json: bool) -> Iterator[None]:
         _fail(as_json, EXIT_CONFLICT, "conflict", [str(err)])
     except NoticeError as err:
         _fail(as_json, EXIT_UNUSABLE, "notice", [f"{err.source}: {p}" for p in err.problems])
-    except (DatabaseError, ClockError) as err:
+    except (ClockError, BadUsage) as err:
+        _fail(as_json, EXIT_USAGE, "usage", [str(err)])
+    except DatabaseError as err:
         _fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
+    except IntegrityError as err:
+        # Two commands wrote the same thing at once; the database kept one. Its own text
+        # would name the values (an ID number among them): say what happened instead.
+        _fail(as_json, EXIT_CONFLICT, "conflict", [
+            "another command wrote the same record at the same moment; nothing was changed"
+            f" — look again and retry ({without_personal_data(err).partition(chr(10))[0]})"])
+    except OperationalError as err:
+        if _busy(err):
+            _fail(as_json, EXIT_CONFLICT, "busy", [
+                "the database is busy with another command beyond the wait allowed; nothing was changed"
+                " — try again"])
+        _fail(as_json, EXIT_UNUSABLE, "database", [without_personal_data(err)])
     except SQLAlchemyError as err:
-        _fail(as_json, EXIT_UNUSABLE, "database", [str(getattr(err, "orig", err) or err)])
+        _fail(as_json, EXIT_UNUSABLE, "database", [without_personal_data(err)])
 
 
-def _engine(require: bool = True) -> sa.Engine:
+def _busy(err: Exception) -> bool:
+    text = str(getattr(err, "orig", err)).lower()
+    return "database is locked" in text or "database is busy" in text or "lock timeout" in text
+
+
+def _engine(require: bool = True, create: bool = False) -> sa.Engine:
     from workflow.db import database_url, make_engine, require_schema
 
-    engine = make_engine(database_url(SETTINGS.db))
+    engine = make_engine(database_url(SETTINGS.db), create=create)
     if require:
         require_schema(engine)
     return engine
@@ -151,14 +183,16 @@ def _beijing(instant: Any) -> str:
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+        # Data is shown as it is: a name like "[/]" or "[link=…]" is text, not markup.
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+    Console(highlight=False).print(table)
 
 
 # ---- set-up -------------------------------------------------------------------------
@@ -176,7 +210,7 @@ def init(
     from workflow.operators import add_operator, has_operators
 
     with _guarded(as_json):
-        engine = _engine(require=False)
+        engine = _engine(require=False, create=True)
         upgrade(engine)
         loaded = []
         with engine.begin() as conn:
@@ -189,14 +223,18 @@ def init(
                 from workflow.operators import identify, require_role
 
                 require_role(identify(conn, SETTINGS.operator), Role.ADMINISTRATOR)
-            if admin and not _is_administrator(conn, admin):
+            existing_admin = bool(admin) and _is_administrator(conn, admin or "")
+            if admin and not existing_admin:
                 if has_operators(conn):
                     raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
                 add_operator(conn, admin, admin_name, Role.ADMINISTRATOR.value, None)
         url = engine.url.render_as_string(hide_password=True)
         lines = [f"database ready: {url}"] + [f"notice {n['campaign']}: {n['change']} ({n['file']})" for n in loaded]
-        lines += [f"administrator registered: {admin}"] if admin else []
-        _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin},
+        if admin:
+            lines.append(f"administrator {admin} already registered; nothing changed" if existing_admin
+                         else f"administrator registered: {admin}")
+        _emit(as_json, {"ok": True, "database": url, "notices": loaded, "admin": admin,
+                        "admin_created": bool(admin) and not existing_admin},
               lambda: typer.echo("\n".join(lines)))
 
 
@@ -319,10 +357,10 @@ def import_(
 
 @app.command("list")
 def list_(
-    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    state: Annotated[Status | None, typer.Option(help="Only cases in this state.")] = None,
     unit: Annotated[str | None, typer.Option(help="Only cases of this unit code.")] = None,
     campaign: Annotated[str | None, typer.Option(help="Only cases of this campaign code.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 500,
+    limit: Limit = 500,
     as_json: JsonOut = False,
 ) -> None:
     """List cases, filtered by state, unit and campaign."""
@@ -330,7 +368,7 @@ def list_(
 
     with _guarded(as_json):
         with _engine().connect() as conn:
-            rows = list_cases(conn, state, unit, campaign, limit)
+            rows = list_cases(conn, state.value if state else None, unit, campaign, limit)
         _emit(as_json, rows, lambda: _table(
             f"{len(rows)} case(s)", ["case", "campaign", "name", "ID number", "unit", "state", "updated (Beijing)"],
             [[r["case"], r["campaign"], r["name"], r["id_number"], r["unit"],
@@ -404,6 +442,11 @@ def serve(
     import signal
     import threading
 
+    # First of all, so that a stop asked for during start-up is a clean stop too.
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
     from workflow.clock import clock_from_env
     from workflow.service import JsonLogFormatter, Service, ServiceUnusable
 
@@ -412,16 +455,19 @@ def serve(
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    logging.getLogger("chuding.service").info("starting")
     with _guarded(as_json):
         service = Service(_engine(require=False), clock_from_env(), _notification_settings(),
                           sweep_seconds, relay_seconds, lead_seconds)
         try:
-            service.run(stop)
+            finished = service.run(stop)
         except ServiceUnusable as err:
             _fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
+    if not finished:
+        # A job cut short still holds a worker thread the interpreter would wait for;
+        # its transaction is rolled back as the process ends.
+        logging.shutdown()
+        os._exit(0)
 
 
 @app.command()
@@ -476,6 +522,13 @@ def _sample(notice_path: Path) -> dict[str, Any]:
 
 # ---- events -------------------------------------------------------------------------
 
+def _detail(value: Any) -> str:
+    """A pair of years is a range, as people write it: 2024–2026."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}–{value[1]}"
+    return str(value)
+
+
 def _run(case: int, event: Event, as_json: bool, **extra: Any) -> None:
     from states.machine import Command
     from workflow.events import run_event
@@ -488,7 +541,7 @@ def _run(case: int, event: Event, as_json: bool, **extra: Any) -> None:
                 "to": done.to_state.value, "effective_at": done.effective_at.isoformat(), **done.details}
         _emit(as_json, data, lambda: typer.echo(
             f"case {done.case_id}: {done.event} {done.from_state} → {done.to_state}"
-            + "".join(f"; {k}: {v}" for k, v in done.details.items())
+            + "".join(f"; {k}: {_detail(v)}" for k, v in done.details.items())
         ))
 
 
@@ -608,7 +661,7 @@ def bans_list(
 
 
 @bans_app.command("lift")
-def bans_lift(ban: int, reason: Reason, as_json: JsonOut = False) -> None:
+def bans_lift(ban: RowId, reason: Reason, as_json: JsonOut = False) -> None:
     """Lift a ban recorded in error (administrators only); the record stays."""
     from workflow.bans import lift_ban
     from workflow.operators import require_role
@@ -650,9 +703,9 @@ def outbox_send(as_json: JsonOut = False) -> None:
 
 @outbox_app.command("list")
 def outbox_list(
-    status_: Annotated[str | None, typer.Option("--status", help="pending, sending, sent or dead.")] = None,
-    case: Annotated[int | None, typer.Option(help="Only this case's messages.")] = None,
-    limit: int = 200,
+    status_: Annotated[OutboxStatus | None, typer.Option("--status", help="Only messages in this status.")] = None,
+    case: Annotated[int | None, typer.Option(help="Only this case's messages.", min=1, max=MAX_ID)] = None,
+    limit: Limit = 200,
     as_json: JsonOut = False,
 ) -> None:
     """List messages, newest first."""
@@ -660,7 +713,7 @@ def outbox_list(
 
     with _guarded(as_json):
         with _engine().connect() as conn:
-            found = [_outbox_row(r) for r in rows(conn, status_, case, limit)]
+            found = [_outbox_row(r) for r in rows(conn, status_.value if status_ else None, case, limit)]
         _emit(as_json, found, lambda: _table(
             f"{len(found)} message(s)", ["id", "case", "kind", "channel", "recipient", "status", "attempts", "last error"],
             [[r["id"], r["case_id"], r["kind"], r["channel"], r["recipient"], r["status"], r["attempts"],
@@ -669,7 +722,7 @@ def outbox_list(
 
 
 @outbox_app.command("show")
-def outbox_show(message: int, as_json: JsonOut = False) -> None:
+def outbox_show(message: RowId, as_json: JsonOut = False) -> None:
     """One message as it will be (or was) sent."""
     import sqlalchemy as sa
 
@@ -695,7 +748,8 @@ def outbox_show(message: int, as_json: JsonOut = False) -> None:
 
 @outbox_app.command("retry")
 def outbox_retry(
-    message: Annotated[list[int] | None, typer.Argument(help="Dead messages to send again (default: all dead).")] = None,
+    message: Annotated[list[int] | None, typer.Argument(help="Dead messages to send again (default: all dead).",
+                                                        min=1, max=MAX_ID)] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Re-queue dead messages (county clerks and administrators)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -16,12 +17,18 @@ class Conflict(RuntimeError):
         )
 
 
+class BadUsage(ValueError):
+    """The command was asked for something that does not exist (exit 2): an unknown
+    unit or campaign in a filter, say."""
+
+
 @dataclass(frozen=True)
 class Problem:
     record: int | None  # 1-based; None for the file as a whole
     who: str
     field: str
     message: str
+    rule: str = "import.record"
 
     def __str__(self) -> str:
         where = f"record {self.record}" + (f" ({self.who})" if self.who else "") if self.record else "file"
@@ -34,3 +41,15 @@ class ImportRefused(ValueError):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"{source}: nothing imported, {len(problems)} problem(s):\n{lines}")
+
+
+# An 18-character ID number (GB 11643) anywhere in a text, ASCII or full-width digits.
+_ID_IN_TEXT = re.compile(r"(?<![0-9０-９])([0-9０-９]{6})[0-9０-９]{8}([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
+
+
+def without_personal_data(err: BaseException) -> str:
+    """An error as text fit for a log or a status line: the database's own message
+    (not the statement and its parameters), with any ID number masked."""
+    cause = getattr(err, "orig", None) or err
+    text = f"{type(cause).__name__}: {cause}".strip()
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)

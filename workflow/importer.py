@@ -23,10 +23,15 @@ from states.notice import Notice
 from states.status import Status
 from workflow.campaigns import UnknownCampaign, campaign_id
 from workflow.cases import A, C, M, U, notice_of
-from workflow.errors import ImportRefused, Problem
+from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.events import record_history
 from workflow.messages import case_context, to_person
-from workflow.records import ApplicationRecord, application_json, notice_problems
+from workflow.records import (
+    ApplicationRecord,
+    application_json,
+    notice_problems,
+    raw_notice_problems,
+)
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
 
@@ -37,17 +42,41 @@ class ImportResult:
     amended: list[int] = field(default_factory=list)
 
 
+# A file this large is not a county's applications; nesting this deep is not a record.
+MAX_FILE_CHARACTERS = 20_000_000
+MAX_RECORDS = 10_000
+MAX_DEPTH = 8
+
+
 def _records(text: str, source: str) -> list[Any]:
+    def refused(where: str, message: str, rule: str) -> ImportRefused:
+        return ImportRefused(source, [Problem(None, "", where, message, rule)])
+
+    text = text.removeprefix("\ufeff")  # a UTF-8 BOM, as spreadsheet programs write it
+    if len(text) > MAX_FILE_CHARACTERS:
+        raise refused("(file)", f"文件过大：最多 {MAX_FILE_CHARACTERS:,} 个字符", "import.file_size")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ImportRefused(source, [Problem(
-            None, "", f"line {err.lineno} column {err.colno}", f"not valid JSON: {err.msg}"
-        )]) from None
+        raise refused(f"line {err.lineno} column {err.colno}", f"不是有效的 JSON：{err.msg}", "import.json") from None
+    except RecursionError:
+        raise refused("(file)", f"嵌套过深：一条记录最多 {MAX_DEPTH} 层", "import.depth") from None
     records = data if isinstance(data, list) else [data]
     if not records:
-        raise ImportRefused(source, [Problem(None, "", "(top level)", "the file holds no record")])
+        raise refused("(top level)", "文件中没有记录", "import.empty")
+    if len(records) > MAX_RECORDS:
+        raise refused("(top level)", f"一次最多导入 {MAX_RECORDS} 条记录，实有 {len(records)} 条", "import.too_many")
+    if _depth(data) > MAX_DEPTH + 1:
+        raise refused("(file)", f"嵌套过深：一条记录最多 {MAX_DEPTH} 层", "import.depth")
     return records
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
 
 
 def _who(raw: Any) -> str:
@@ -57,18 +86,55 @@ def _who(raw: Any) -> str:
         return ""
 
 
-def _validate(raw: list[Any]) -> tuple[list[ApplicationRecord], list[Problem]]:
-    records, problems = [], []
+# pydantic's kinds of error in the user's words; anything else keeps pydantic's text.
+_SAID = {
+    "missing": "缺少此项",
+    "extra_forbidden": "未知的项目（拼写错误？）",
+    "string_type": "须为文字",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_type": "须为数字",
+    "finite_number": "须为有限的数字",
+    "bool_type": "须为 true 或 false",
+    "list_type": "须为列表",
+    "dict_type": "须为对象",
+    "model_type": "须为对象",
+    "date_type": "须为日期，如 2024-07-01",
+    "date_parsing": "须为日期，如 2024-07-01",
+    "date_from_datetime_parsing": "须为日期，如 2024-07-01",
+    "date_from_datetime_inexact": "须为日期，不带时刻",
+}
+
+
+def _said(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in ("string_too_long", "too_long"):
+        return f"最多 {ctx.get('max_length')} {'个字符' if kind == 'string_too_long' else '项'}"
+    if kind in ("string_too_short", "too_short"):
+        return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 项"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"须在允许范围内（{'不小于' if kind == 'greater_than_equal' else '不大于'} {next(iter(ctx.values()))}）"
+    return _SAID.get(kind, error["msg"])
+
+
+def _validate(raw: list[Any]) -> tuple[list[ApplicationRecord | None], list[Problem]]:
+    """Each record checked on its own; every problem of every record is reported."""
+    records: list[ApplicationRecord | None] = []
+    problems = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
-            problems.append(Problem(number, "", "(record)", f"expected an object, got {type(item).__name__}"))
+            problems.append(Problem(number, "", "(record)", f"须为对象，实为 {type(item).__name__}", "import.shape"))
+            records.append(None)
             continue
         try:
             records.append(ApplicationRecord.model_validate(item))
         except ValidationError as err:
+            records.append(None)
             for e in err.errors():
                 where = _index_style(e["loc"])
-                problems.append(Problem(number, _who(item), where or "(record)", e["msg"]))
+                problems.append(Problem(number, _who(item), where or "(record)", _said(e), f"import.{e['type']}"))
     return records, problems
 
 
@@ -86,24 +152,50 @@ def import_applications(
 ) -> ImportResult:
     raw = _records(text, source)
     records, problems = _validate(raw)
-    if problems:
-        raise ImportRefused(source, problems)
     seen: dict[str, int] = {}
     for number, rec in enumerate(records, start=1):
+        if rec is None:
+            continue
         first = seen.setdefault(rec.applicant.id_number, number)
         if first != number:
             problems.append(Problem(
                 number, idnumber.mask(rec.applicant.id_number), "applicant.id_number",
-                f"the same person as record {first}: one application per person per campaign",
+                f"与第 {first} 条是同一人：每人每年度只能申报一次", "import.duplicate_person",
             ))
     result = ImportResult()
     with engine.begin() as conn:
         lookup = _campaign_lookup(conn)
-        for number, rec in enumerate(records, start=1):
-            problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
+        for number, (item, rec) in enumerate(zip(raw, records, strict=True), start=1):
+            if rec is None:  # what the notice can still tell of a record that failed its shape
+                problems += _raw_notice_problems(number, item, campaign, lookup)
+            elif not problems:
+                problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
+            else:
+                problems += _checked_only(number, rec, campaign, lookup)
         if problems:
-            raise ImportRefused(source, problems)  # rolls back every record
+            raise ImportRefused(source, sorted(problems, key=lambda p: p.record or 0))  # rolls back every record
     return result
+
+
+def _raw_notice_problems(number: int, item: Any, default_campaign: str | None,
+                         campaigns: CampaignLookup) -> list[Problem]:
+    if not isinstance(item, dict):
+        return []
+    code = item.get("campaign") if isinstance(item.get("campaign"), str) else default_campaign
+    resolved = campaigns(code)
+    if isinstance(resolved, UnknownCampaign):
+        return [Problem(number, _who(item), "campaign", str(resolved), "import.campaign")]
+    return [Problem(number, _who(item), f, m, "import.notice") for f, m in raw_notice_problems(item, resolved[1])]
+
+
+def _checked_only(number: int, rec: ApplicationRecord, default_campaign: str | None,
+                  campaigns: CampaignLookup) -> list[Problem]:
+    """A valid record in a refused file: its own notice problems still count."""
+    resolved = campaigns(rec.campaign or default_campaign)
+    who = idnumber.mask(rec.applicant.id_number)
+    if isinstance(resolved, UnknownCampaign):
+        return [Problem(number, who, "campaign", str(resolved), "import.campaign")]
+    return [Problem(number, who, f, m, "import.notice") for f, m in notice_problems(rec, resolved[1])]
 
 
 CampaignLookup = Callable[[str | None], "tuple[int, Notice] | UnknownCampaign"]
@@ -164,8 +256,16 @@ def _write_case(
     values = {"unit_id": unit_id, "application": application_json(rec.to_domain()), "updated_at": now}
     if existing:
         case_id, state = existing.id, Status(existing.state)
-        # Bumping the version makes a concurrent event on the old facts fail as a conflict.
-        conn.execute(sa.update(C).where(C.c.id == case_id).values(version=existing.version + 1, **values))
+        # The same version-checked path as every event: an amend applies only to the case
+        # as it was read (still drafted or returned), and a concurrent event on either
+        # side meets the conflict.
+        amended = conn.execute(
+            sa.update(C).where(C.c.id == case_id, C.c.version == existing.version,
+                               C.c.state.in_([s.value for s in AMENDABLE]))
+            .values(version=existing.version + 1, **values)
+        ).rowcount
+        if amended != 1:
+            raise Conflict(case_id, existing.version)
         conn.execute(sa.delete(M).where(M.c.case_id == case_id, M.c.kind == "online"))
         record_history(conn, case_id, "amend", state, state, actor, now)
         result.amended.append(case_id)

@@ -10,6 +10,7 @@ every message and the row stays small. Times are Beijing times, ready to print.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +122,7 @@ def shared_contexts(engine: sa.Engine) -> SharedContexts:
     return shared
 
 
-def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock) -> RelayReport:
+def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
+                stopping: Callable[[], bool] | None = None) -> RelayReport:
     """One relay pass with the shared parts of the context wired in."""
-    return send_due(engine, settings, clock, shared_contexts(engine))
+    return send_due(engine, settings, clock, shared_contexts(engine), stopping)

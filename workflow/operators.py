@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from states.contact import is_email, is_mobile
-from states.machine import Actor, Role
+from states.machine import SERVICE_ACTOR, Actor, Role
 from states.refusals import Refusal, Refused
 from workflow import tables as t
 from workflow.clock import SystemClock
+from workflow.fields import contact_refusals, text_refusals
 
 OP = t.Operator.__table__  # type: ignore[attr-defined]
 UNIT = t.Unit.__table__  # type: ignore[attr-defined]
 STAFF_ROLES = [r for r in Role if r is not Role.SERVICE]
+RESERVED_LOGIN = SERVICE_ACTOR.login  # the background service's name in every history row
 
 
 def identify(conn: sa.Connection, login: str | None) -> Actor:
@@ -58,12 +59,12 @@ def add_operator(
             problems.append(Refusal("operator.unit", f"单位 {unit_code} 未登记", "unit"))
     if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first():
         problems.append(Refusal("operator.exists", f"操作员 {login} 已存在", "login"))
-    if email and not is_email(email):
-        problems.append(Refusal("operator.email", f"电子邮箱格式不正确：{email}", "email"))
-    if phone and not is_mobile(phone):
-        problems.append(Refusal("operator.phone", f"手机号格式不正确：{phone}", "phone"))
+    email, phone, bad_contacts = contact_refusals("operator", email, phone)
+    problems += bad_contacts + text_refusals("operator", login=(login, 64), name=(name, 100))
     if not login.strip():
         problems.append(Refusal("operator.login", "登录名不能为空", "login"))
+    if login.strip().casefold() == RESERVED_LOGIN:
+        problems.append(Refusal("operator.reserved", f"登录名 {RESERVED_LOGIN} 留给后台服务使用", "login"))
     if problems:
         raise Refused(problems)
     conn.execute(sa.insert(OP), {
@@ -73,8 +74,24 @@ def add_operator(
 
 
 def set_active(conn: sa.Connection, login: str, active: bool) -> None:
-    if conn.execute(sa.update(OP).where(OP.c.login == login).values(active=active)).rowcount != 1:
+    """Enable or disable an operator; the last active administrator cannot be disabled."""
+    if conn.dialect.name == "postgresql":
+        # Two administrators disabling each other at once: the second waits, then sees.
+        conn.execute(sa.select(OP.c.id).where(OP.c.role == Role.ADMINISTRATOR.value, OP.c.active)
+                     .with_for_update())
+    change = sa.update(OP).where(OP.c.login == login).values(active=active)
+    if not active:
+        # One statement (atomic on SQLite): disable unless no other administrator stays active.
+        other = sa.alias(OP)
+        another_administrator = sa.exists().where(
+            other.c.role == Role.ADMINISTRATOR.value, other.c.active, other.c.login != login)
+        change = change.where(sa.or_(OP.c.role != Role.ADMINISTRATOR.value, another_administrator))
+    if conn.execute(change).rowcount == 1:
+        return
+    if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first() is None:
         raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记", "login")])
+    raise Refused([Refusal("operator.last_administrator",
+                           f"{login} 是最后一位在用的管理员，不能停用（先登记另一位管理员）", "login")])
 
 
 def has_operators(conn: sa.Connection) -> bool:

@@ -12,99 +12,137 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
 
+from notifications.addresses import canonical_email, canonical_mobile
 from states import application as domain
-from states import idnumber
-from states.contact import is_email, is_mobile
 from states.notice import Notice
+from workflow.fields import canonical_id_number, control_character
+
+# Bounds every engine can store and every person could have: SQLite would keep a
+# longer text than PostgreSQL's column takes, so the schema refuses it for both.
+FIRST_DAY, LAST_DAY = date(1940, 1, 1), date(2100, 12, 31)
+
+
+def _Year() -> Any:  # noqa: N802 - reads as a type
+    return Field(ge=FIRST_DAY.year, le=LAST_DAY.year)
+
+
+def _Hours() -> Any:  # noqa: N802 - reads as a type
+    return Field(ge=0, le=10_000, allow_inf_nan=False)
+
+
+MULTILINE = {"work_summary", "commitment_text"}
+
+
+def _Text(max_length: int, min_length: int = 0, default: Any = ...) -> Any:  # noqa: N802
+    return Field(default, min_length=min_length, max_length=max_length)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        texts = value.values() if isinstance(value, dict) else [value]
+        for text in texts:
+            if isinstance(text, str):
+                found = control_character(text, multiline=info.field_name in MULTILINE)
+                if found:
+                    raise ValueError(f"不能含控制字符（{found}）")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible_dates(cls, value: Any) -> Any:
+        if isinstance(value, date) and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValueError(f"日期 {value} 不在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间")
+        return value
+
 
 class _Contact(_Strict):
-    """Optional e-mail and mobile number, checked for shape."""
+    """Optional e-mail and mobile number, kept in their canonical forms."""
 
-    phone: StrictStr | None = None
-    email: StrictStr | None = None
+    phone: StrictStr | None = _Text(40, default=None)
+    email: StrictStr | None = _Text(254, default=None)
 
     @field_validator("phone")
     @classmethod
     def _mobile(cls, value: str | None) -> str | None:
-        if value is not None and not is_mobile(value.replace(" ", "")):
-            raise ValueError("手机号须为 1[3-9] 开头的 11 位数字，可带 +86 或 0086")
-        return value.replace(" ", "") if value else value
+        return canonical_mobile(value) if value else None
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not is_email(value):
-            raise ValueError("电子邮箱格式不正确")
-        return value
+        return canonical_email(value) if value else None
 
 
 class ApplicantRecord(_Contact):
-    id_number: StrictStr
-    name: StrictStr = Field(min_length=1)
+    id_number: StrictStr = _Text(40)
+    name: StrictStr = _Text(100, 1)
     retired: StrictBool = False
 
     @field_validator("id_number")
     @classmethod
     def _valid_id(cls, value: str) -> str:
-        found = idnumber.problems(value)
-        if found:
-            raise ValueError("居民身份证号码无效：" + "；".join(found))
-        return idnumber.normalise(value)
+        return canonical_id_number(value)  # one person, however the digits were typed
 
 
 class UnitRecord(_Contact):
-    code: StrictStr = Field(min_length=1, max_length=64)
-    name: StrictStr = Field(min_length=1)
-    level: StrictStr
-    type: StrictStr
+    code: StrictStr = _Text(64, 1)
+    name: StrictStr = _Text(200, 1)
+    level: StrictStr = _Text(32)
+    type: StrictStr = _Text(64)
 
 
 class EducationRecord(_Strict):
-    level: StrictStr
+    level: StrictStr = _Text(32)
     full_time: StrictBool
-    school: StrictStr
-    major: StrictStr
+    school: StrictStr = _Text(200)
+    major: StrictStr = _Text(200)
     graduated_on: date = Field(strict=False)
-    diploma: StrictStr | None = None
-    chsi_record: StrictStr | None = None
-    archive_proof: StrictStr | None = None
+    diploma: StrictStr | None = _Text(500, default=None)
+    chsi_record: StrictStr | None = _Text(500, default=None)
+    archive_proof: StrictStr | None = _Text(500, default=None)
 
 
 class AssessmentRecord(_Strict):
-    year: int
-    grade: StrictStr
-    form: StrictStr | None = None
+    year: int = _Year()
+    grade: StrictStr = _Text(32)
+    form: StrictStr | None = _Text(500, default=None)
 
 
 class ContinuingEducationRecord(_Strict):
-    year: int
-    public_hours: float = Field(ge=0)
-    professional_hours: float = Field(ge=0)
-    certificate: StrictStr | None = None
+    year: int = _Year()
+    public_hours: float = _Hours()
+    professional_hours: float = _Hours()
+    certificate: StrictStr | None = _Text(500, default=None)
 
 
 class ApplicationRecord(_Strict):
-    campaign: StrictStr | None = None
+    campaign: StrictStr | None = _Text(64, default=None)
     applicant: ApplicantRecord
     unit: UnitRecord
-    series: StrictStr
-    specialty: StrictStr
+    series: StrictStr = _Text(64)
+    specialty: StrictStr = _Text(200)
     work_started_on: date = Field(strict=False)
-    educations: list[EducationRecord] = Field(min_length=1)
-    assessments: list[AssessmentRecord] = []
-    continuing_education: list[ContinuingEducationRecord] = []
-    teacher_credit_certificate: StrictStr | None = None
-    ce_exemption: StrictStr | None = None
-    work_summary: StrictStr = ""
-    commitment_text: StrictStr = ""
-    materials: dict[str, StrictStr] = {}
+    educations: list[EducationRecord] = Field(min_length=1, max_length=20)
+    assessments: list[AssessmentRecord] = Field(default=[], max_length=60)
+    continuing_education: list[ContinuingEducationRecord] = Field(default=[], max_length=60)
+    teacher_credit_certificate: StrictStr | None = _Text(500, default=None)
+    ce_exemption: StrictStr | None = _Text(500, default=None)
+    work_summary: StrictStr = _Text(20_000, default="")
+    commitment_text: StrictStr = _Text(5_000, default="")
+    materials: dict[StrictStr, StrictStr] = Field(default={}, max_length=50)
 
     def to_domain(self) -> domain.Application:
         return domain.Application(
@@ -129,27 +167,44 @@ class ApplicationRecord(_Strict):
 
 def notice_problems(record: ApplicationRecord, notice: Notice) -> list[tuple[str, str]]:
     """(field, problem) for what only the notice can tell; empty when all is well."""
-    found: list[tuple[str, str]] = []
-    for i, edu in enumerate(record.educations):
-        if edu.level not in notice.known_education_levels:
-            known = "、".join(notice.known_education_levels)
-            found.append((f"educations[{i}].level", f"未知的学历层次 {edu.level!r}（可用：{known}）"))
+    found = raw_notice_problems(record.model_dump(), notice)
     highest = record.to_domain().highest_full_time(notice.known_education_levels)
     if highest is not None and record.work_started_on < highest.graduated_on:
         found.append((
             "work_started_on",
             f"参加工作时间 {record.work_started_on} 早于最高全日制学历毕业时间 {highest.graduated_on}",
         ))
-    for i, a in enumerate(record.assessments):
-        if a.grade not in notice.known_assessment_grades:
-            found.append((f"assessments[{i}].grade", f"未知的考核等次 {a.grade!r}"))
-    if record.unit.level not in notice.known_unit_levels:
+    return found
+
+
+def _items(data: Any, key: str) -> list[Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def raw_notice_problems(data: dict[str, Any], notice: Notice) -> list[tuple[str, str]]:
+    """The notice's checks on a record as read, whether or not the rest of it is well formed:
+    so that one run reports every problem of a record."""
+    found: list[tuple[str, str]] = []
+    known = "、".join(notice.known_education_levels)
+    for i, edu in enumerate(_items(data, "educations")):
+        level = edu.get("level") if isinstance(edu, dict) else None
+        if isinstance(level, str) and level not in notice.known_education_levels:
+            found.append((f"educations[{i}].level", f"未知的学历层次 {level!r}（可用：{known}）"))
+    for i, a in enumerate(_items(data, "assessments")):
+        grade = a.get("grade") if isinstance(a, dict) else None
+        if isinstance(grade, str) and grade not in notice.known_assessment_grades:
+            found.append((f"assessments[{i}].grade", f"未知的考核等次 {grade!r}"))
+    unit = data.get("unit")
+    level = unit.get("level") if isinstance(unit, dict) else None
+    if isinstance(level, str) and level not in notice.known_unit_levels:
         known = "、".join(notice.known_unit_levels)
-        found.append(("unit.level", f"未知的单位层级 {record.unit.level!r}（可用：{known}）"))
+        found.append(("unit.level", f"未知的单位层级 {level!r}（可用：{known}）"))
     codes = {item.code for item in notice.online_materials}
+    materials = data.get("materials")
     found += [
         (f"materials.{code}", f"未知的材料项目（可用：{', '.join(sorted(codes))}）")
-        for code in record.materials
+        for code in (materials if isinstance(materials, dict) else {})
         if code not in codes
     ]
     return found

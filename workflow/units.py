@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from states.contact import is_email, is_mobile
 from states.refusals import Refusal, Refused
 from workflow.cases import U, loaded_notices
+from workflow.fields import contact_refusals, text_refusals
 
 
 def known_levels(conn: sa.Connection) -> set[str]:
@@ -24,10 +24,8 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
     levels = known_levels(conn)
     if level not in levels:
         problems.append(Refusal("unit.level", f"unknown unit level {level!r} (known: {'、'.join(sorted(levels))})", "level"))
-    if email and not is_email(email):
-        problems.append(Refusal("unit.email", f"电子邮箱格式不正确：{email}", "email"))
-    if phone and not is_mobile(phone):
-        problems.append(Refusal("unit.phone", f"手机号格式不正确：{phone}", "phone"))
+    email, phone, bad_contacts = contact_refusals("unit", email, phone)
+    problems += bad_contacts + text_refusals("unit", code=(code, 64), name=(name, 200), type=(type_, 64))
     if conn.execute(sa.select(U.c.id).where(U.c.code == code)).first():
         problems.append(Refusal("unit.exists", f"unit {code} is already registered", "code"))
     if problems:

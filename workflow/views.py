@@ -19,9 +19,9 @@ from states.machine import (
     allowed_events,
     deadline,
 )
-from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.cases import CAMPAIGN, A, B, C, H, U, load_case
+from workflow.errors import BadUsage
 
 # Rules that depend on what the operator types with the event, not on the case.
 INPUT_RULES = {"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"}
@@ -38,7 +38,10 @@ def list_cases(
 ) -> list[dict[str, Any]]:
     if state is not None and state not in {s.value for s in Status}:
         known = ", ".join(s.value for s in Status)
-        raise Refused([Refusal("filter.state", f"unknown state {state!r} (known: {known})", "state")])
+        raise BadUsage(f"--state: unknown state {state!r} (known: {known})")
+    for name, table, value in (("unit", U, unit), ("campaign", CAMPAIGN, campaign)):
+        if value is not None and conn.execute(sa.select(table.c.id).where(table.c.code == value)).first() is None:
+            raise BadUsage(f"--{name}: no {name} {value!r} is registered")
     query = (
         sa.select(C.c.id, CAMPAIGN.c.code, A.c.name, A.c.id_number, U.c.code.label("unit"), C.c.state, C.c.updated_at)
         .join(A, A.c.id == C.c.applicant_id).join(U, U.c.id == C.c.unit_id)

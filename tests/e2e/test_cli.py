@@ -102,8 +102,8 @@ def test_bad_import_file_names_record_and_field_and_imports_nothing(sh: Shell, t
     assert sh.json("list") == []
 
 
-def test_unusable_settings_exit_4(sh: Shell) -> None:
-    done = sh("show", "1", now="2024-10-01 09:00", code=4)
+def test_a_malformed_clock_is_bad_usage_exit_2(sh: Shell) -> None:
+    done = sh("show", "1", now="2024-10-01 09:00", code=2)
     assert "CHUDING_NOW" in done.stderr and "offset" in done.stderr
 
 

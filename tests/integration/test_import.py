@@ -29,14 +29,14 @@ def with_second(change) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_malformed_json(engine: sa.Engine) -> None:
-    assert refused(World(engine), '[{"applicant": }]') == ["file: line 1 column 16: not valid JSON: Expecting value"]
+    assert refused(World(engine), '[{"applicant": }]') == ["file: line 1 column 16: 不是有效的 JSON：Expecting value"]
 
 
 def test_bad_id_checksum(engine: sa.Engine) -> None:
     text = with_second(lambda r: r["applicant"].update(id_number="652822199808080101"))
     [problem] = refused(World(engine), text)
     assert problem.startswith("record 2 (652822********0101): applicant.id_number: ")
-    assert "校验位应为 X" in problem
+    assert "校验位不对" in problem
 
 
 def test_unknown_education_level(engine: sa.Engine) -> None:
@@ -54,7 +54,7 @@ def test_impossible_date(engine: sa.Engine) -> None:
 def test_wrong_typed_field(engine: sa.Engine) -> None:
     text = with_second(lambda r: r["assessments"][0].update(year="2021"))
     [problem] = refused(World(engine), text)
-    assert problem == "record 2 (652822********010X): assessments[0].year: Input should be a valid integer"
+    assert problem == "record 2 (652822********010X): assessments[0].year: 须为整数"
 
 
 def test_every_problem_of_every_record_is_listed(engine: sa.Engine) -> None:

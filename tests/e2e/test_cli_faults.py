@@ -1,0 +1,91 @@
+"""The command under careless or hostile use: exit codes, markup in data, private files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import CHUDING, Shell, sh  # noqa: F401 - the fixture
+from tests.helpers import NOTICE_FILE, engineer
+
+
+def _import(sh: Shell, tmp: Path, records: list[dict[str, object]]) -> None:  # noqa: F811
+    path = tmp / "records.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    sh("import", str(path), who="clerk")
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--state", "nonsense"],
+    ["list", "--limit", "-1"],
+    ["list", "--limit", "0"],
+    ["list", "--unit", "NO-SUCH-UNIT"],
+    ["list", "--campaign", "luntai-1999"],
+    ["outbox", "list", "--status", "lost"],
+    ["show", str(2**63)],
+    ["show", "-5"],
+    ["outbox", "show", str(2**63)],
+    ["bans", "lift", str(2**63), "--reason", "x"],
+])
+def test_bad_usage_is_exit_2_without_a_traceback(sh: Shell, args: list[str]) -> None:  # noqa: F811
+    done = sh(*args, who="admin", code=2)
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr.split(":")[0]
+
+
+def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+    record = engineer()
+    record["applicant"]["name"] = "[/]艾力[link=http://evil.example]点我[/link][bold]"
+    _import(sh, tmp_path, [record])
+    for args in (["list"], ["operator", "list"], ["unit", "list"], ["bans", "list"], ["status"]):
+        done = sh(*args, who="admin", now="2024-10-01T09:00:00+08:00")
+        assert "MarkupError" not in done.stderr
+    listed = sh("list", now="2024-10-01T09:00:00+08:00").stdout
+    assert "[/]艾力[link=http://evil.example]点我[/link][bold]" in listed
+    assert "\x1b]8;" not in listed  # no terminal hyperlink was made of it
+
+
+def test_control_characters_in_a_reason_login_or_name_are_refused(sh: Shell) -> None:  # noqa: F811
+    done = sh("operator", "add", "bad\x1blogin", "--role", "county_reviewer", who="admin", code=1)
+    assert "控制字符" in done.stderr and "\x1b" not in done.stderr
+    done = sh("unit", "add", "LT-X", "--name", "单位\x9b", "--level", "乡镇级", "--type", "事业单位",
+              who="admin", code=1)
+    assert "控制字符" in done.stderr
+
+
+def test_a_mistyped_database_path_leaves_nothing_behind(tmp_path: Path) -> None:
+    missing = tmp_path / "chudnig.sqlite3"
+    done = subprocess.run([*CHUDING, "--db", str(missing), "list"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 4 and "chuding init" in done.stderr
+    assert not missing.exists()
+
+
+def test_files_holding_personal_data_are_private(tmp_path: Path) -> None:
+    db = tmp_path / "private.sqlite3"
+    env = {**os.environ, "CHUDING_DATABASE_URL": str(db), "CHUDING_MAIL_DIR": str(tmp_path / "mail"),
+           "CHUDING_SMS_DIR": str(tmp_path / "sms"), "CHUDING_NOW": "2024-10-01T09:00:00+08:00"}
+    shell = Shell(str(db), tmp_path)
+    shell.env = env
+    shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    shell("operator", "add", "clerk", "--role", "applicant_clerk", who="admin")
+    _import(shell, tmp_path, [engineer()])
+    shell("outbox", "send")
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(db) == 0o600
+    assert mode(tmp_path / "mail") == 0o700 and mode(tmp_path / "sms") == 0o700
+    emails = list((tmp_path / "mail").glob("*.eml"))
+    assert emails and {mode(p) for p in emails} == {0o600}
+    assert mode(tmp_path / "sms" / "sms.jsonl") == 0o600
+
+
+def test_init_again_says_nothing_changed_and_fraud_shows_its_ban_as_a_range(
+    sh: Shell, tmp_path: Path,  # noqa: F811
+) -> None:
+    assert "already registered; nothing changed" in sh("init", "--admin", "admin").stdout
+    _import(sh, tmp_path, [engineer()])
+    done = sh("fraud", "1", "--reason", "伪造证书", who="approver", now="2024-10-09T10:00:00+08:00")
+    assert "banned_years: 2025–2027" in done.stdout

@@ -1,0 +1,78 @@
+"""The checks every front door applies to what people type: one place, one wording.
+
+ID numbers by python-stdnum (GB 11643: check character and birth date), contacts by
+email-validator and phonenumbers, and plain text for control characters and length.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from notifications.addresses import BadAddress, canonical_email, canonical_mobile
+from states.refusals import Refusal
+
+# Characters a line of text may not hold: C0 and C1 controls (ESC among them) and DEL.
+# Only the long free texts keep their line breaks and tabs.
+LINE_BREAKS = frozenset("\n\t")
+
+
+def control_character(value: str, multiline: bool = False) -> str | None:
+    """The first control character in ``value`` as U+XXXX, or None."""
+    for c in value:
+        if unicodedata.category(c) == "Cc" and not (multiline and c in LINE_BREAKS):
+            return f"U+{ord(c):04X}"
+    return None
+
+
+def text_problem(value: str, max_length: int, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be stored as a text of at most ``max_length`` characters."""
+    found = control_character(value, multiline)
+    if found:
+        return f"不能含控制字符（{found}）"
+    if len(value) > max_length:
+        return f"最多 {max_length} 个字符，实有 {len(value)} 个"
+    return None
+
+
+def canonical_id_number(value: str) -> str:
+    """The canonical 18-character form; ValueError with the reason when it is not valid."""
+    from stdnum import exceptions
+    from stdnum.cn import ric
+
+    try:
+        return str(ric.validate(value.strip()))
+    except exceptions.InvalidLength:
+        raise ValueError("居民身份证号码须为 18 位：17 位数字加 1 位数字或 X") from None
+    except exceptions.InvalidChecksum:
+        raise ValueError("居民身份证号码校验位不对") from None
+    except exceptions.InvalidComponent:
+        raise ValueError("居民身份证号码中的出生日期不是真实日期") from None
+    except exceptions.ValidationError:
+        raise ValueError("居民身份证号码无效") from None
+
+
+def contact_refusals(rule: str, email: str | None, phone: str | None
+                     ) -> tuple[str | None, str | None, list[Refusal]]:
+    """Canonical e-mail and mobile, and a refusal for each that is not one."""
+    problems = []
+    if email:
+        try:
+            email = canonical_email(email)
+        except BadAddress as err:
+            problems.append(Refusal(f"{rule}.email", str(err), "email"))
+    if phone:
+        try:
+            phone = canonical_mobile(phone)
+        except BadAddress as err:
+            problems.append(Refusal(f"{rule}.phone", str(err), "phone"))
+    return email or None, phone or None, problems
+
+
+def text_refusals(rule: str, **fields: tuple[str, int]) -> list[Refusal]:
+    """A refusal per field whose text holds a control character or is too long."""
+    found = []
+    for name, (value, limit) in fields.items():
+        problem = text_problem(value, limit)
+        if problem:
+            found.append(Refusal(f"{rule}.{name}", f"{name}: {problem}", name))
+    return found
