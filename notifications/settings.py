@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,8 @@ class NotificationSettings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
+    # With security "none" a password would cross the network in clear: only if allowed.
+    smtp_allow_plaintext_password: bool = False
     smtp_ca_file: Path | None = None  # a private CA to trust, else the system's
     smtp_timeout_seconds: float = 30
     mail_from: str = "noreply@chuding.localhost"
@@ -46,3 +48,28 @@ class NotificationSettings(BaseSettings):
 
     # Templates: a folder whose files override the built-in ones of the same name.
     template_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> NotificationSettings:
+        if self.smtp_security == "none" and self.smtp_password and not self.smtp_allow_plaintext_password:
+            raise ValueError(
+                "CHUDING_SMTP_PASSWORD would be sent in clear with CHUDING_SMTP_SECURITY=none;"
+                " use starttls or tls, or set CHUDING_SMTP_ALLOW_PLAINTEXT_PASSWORD=true")
+        return self
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work, each named by its variable."""
+
+
+def load_settings() -> NotificationSettings:
+    """The settings from the environment, or a SettingsError naming every bad variable."""
+    try:
+        return NotificationSettings()
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            name = "CHUDING_" + "_".join(str(p) for p in e["loc"]).upper() if e["loc"] else "settings"
+            message = str((e.get("ctx") or {}).get("error", e["msg"]))
+            problems.append(f"{name}: {message}" + (f" (got {e['input']!r})" if e["loc"] else ""))
+        raise SettingsError("; ".join(problems)) from None

@@ -173,10 +173,14 @@ class _Reader:
             self.problems.append(f"{key}: must not be empty")
         return value or ""
 
-    def count(self, key: str, minimum: int = 0) -> int:
+    def count(self, key: str, minimum: int = 0, maximum: int = 10_000) -> int:
+        """A whole number within bounds any real notice keeps to (an absurd one is a typo)."""
         value = self.typed(key, int, "a whole number")
         if value is not None and value < minimum:
             self.problems.append(f"{key}: must be at least {minimum}, got {value}")
+        if value is not None and value > maximum:
+            self.problems.append(f"{key}: must be at most {maximum}, got {value}")
+            return 0
         return value or 0
 
     def day(self, key: str) -> date:
@@ -262,7 +266,12 @@ def _materials(r: _Reader, key: str) -> tuple[MaterialItem, ...]:
 
 def _calendar(r: _Reader) -> CalendarRules:
     full_years: dict[int, FullYear] = {}
-    listed = r.data.get("calendar", {}).get("full_years", {})
+    table = r.data.get("calendar", {})
+    if not isinstance(table, dict):
+        r.problems.append(f"calendar: expected a table, got {table!r}")
+        r.read.add("calendar")
+        return CalendarRules(frozenset(), frozenset(), {})
+    listed = table.get("full_years", {})
     if not isinstance(listed, dict):
         r.problems.append("calendar.full_years: expected tables named by year")
         listed = {}
@@ -297,12 +306,12 @@ def parse_notice(data: dict[str, Any], source: str) -> Notice:
     zone = _zone(r)
     years_required = r.typed("eligibility.years_required", dict, "a table of level = years") or {}
     for level, years in years_required.items():
-        if not isinstance(years, int) or isinstance(years, bool) or years < 0:
-            r.problems.append(f"eligibility.years_required.{level}: expected whole years, got {years!r}")
+        if not isinstance(years, int) or isinstance(years, bool) or not 0 <= years <= 20:
+            r.problems.append(f"eligibility.years_required.{level}: expected whole years from 0 to 20, got {years!r}")
     notice = Notice(
         source=source,
         code=r.text("campaign.code"),
-        year=r.count("campaign.year", minimum=2000),
+        year=r.count("campaign.year", minimum=2000, maximum=2100),
         title=r.text("campaign.title"),
         issuer=r.text("campaign.issuer"),
         timezone=zone or ZoneInfo("UTC"),
@@ -318,18 +327,19 @@ def parse_notice(data: dict[str, Any], source: str) -> Notice:
         assessment_grades_passing=r.texts("eligibility.assessment_grades_passing"),
         known_assessment_grades=r.texts("eligibility.known_assessment_grades"),
         ce_years=r.years("continuing_education.years"),
-        ce_public_hours=r.count("continuing_education.public_hours_per_year"),
-        ce_professional_hours=r.count("continuing_education.professional_hours_per_year"),
+        ce_public_hours=r.count("continuing_education.public_hours_per_year", maximum=1000),
+        ce_professional_hours=r.count("continuing_education.professional_hours_per_year", maximum=1000),
         teacher_series=r.texts("teachers.series", allow_empty=True),
-        summary_min_chars=r.count("work_summary.min_chars"),
-        summary_max_chars=r.count("work_summary.max_chars", minimum=1),
+        summary_min_chars=r.count("work_summary.min_chars", maximum=20_000),
+        summary_max_chars=r.count("work_summary.max_chars", minimum=1, maximum=20_000),
         commitment_text=r.text("texts.commitment"),
         unit_opinion_text=r.text("texts.unit_opinion"),
-        publicity_working_days=r.count("publicity.working_days", minimum=1),
+        publicity_working_days=r.count("publicity.working_days", minimum=1, maximum=30),
         publicity_start_day_counts=bool(r.typed("publicity.start_day_counts", bool, "true or false")),
-        ban_years=r.count("fraud.ban_years", minimum=1),
-        remind_personal_days_before=r.count("reminders.personal_closing_days_before"),
-        remind_review_working_days_before=r.count("reminders.review_closing_working_days_before", minimum=1),
+        ban_years=r.count("fraud.ban_years", minimum=1, maximum=10),
+        remind_personal_days_before=r.count("reminders.personal_closing_days_before", maximum=60),
+        remind_review_working_days_before=r.count("reminders.review_closing_working_days_before",
+                                                  minimum=1, maximum=30),
         online_materials=_materials(r, "materials.online"),
         paper_materials=_materials(r, "materials.paper"),
         paper_materials_teachers=_materials(r, "materials.paper_teachers"),
@@ -344,6 +354,17 @@ def parse_notice(data: dict[str, Any], source: str) -> Notice:
     return notice
 
 
+def _window_order(r: _Reader, n: Notice) -> None:
+    """The application comes before its review, the review before the paper file."""
+    if any(w.opens == datetime.min or w.closes == datetime.min for w in n.windows.values()):
+        return  # already reported
+    p, v, f = n.personal, n.review, n.paper
+    for later, earlier, edge in ((v, p, "opens"), (f, v, "opens"), (v, p, "closes"), (f, p, "closes")):
+        if getattr(later, edge) < getattr(earlier, edge):
+            r.problems.append(f"windows.{later.key}.{edge}: before windows.{earlier.key}.{edge}"
+                              f" ({getattr(later, edge)} < {getattr(earlier, edge)})")
+
+
 def _cross_checks(r: _Reader, n: Notice) -> None:
     for level in n.years_required:
         if level not in n.known_education_levels:
@@ -356,5 +377,6 @@ def _cross_checks(r: _Reader, n: Notice) -> None:
             r.problems.append(f"eligibility.assessment_grades_passing: {grade} not in known_assessment_grades")
     if n.summary_min_chars > n.summary_max_chars:
         r.problems.append("work_summary: min_chars is greater than max_chars")
+    _window_order(r, n)
     if n.year and n.personal.opens != datetime.min and n.personal.opens.year != n.year:
         r.problems.append(f"windows.personal.opens: not in the campaign year {n.year}")

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from states.machine import Role
 from states.notice import Notice
+from states.refusals import Refusal, Refused
 from workflow import tables as t
 from workflow.clock import SystemClock
 from workflow.notices import parse_notice_text, read_notice_text
 
 CAMPAIGN = t.Campaign.__table__  # type: ignore[attr-defined]
+C = t.Case.__table__  # type: ignore[attr-defined]
+AUDIT = t.Audit.__table__  # type: ignore[attr-defined]
 
 
 class UnknownCampaign(LookupError):
     pass
 
 
-def load_notice(conn: sa.Connection, path: Path) -> tuple[Notice, str]:
-    """Store the notice file as its campaign; says whether it is new, replaced or unchanged."""
+def load_notice(conn: sa.Connection, path: Path, replace_running: bool = False) -> tuple[Notice, str]:
+    """Store the notice file as its campaign; says whether it is new, replaced or unchanged.
+
+    A notice whose campaign already has cases is the rule those cases run under: it is
+    replaced only when ``replace_running`` says so (``init --force`` with a reason).
+    """
     text = read_notice_text(path)
     notice = parse_notice_text(text, str(path))
     sha = hashlib.sha256(text.encode()).hexdigest()
     stored = conn.execute(
-        sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.code == notice.code)
+        sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.code == notice.code)
     ).first()
     if stored is not None and stored.notice_sha256 == sha:
         return notice, "unchanged"
@@ -36,8 +45,42 @@ def load_notice(conn: sa.Connection, path: Path) -> tuple[Notice, str]:
     if stored is None:
         conn.execute(sa.insert(CAMPAIGN).values(code=notice.code, **values))
         return notice, "new"
+    cases = conn.execute(sa.select(sa.func.count()).select_from(C).where(C.c.campaign_id == stored.id)).scalar_one()
+    if cases and not replace_running:
+        raise Refused([Refusal("notice.running", (
+            f"campaign {notice.code} already has {cases} case(s): replacing its notice changes the rules"
+            " they run under (deadlines among them); if that is meant, run again with --force and --reason"),
+            "notice")])
     conn.execute(sa.update(CAMPAIGN).where(CAMPAIGN.c.code == notice.code).values(**values))
     return notice, "replaced"
+
+
+def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
+                 force: bool = False, reason: str = "") -> list[dict[str, object]]:
+    """`init --notice`: load each file; on a staffed database a change is an administrator's
+    act, and replacing a running campaign's notice needs ``force`` and a reason, audited."""
+    from workflow.operators import has_operators, identify, require_role
+
+    if force and not reason.strip():
+        raise Refused([Refusal("reason.missing", "--force needs --reason: why the running campaign's rules change",
+                               "reason")])
+    staffed = has_operators(conn)
+    loaded: list[dict[str, object]] = []
+    for path in paths:
+        before = {row.code: row.notice_text for row in conn.execute(sa.select(CAMPAIGN.c.code, CAMPAIGN.c.notice_text))}
+        notice, change = load_notice(conn, path, replace_running=force)
+        loaded.append({"campaign": notice.code, "year": notice.year, "change": change, "file": str(path)})
+        if change == "replaced" and force:
+            # The rules the campaign ran under until now are kept with the reason.
+            conn.execute(sa.insert(AUDIT), {
+                "at": SystemClock().now(), "actor": operator or "", "action": "notice.replace",
+                "subject": notice.code, "reason": reason.strip(),
+                "details": json.dumps({"file": str(path), "previous_notice": before[notice.code]}, ensure_ascii=False),
+            })
+    if staffed and any(n["change"] != "unchanged" for n in loaded):
+        # Changing a campaign's rules is an administrator's act (the change rolls back otherwise).
+        require_role(identify(conn, operator), Role.ADMINISTRATOR)
+    return loaded
 
 
 def campaign_id(conn: sa.Connection, code: str | None) -> int:

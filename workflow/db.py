@@ -14,6 +14,7 @@ DEFAULT_DATABASE = "chuding.sqlite3"
 SCHEMA_HEAD = "0005"
 # How long a writer waits for another one on SQLite before giving up (milliseconds).
 SQLITE_BUSY_MS = 10_000
+SUPPORTED = ("sqlite://", "postgresql+psycopg://")
 
 
 class DatabaseError(RuntimeError):
@@ -27,8 +28,12 @@ def database_url(db: str | None = None) -> str:
     """
     value = db or os.environ.get("CHUDING_DATABASE_URL") or DEFAULT_DATABASE
     if "://" in value:
-        if value.startswith("postgresql://"):  # use psycopg 3, the driver we install
-            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if value.startswith(("postgresql://", "postgres://")):  # psycopg 3, the driver we install
+            value = "postgresql+psycopg://" + value.partition("://")[2]
+        if not value.startswith(SUPPORTED):
+            scheme = value.partition("://")[0]
+            raise DatabaseError(f"--db / CHUDING_DATABASE_URL: {scheme}:// is not supported;"
+                                " use a SQLite file path, sqlite:///FILE or postgresql://…")
         return value
     return f"sqlite:///{Path(value).expanduser()}"
 

@@ -11,9 +11,11 @@ from states.notice import Notice, NoticeError, parse_notice
 
 def read_notice_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except OSError as err:
         raise NoticeError(str(path), [f"cannot be read: {err.strerror}"]) from None
+    except UnicodeDecodeError as err:
+        raise NoticeError(str(path), [f"not UTF-8 text (byte {err.start}); save it as UTF-8"]) from None
 
 
 def parse_notice_text(text: str, source: str) -> Notice:

@@ -209,6 +209,18 @@ class ReminderRun(SQLModel, table=True):
     done_at: datetime = _instant()  # type: ignore[assignment]
 
 
+class Audit(SQLModel, table=True):
+    """An administrative act that is not a case's event: who, what, why, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _instant()  # type: ignore[assignment]
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    subject: str = Field(max_length=200)
+    reason: str = ""
+    details: str = "{}"
+
+
 class ServiceInstance(SQLModel, table=True):
     """A running `chuding serve`: its heartbeat, and whether it leads the schedule."""
 

@@ -67,7 +67,8 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
         "import", "submit", "start_review", "approve_online", "start_publicity",
         "close_publicity", "receive_paper", "confirm",
     ]
-    assert report["history"][1]["effective_at"].startswith("2024-09-28 01:00:00")  # stored in UTC
+    # Stored in UTC, shown in --json as ISO 8601 Beijing time with its offset.
+    assert report["history"][1]["effective_at"] == "2024-09-28T09:00:00+08:00"
     listed = sh.json("list", "--state", "drafted")
     assert [c["case"] for c in listed] == [2]
 

@@ -89,3 +89,49 @@ def test_init_again_says_nothing_changed_and_fraud_shows_its_ban_as_a_range(
     _import(sh, tmp_path, [engineer()])
     done = sh("fraud", "1", "--reason", "伪造证书", who="approver", now="2024-10-09T10:00:00+08:00")
     assert "banned_years: 2025–2027" in done.stdout
+
+
+def test_replacing_a_running_campaigns_notice_needs_force_and_a_reason(
+    sh: Shell, tmp_path: Path,  # noqa: F811
+) -> None:
+    _import(sh, tmp_path, [engineer()])
+    moved = tmp_path / "moved.toml"
+    moved.write_text(NOTICE_FILE.read_text(encoding="utf-8").replace(
+        "closes = 2024-10-30T18:00:00", "closes = 2024-10-20T18:00:00"), encoding="utf-8")
+    done = sh("init", "--notice", str(moved), who="admin", code=1)
+    assert "notice.running" in done.stderr or "already has 1 case" in done.stderr
+    assert "--force" in sh("init", "--notice", str(moved), "--force", who="admin", code=1).stderr
+    sh("init", "--notice", str(moved), "--force", "--reason", "通知更正：个人申报提前截止", who="admin")
+    import sqlalchemy as sa
+
+    from workflow.db import make_engine
+
+    engine = make_engine(sh.env["CHUDING_DATABASE_URL"] if "://" in sh.env["CHUDING_DATABASE_URL"]
+                         else f"sqlite:///{sh.env['CHUDING_DATABASE_URL']}")
+    with engine.connect() as conn:
+        [audit] = conn.execute(sa.text("SELECT actor, action, subject, reason, details FROM audit")).all()
+    engine.dispose()
+    assert audit[:4] == ("admin", "notice.replace", "luntai-2024", "通知更正：个人申报提前截止")
+    assert "closes = 2024-10-30T18:00:00" in json.loads(audit[4])["previous_notice"]
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_every_time_in_json_is_iso_8601_beijing_with_its_offset(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+    import re
+
+    _import(sh, tmp_path, [engineer()])
+    sh("fraud", "1", "--reason", "伪造证书", who="approver", now="2024-10-09T10:00:00+08:00")
+    now = "2024-10-10T10:00:00+08:00"
+    reports = [sh.json(*args, who="admin", now=now) for args in
+               (["show", "1"], ["list"], ["status"], ["bans", "list"], ["outbox", "list"])]
+    times = [s for r in reports for s in _strings(r) if re.match(r"^\d{4}-\d\d-\d\d[ T]\d\d:", s)]
+    assert times, "no times found"
+    for text in times:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00", text), text
