@@ -43,6 +43,32 @@ def refuse_full_ids(kind: str, *parts: str) -> None:
         raise UnmaskedIdNumber(f"message {kind} would show a full ID number; refusing to send")
 
 
+LIST_ITEM = re.compile(r"^(?:(\d+)[.、]|[-•])\s*(.*)$")
+
+
+def html_blocks(body: str) -> list[tuple[str, Any]]:
+    """The plain body as HTML blocks: paragraphs, and numbered or bulleted lines as lists
+    (("p", text), ("ol", items), ("ul", items)), so a checklist reads as one."""
+    blocks: list[tuple[str, Any]] = []
+    for paragraph in (p.strip() for p in body.split("\n\n")):
+        lines: list[str] = []
+        for line in (x.strip() for x in paragraph.splitlines() if x.strip()):
+            item = LIST_ITEM.match(line)
+            if item is None:
+                lines.append(line)
+                continue
+            if lines:
+                blocks.append(("p", "\n".join(lines)))
+                lines = []
+            kind = "ol" if item.group(1) else "ul"
+            if not blocks or blocks[-1][0] != kind:
+                blocks.append((kind, []))
+            blocks[-1][1].append(item.group(2))
+        if lines:
+            blocks.append(("p", "\n".join(lines)))
+    return blocks
+
+
 class Renderer:
     def __init__(self, override_dir: Path | None = None):
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
@@ -70,11 +96,10 @@ class Renderer:
         subject = self._block(kind, "subject", context)
         body = self._block(kind, "body", context)
         page = {**context, "subject": subject, "body": body}
-        paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
         email = Email(
             subject=subject,
             text=self.text_env.get_template("email.txt.j2").render(page).strip() + "\n",
-            html=self.html_env.get_template("email.html.j2").render(page, paragraphs=paragraphs),
+            html=self.html_env.get_template("email.html.j2").render(page, blocks=html_blocks(body)),
         )
         refuse_full_ids(kind, email.subject, email.text, email.html)
         return email

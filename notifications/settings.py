@@ -64,8 +64,13 @@ class SettingsError(ValueError):
 
 def load_settings() -> NotificationSettings:
     """The settings from the environment, or a SettingsError naming every bad variable."""
+    from pydantic_settings.exceptions import SettingsError as Unparsable
+
     try:
         return NotificationSettings()
+    except Unparsable as err:  # a complex value that is not JSON
+        field = str(err).split('"')[1] if '"' in str(err) else "settings"
+        raise SettingsError(f"CHUDING_{field.upper()}: not valid JSON") from None
     except ValidationError as err:
         problems = []
         for e in err.errors():

@@ -15,6 +15,7 @@ class Education:
     graduated_on: date
     diploma: str | None = None
     chsi_record: str | None = None  # 学信网《教育部学历证书电子注册备案表》
+    chsi_record_date: date | None = None  # the date printed on that 备案表
     archive_proof: str | None = None  # 学籍档案, where no 学信网 record exists
 
 

@@ -18,7 +18,7 @@ from transitions.core import EventData
 
 from states.application import Application, Unit
 from states.eligibility import refusals as eligibility_refusals
-from states.materials import online_refusals, paper_refusals, unknown_paper_items
+from states.materials import online_refusals, paper_refusals, stale_records, unknown_paper_items
 from states.notice import Notice, Window
 from states.refusals import Refusal, Refused
 from states.status import Status
@@ -260,6 +260,8 @@ def _receive_paper(case: Case, cmd: Command) -> list[Refusal]:
     if not case.publicity.passed:
         found.append(Refusal("publicity.not_passed", "单位公示尚未结束，不能受理纸质材料"))
     found += unknown_paper_items(series, set(cmd.items), case.notice)
+    found += stale_records(case.application, cmd.now.astimezone(case.notice.timezone).date(),
+                           case.notice.record_max_age_months)
     return found + paper_refusals(series, set(cmd.items), case.notice)
 
 

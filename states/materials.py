@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from states.application import Application
 from states.eligibility import assessed_years
 from states.notice import Notice
@@ -99,6 +101,28 @@ def paper_refusals(series: str, received: set[str], notice: Notice) -> list[Refu
         for item in notice.paper_checklist(series)
         if item.code not in received
     ]
+
+
+def stale_records(app: Application, received_on: date, max_age_months: int) -> list[Refusal]:
+    """A 学信网 备案表 dated more than ``max_age_months`` calendar months before the day of
+    receipt is refused ("近三个月内"): 2024-07-24 is the oldest accepted on 2024-10-24."""
+    oldest = _months_before(received_on, max_age_months)
+    return [
+        Refusal("paper.record_too_old",
+                f"《教育部学历证书电子注册备案表》（{edu.school} {edu.level}）日期 {edu.chsi_record_date}"
+                f" 早于 {oldest}，须为近 {max_age_months} 个月内的", f"educations[{i}].chsi_record_date")
+        for i, edu in enumerate(app.educations)
+        if edu.chsi_record_date is not None and edu.chsi_record_date < oldest
+    ]
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier, or that month's last day."""
+    import calendar
+
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def unknown_paper_items(series: str, items: set[str], notice: Notice) -> list[Refusal]:

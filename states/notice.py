@@ -73,6 +73,8 @@ class Contact:
     name: str
     phone: str
     office: str
+    paper_address: str  # where the paper file is handed in
+    paper_hours: str  # when, within the paper window
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class Notice:
     paper_materials_teachers: tuple[MaterialItem, ...]
     calendar: CalendarRules
     contact: Contact
+    remedies_text: str  # 行政复议 / 行政诉讼, stated with every adverse decision
+    show_objection_text: bool  # whether the applicant reads an objection's own words
+    record_max_age_months: int  # the 学信网 备案表 must be this recent at receipt
 
     @property
     def personal(self) -> Window:
@@ -344,7 +349,11 @@ def parse_notice(data: dict[str, Any], source: str) -> Notice:
         paper_materials=_materials(r, "materials.paper"),
         paper_materials_teachers=_materials(r, "materials.paper_teachers"),
         calendar=_calendar(r),
-        contact=Contact(r.text("contact.name"), r.text("contact.phone"), r.text("contact.office")),
+        contact=Contact(r.text("contact.name"), r.text("contact.phone"), r.text("contact.office"),
+                        r.text("contact.paper_address"), r.text("contact.paper_hours")),
+        remedies_text=r.text("texts.remedies"),
+        show_objection_text=bool(r.typed("publicity.show_objection_text", bool, "true or false")),
+        record_max_age_months=r.count("paper.record_max_age_months", minimum=1, maximum=24),
     )
     _cross_checks(r, notice)
     r.read.add("calendar.full_years")

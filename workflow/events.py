@@ -153,7 +153,10 @@ def record_history(
 def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
     notice, event = case.view.notice, cmd.event.value
     extras = event_extras(event, case.view.state, to_state, details)
-    context = case_context(notice, case.view.application, cmd.now, reason=cmd.reason, **extras)
+    # An objection's own words reach the applicant only where the notice says so; otherwise
+    # they stay in the history and are not copied into the message either.
+    hidden = cmd.event is Event.RECORD_OBJECTION and not notice.show_objection_text
+    context = case_context(notice, case.view.application, cmd.now, reason="" if hidden else cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
     key = f"case{case.id}/v{case.version + 1}/{event}"
     return to_person(key, event, case.id, case.campaign_id, context, case.email, case.phone)

@@ -39,6 +39,8 @@ def campaign_context(notice: Notice) -> dict[str, Any]:
         "campaign_title": notice.title,
         "contact_name": notice.contact.name, "contact_phone": notice.contact.phone,
         "contact_office": notice.contact.office,
+        "paper_address": notice.contact.paper_address, "paper_hours": notice.contact.paper_hours,
+        "remedies": notice.remedies_text, "show_objection_text": notice.show_objection_text,
         "personal_closes": beijing(notice.personal.closes), "review_closes": beijing(notice.review.closes),
         "paper_opens": beijing(notice.paper.opens), "paper_closes": beijing(notice.paper.closes),
         "publicity_days": notice.publicity_working_days, "unit_opinion": notice.unit_opinion_text,

@@ -112,6 +112,7 @@ class EducationRecord(_Strict):
     graduated_on: date = Field(strict=False)
     diploma: StrictStr | None = _Text(500, default=None)
     chsi_record: StrictStr | None = _Text(500, default=None)
+    chsi_record_date: date | None = Field(default=None, strict=False)
     archive_proof: StrictStr | None = _Text(500, default=None)
 
 
@@ -217,6 +218,10 @@ def application_json(app: domain.Application) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
 def application_from_json(text: str, materials: dict[str, str]) -> domain.Application:
     data: dict[str, Any] = json.loads(text)
     return domain.Application(
@@ -226,7 +231,8 @@ def application_from_json(text: str, materials: dict[str, str]) -> domain.Applic
         specialty=data["specialty"],
         work_started_on=date.fromisoformat(data["work_started_on"]),
         educations=tuple(
-            domain.Education(**{**e, "graduated_on": date.fromisoformat(e["graduated_on"])})
+            domain.Education(**{**e, "graduated_on": date.fromisoformat(e["graduated_on"]),
+                                "chsi_record_date": _day(e.get("chsi_record_date"))})
             for e in data["educations"]
         ),
         assessments=tuple(domain.Assessment(**a) for a in data["assessments"]),

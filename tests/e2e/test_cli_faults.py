@@ -135,3 +135,23 @@ def test_every_time_in_json_is_iso_8601_beijing_with_its_offset(sh: Shell, tmp_p
     assert times, "no times found"
     for text in times:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00", text), text
+
+
+@pytest.mark.parametrize("variable, value, named", [
+    ("CHUDING_SMTP_PORT", "abc", "CHUDING_SMTP_PORT"),
+    ("CHUDING_SMTP_SECURITY", "ssl3", "CHUDING_SMTP_SECURITY"),
+    ("CHUDING_SMS_TEMPLATE_CODES", "{not json", "CHUDING_SMS_TEMPLATE_CODES"),
+    ("CHUDING_SMTP_PASSWORD", "secret", "CHUDING_SMTP_ALLOW_PLAINTEXT_PASSWORD"),
+])
+def test_bad_settings_exit_4_naming_the_variable(sh: Shell, variable: str, value: str, named: str) -> None:  # noqa: F811
+    sh.env.update({variable: value, "CHUDING_SMTP_HOST": "127.0.0.1", "CHUDING_SMTP_SECURITY":
+                   value if variable == "CHUDING_SMTP_SECURITY" else "none"})
+    done = sh("outbox", "send", code=4)
+    assert named in done.stderr and "Traceback" not in done.stderr
+    assert "secret" not in done.stderr
+
+
+def test_an_unsupported_database_url_exits_4_naming_it(tmp_path: Path) -> None:
+    done = subprocess.run([*CHUDING, "--db", "mysql://u:p@localhost/x", "list"], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 4 and "mysql:// is not supported" in done.stderr and "Traceback" not in done.stderr
