@@ -492,7 +492,7 @@ def diagram(as_json: JsonOut = False) -> None:
 @app.command()
 def simulate(
     scenario: Annotated[Path | None, typer.Option(help="A scenario JSON file (see README); default: the sample.")] = None,
-    notice: Annotated[Path, typer.Option(help="The notice config to simulate.")] = Path("config/luntai-2024.toml"),
+    notice: Annotated[Path | None, typer.Option(help="The notice config to simulate (default: the 2024 notice).")] = None,
     keep: Annotated[Path | None, typer.Option(help="Keep the simulated database in this SQLite file.")] = None,
     as_json: JsonOut = False,
 ) -> None:
@@ -500,19 +500,25 @@ def simulate(
     import tempfile
 
     from workflow.db import make_engine, upgrade
+    from workflow.scenario import SAMPLE_NOTICE, read_scenario
     from workflow.simulate import run
 
+    notice = notice or SAMPLE_NOTICE
     with _guarded(as_json), tempfile.TemporaryDirectory() as tmp:
         path = keep or Path(tmp) / "simulation.sqlite3"
         if path.exists():
             raise Refused([Refusal("simulate.exists", f"{path} exists; name a new file", "keep")])
+        # Everything is checked before the database file is made.
+        plan = read_scenario(scenario) if scenario is not None else _sample(notice)
         engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        if scenario is not None:
-            plan = json.loads(scenario.read_text(encoding="utf-8"))
-        else:
-            plan = _sample(notice)
-        timeline = run(engine, notice, plan)
+        try:
+            upgrade(engine)
+            timeline = run(engine, notice, plan)
+        except BaseException:
+            engine.dispose()
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)  # a failed simulation leaves no --keep file behind
+            raise
         engine.dispose()
         data = {"timeline": timeline.lines, "refused": timeline.refusals, "final": dict(timeline.final)}
         _emit(as_json, data, lambda: typer.echo("\n".join(timeline.lines) + "\n\nfinal states: "
@@ -521,11 +527,11 @@ def simulate(
 
 def _sample(notice_path: Path) -> dict[str, Any]:
     from workflow.notices import parse_notice_text, read_notice_text
+    from workflow.scenario import SAMPLE_APPLICATIONS
     from workflow.simulate import sample_scenario
 
     notice = parse_notice_text(read_notice_text(notice_path), str(notice_path))
-    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "applications-2024.json"
-    template = json.loads(example.read_text(encoding="utf-8"))[0]
+    template = json.loads(SAMPLE_APPLICATIONS.read_text(encoding="utf-8"))[0]
     return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
                            [i.code for i in notice.paper_materials])
 

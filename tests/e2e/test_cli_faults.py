@@ -155,3 +155,32 @@ def test_an_unsupported_database_url_exits_4_naming_it(tmp_path: Path) -> None:
     done = subprocess.run([*CHUDING, "--db", "mysql://u:p@localhost/x", "list"], capture_output=True, text=True,
                           cwd=tmp_path)
     assert done.returncode == 4 and "mysql:// is not supported" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("spoil, names", [
+    (lambda s: "{not json", "scenario"),
+    (lambda s: {**s, "actions": [{**s["actions"][0], "event": "bribe"}]}, "actions[0].event"),
+    (lambda s: {**s, "actions": [{**s["actions"][0], "case": 7}]}, "actions[0].case"),
+    (lambda s: {**s, "actions": [{k: v for k, v in s["actions"][0].items() if k != "at"}]}, "actions[0].at"),
+    (lambda s: {**s, "actions": [{**s["actions"][0], "at": "next tuesday"}]}, "actions[0].at"),
+])
+def test_a_bad_scenario_is_refused_naming_the_action_and_leaves_no_keep_file(
+    tmp_path: Path, spoil: object, names: str,
+) -> None:
+    scenario = {"start": "2024-09-27T10:00:00+08:00", "applications": [engineer()],
+                "actions": [{"at": "2024-10-08T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 1}]}
+    spoiled = spoil(scenario)  # type: ignore[operator]
+    path = tmp_path / "scenario.json"
+    path.write_text(spoiled if isinstance(spoiled, str) else json.dumps(spoiled, ensure_ascii=False), encoding="utf-8")
+    keep = tmp_path / "kept.sqlite3"
+    done = subprocess.run([*CHUDING, "simulate", "--scenario", str(path), "--keep", str(keep)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert names in done.stderr and "Traceback" not in done.stderr
+    assert not keep.exists()
+
+
+def test_simulate_works_from_any_folder(tmp_path: Path) -> None:
+    done = subprocess.run([*CHUDING, "simulate", "--json"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["final"]["confirmed"] == 3

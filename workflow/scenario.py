@@ -1,0 +1,91 @@
+"""A `simulate --scenario` file, checked before anything runs: every problem named with
+the action and the field, in the same words as the import's."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from states.machine import Event
+from states.refusals import Refusal, Refused
+
+SAMPLES = Path(__file__).parent / "samples"
+SAMPLE_NOTICE = SAMPLES / "luntai-2024.toml"
+SAMPLE_APPLICATIONS = SAMPLES / "applications-2024.json"
+
+
+def _instant(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("须为 ISO 8601 时间，如 2024-10-08T10:00:00+08:00") from None
+    return value
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    at: StrictStr
+    as_: StrictStr = Field(alias="as", min_length=1, max_length=64)
+    event: Event
+    case: StrictInt = Field(ge=1)
+    reason: StrictStr | None = Field(default=None, max_length=2000)
+    opinion: StrictStr | None = Field(default=None, max_length=2000)
+    upheld: StrictBool | None = None
+    items: list[StrictStr] | None = Field(default=None, max_length=50)
+
+    _at = field_validator("at")(_instant)
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: StrictStr
+    applications: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    actions: list[Action] = Field(default=[], max_length=10_000)
+
+    _start = field_validator("start")(_instant)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def read_scenario(path: Path) -> dict[str, Any]:
+    """The scenario as a plain mapping, or a refusal naming every problem."""
+    from workflow.importer import _said
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8").removeprefix("\ufeff"))
+    except OSError as err:
+        raise Refused([Refusal("scenario.file", f"{path}: cannot be read: {err.strerror}", "scenario")]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise Refused([Refusal("scenario.json", f"{path}: 不是有效的 UTF-8 JSON：{err}", "scenario")]) from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise Refused([Refusal(f"scenario.{e['type']}", f"{_where(e['loc'])}: {_said(e)}", _where(e["loc"]))
+                       for e in err.errors()]) from None
+    beyond = [Refusal("scenario.case", f"actions[{i}].case: 只有 {len(scenario.applications)} 份申请，没有第 {a.case} 份",
+                      f"actions[{i}].case")
+              for i, a in enumerate(scenario.actions) if a.case > len(scenario.applications)]
+    if beyond:
+        raise Refused(beyond)
+    return {"start": scenario.start, "applications": scenario.applications,
+            "actions": [a.model_dump(by_alias=True, exclude_none=True, mode="json") for a in scenario.actions]}
