@@ -44,7 +44,7 @@ BASELINE = [
                             effective_at, recorded_at)
        SELECT id, 'expire', state, 'expired', 'service', 'service', :reason, '{}', :at, :now
        FROM application_case WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
-    """UPDATE application_case SET state = 'expired', version = version + 1, updated_at = :now
+    """UPDATE application_case SET state = 'expired', version = version + 1, updated_at = :at
        WHERE campaign_id = 1 AND state IN ('drafted', 'returned')""",
 ]
 
@@ -88,7 +88,7 @@ def worker(url: str, which: str) -> None:
             # Times bound as the table's own column type stores them.
             instants = (sa.bindparam("at", type_=UTCDateTime), sa.bindparam("now", type_=UTCDateTime))
             conn.execute(sa.text(BASELINE[0]).bindparams(*instants), same)
-            moved = conn.execute(sa.text(BASELINE[1]).bindparams(instants[1]), same).rowcount
+            moved = conn.execute(sa.text(BASELINE[1]).bindparams(instants[0]), same).rowcount
     seconds = time.perf_counter() - start
     assert moved == CASES, moved
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -103,8 +103,11 @@ def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
 
 
 def _fail(as_json: bool, code: int, kind: str, lines: list[str], data: Any = None) -> None:
+    """Every failure, in text or in the one JSON shape the README documents:
+    {"ok": false, "error": KIND, "reasons": [{"rule", "field", "message", ...}]}."""
     if as_json:
-        typer.echo(json.dumps({"ok": False, "error": kind, "reasons": data or lines}, ensure_ascii=False, indent=2))
+        reasons = data or [{"rule": kind, "field": None, "message": line} for line in lines]
+        typer.echo(json.dumps({"ok": False, "error": kind, "reasons": reasons}, ensure_ascii=False, indent=2))
     else:
         typer.echo(f"refused ({kind}):", err=True)
         for line in lines:
@@ -409,7 +412,8 @@ def _print_report(r: dict[str, Any]) -> None:
         for m in r["missing"]:
             typer.echo(f"  - {m['message']}" + (f" [{m['field']}]" if m["field"] else ""))
     _table("next", ["event", "by", "until (Beijing)"],
-           [[n["event"], ", ".join(n["roles"]), _beijing(n["until"])] for n in r["next"]])
+           [[n["event"], ", ".join(n["roles"]), _beijing(n["until"])] for n in r["next"]]
+           + [[event, ", ".join(r["also_roles"][event]), "—"] for event in r["also"]])
     _table("history", ["when (Beijing)", "event", "from", "to", "operator", "role", "reason"],
            [[_beijing(h["effective_at"]), h["event"], h["from_state"], h["to_state"], h["actor"], h["role"], h["reason"]]
             for h in r["history"]])

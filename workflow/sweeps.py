@@ -107,7 +107,8 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
                 ))
             moved += conn.execute(
                 sa.update(C).where(waiting)
-                .values(state=Status.EXPIRED.value, version=C.c.version + 1, updated_at=now)
+                # The case changed when the rule took effect, not when the sweep ran.
+                .values(state=Status.EXPIRED.value, version=C.c.version + 1, updated_at=at)
             ).rowcount
     return moved
 
@@ -122,7 +123,8 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
         rows = conn.execute(
             sa.update(C)
             .where(C.c.campaign_id == campaign_id, C.c.state == Status.UNIT_PUBLICITY.value, C.c.id.in_(due))
-            .values(version=C.c.version + 1, updated_at=now)
+            .values(version=C.c.version + 1,
+                    updated_at=sa.select(P.c.completes_at).where(P.c.case_id == C.c.id).scalar_subquery())
             .returning(C.c.id, C.c.version)
         ).all()
         if not rows:

@@ -94,6 +94,7 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
         "missing": missing,
         "next": upcoming,
         "also": sorted(e.value for e in allowed_events(view) if e in ANYTIME),
+        "also_roles": {e.value: sorted(r.value for r in EVENT_ROLES[e]) for e in allowed_events(view) if e in ANYTIME},
         "history": [
             {**{k: v for k, v in h._mapping.items() if k not in ("case_id", "details")},
              "details": json.loads(h.details)}

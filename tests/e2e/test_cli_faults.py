@@ -184,3 +184,93 @@ def test_simulate_works_from_any_folder(tmp_path: Path) -> None:
     done = subprocess.run([*CHUDING, "simulate", "--json"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["final"]["confirmed"] == 3
+
+
+def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_effect(
+    sh: Shell, tmp_path: Path,  # noqa: F811
+) -> None:
+    _import(sh, tmp_path, [engineer()])
+    text = sh("show", "1", now="2024-10-01T09:00:00+08:00").stdout
+    for event in ("submit", "reject", "withdraw", "report_fraud"):
+        assert event in text, event
+    sh.env["CHUDING_MAIL_DIR"], sh.env["CHUDING_SMS_DIR"] = str(tmp_path / "m"), str(tmp_path / "s")
+    service = subprocess.Popen([*CHUDING, "serve", "--lead-seconds", "0.3"], cwd=tmp_path,
+                               env={**sh.env, "CHUDING_NOW": "2024-11-05T09:00:00+08:00"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from tests.e2e.test_service import wait_for
+
+        wait_for(lambda: sh.json("list")[0]["state"] == "expired", "the expiry")
+    finally:
+        service.terminate()
+        assert service.wait(timeout=10) == 0
+    [row] = sh.json("list")
+    assert row["updated_at"] == "2024-10-30T18:00:01+08:00"  # the first late second, not the sweep's time
+
+
+def test_json_errors_have_one_shape(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{**engineer(), "colour": "blue"}], ensure_ascii=False), encoding="utf-8")
+    failures = [
+        sh("import", str(bad), "--json", who="clerk", code=1),  # import
+        sh("show", "99", "--json", code=1),  # refused
+        sh("list", "--unit", "NOPE", "--json", code=2),  # usage
+        sh("show", "1", "--json", now="yesterday", code=2),  # usage (clock)
+    ]
+    for done in failures:
+        data = json.loads(done.stdout)
+        assert data["ok"] is False and isinstance(data["error"], str)
+        for reason in data["reasons"]:
+            assert {"rule", "field", "message"} <= set(reason), reason
+    [problem] = json.loads(failures[0].stdout)["reasons"]
+    assert problem["rule"] == "import.extra_forbidden" and problem["record"] == 1 and problem["field"] == "colour"
+
+
+def test_two_imports_of_one_new_person_at_once_never_print_the_id(
+    pg_engine: object, tmp_path: Path,
+) -> None:
+    import sqlalchemy as sa
+
+    from tests.helpers import valid_id, with_id
+
+    assert isinstance(pg_engine, sa.Engine)
+    shell = Shell(pg_engine.url.render_as_string(hide_password=False), tmp_path)
+    shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    shell("operator", "add", "clerk", "--role", "applicant_clerk", who="admin")
+    codes = []
+    for round_ in range(6):
+        person = valid_id(500 + round_)
+        files = []
+        for side in ("a", "b"):
+            path = tmp_path / f"{round_}{side}.json"
+            path.write_text(json.dumps([with_id(engineer(), person, f"申报人{round_}")], ensure_ascii=False),
+                            encoding="utf-8")
+            files.append(path)
+        env = {**shell.env, "CHUDING_OPERATOR": "clerk"}
+        runs = [subprocess.Popen([*CHUDING, "import", str(f)], env=env, cwd=tmp_path, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
+        outcomes = [(r.wait(timeout=60), *r.communicate()) for r in runs]
+        for code, out, err in outcomes:
+            assert person not in out + err and "Traceback" not in err, err
+            codes.append(code)
+        assert sorted(code for code, _, _ in outcomes)[0] == 0
+    assert set(codes) <= {0, 1, 3}
+
+
+def test_a_database_busy_beyond_its_wait_is_exit_3(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "busy.sqlite3"
+    shell = Shell(str(db), tmp_path)
+    shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    shell("operator", "add", "clerk", "--role", "applicant_clerk", who="admin")
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps([engineer()], ensure_ascii=False), encoding="utf-8")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another command's long write
+    try:
+        done = shell("import", str(path), who="clerk", code=3)
+    finally:
+        holder.close()
+    assert "busy" in done.stderr and "try again" in done.stderr
+    shell("import", str(path), who="clerk")  # and once it is free, it goes through

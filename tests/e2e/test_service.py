@@ -102,7 +102,7 @@ def test_an_unusable_database_stops_the_service_with_a_message(tmp_path: Path) -
     done = chuding(env, "serve", code=4)
     assert "no database file" in done.stderr and "run `chuding init`" in done.stderr
     as_json = json.loads(chuding(env, "serve", "--json", code=4).stdout)
-    assert as_json["ok"] is False and "run `chuding init`" in as_json["reasons"][0]
+    assert as_json["ok"] is False and "run `chuding init`" in as_json["reasons"][0]["message"]
     assert not (tmp_path / "empty.sqlite3").exists()  # a mistyped path leaves nothing behind
     (tmp_path / "empty.sqlite3").touch()  # an empty file is no chuding database either
     assert "run `chuding init` first" in chuding(env, "serve", code=4).stderr

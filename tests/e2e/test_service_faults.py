@@ -150,3 +150,19 @@ def serve_command() -> list[str]:
     from tests.e2e.test_service import CHUDING
 
     return [*CHUDING, "serve"]
+
+
+def test_stops_at_random_moments_on_postgresql(pg_engine: sa.Engine, tmp_path: Path) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    env = prepare(url, tmp_path)
+    rng = random.Random(5)
+    for round_ in range(6):
+        log = tmp_path / f"pg{round_}.log"
+        process = serve(env, log)
+        wait_for(lambda log=log: "starting" in log.read_text(), "the service to start", seconds=30)
+        time.sleep(rng.uniform(0, 1.5))
+        process.send_signal(rng.choice([signal.SIGTERM, signal.SIGINT]))
+        asked = time.monotonic()
+        assert process.wait(timeout=STOP_WITHIN + 5) == 0, log.read_text()
+        assert time.monotonic() - asked < STOP_WITHIN
+    assert set(expiries(url).values()) <= {1}  # whatever was cut short, nothing happened twice
