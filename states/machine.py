@@ -7,6 +7,7 @@ every transition runs the event's guards and keeps *all* their reasons.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -364,9 +365,25 @@ def sources(event: Event) -> frozenset[Status]:
     return frozenset(Status(s) for s in MACHINE.events[event].transitions)
 
 
+# What an operator types with an event: a reason or an opinion is text for the record and
+# for messages, so it holds no control characters and stays a readable length.
+TYPED_TEXT_LIMIT = 2000
+
+
+def typed_text_refusals(cmd: Command) -> list[Refusal]:
+    found = []
+    for name, value in (("reason", cmd.reason), ("opinion", cmd.opinion)):
+        bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+        if bad is not None:
+            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符（U+{ord(bad):04X}）", name))
+        if len(value) > TYPED_TEXT_LIMIT:
+            found.append(Refusal(f"{name}.length", f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个", name))
+    return found
+
+
 def decide(case: Case, cmd: Command) -> Status:
     """The state ``cmd`` leads ``case`` to, or ``Refused`` with every reason it may not."""
-    found = actor_refusals(case, cmd)
+    found = actor_refusals(case, cmd) + typed_text_refusals(cmd)
     if case.state not in sources(cmd.event):
         found.append(Refusal(
             "state.not_allowed", f"{case.state.label}（{case.state}）状态下不能执行 {cmd.event}", "state"

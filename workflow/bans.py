@@ -17,6 +17,7 @@ from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.cases import A, B, C
 from workflow.events import record_history
+from workflow.fields import text_refusals
 from workflow.messages import event_context, to_person
 
 
@@ -24,6 +25,9 @@ def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: dat
     reason = reason.strip()
     if not reason:
         raise Refused([Refusal("reason.missing", "必须说明理由", "reason")])
+    problems = text_refusals("ban", reason=(reason, 2000))
+    if problems:
+        raise Refused(problems)
     with engine.begin() as conn:
         lifted = conn.execute(
             sa.update(B).where(B.c.id == ban_id, B.c.lifted_at.is_(None))

@@ -441,7 +441,10 @@ def _print_status(r: dict[str, Any]) -> None:
         typer.echo("no service is running (start one with `chuding serve`)")
     for s in r["services"]:
         typer.echo(f"service {s['id']}: {'leading' if s['leading'] else 'standing by'},"
-                   f" last heartbeat {_beijing(s['heartbeat_at'])}")
+                   f" last heartbeat {_beijing(s['heartbeat_at'])},"
+                   f" last successful sweep {_beijing(s['last_sweep_at']) or 'none yet'}")
+        if s["last_error"]:
+            typer.echo(f"  last sweep error at {_beijing(s['last_error_at'])}: {s['last_error']}")
 
 
 @app.command()

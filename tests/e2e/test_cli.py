@@ -90,7 +90,7 @@ def test_show_tells_what_is_missing_and_what_comes_next(sh: Shell, tmp_path: Pat
     report = sh.json("show", "1", now="2024-10-01T09:00:00+08:00")
     assert [m["field"] for m in report["missing"]] == ["materials.photo"]
     assert report["next"][0]["event"] == "submit"
-    assert report["next"][0]["until"].startswith("2024-10-30 18:00:00+08:00")
+    assert report["next"][0]["until"] == "2024-10-30T18:00:00+08:00"
 
 
 def test_bad_import_file_names_record_and_field_and_imports_nothing(sh: Shell, tmp_path: Path) -> None:

@@ -224,3 +224,15 @@ def test_contacts_are_stored_in_one_canonical_form(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT phone, email FROM applicant")).one()
     assert tuple(row) == ("13899990001", "Aili@example.cn")
+
+
+@pytest.mark.parametrize("reason", ["材料\x1b[2J不全", "材料\x9b不全", "x" * 2001])
+def test_a_reason_with_control_characters_or_absurd_length_is_refused(engine: sa.Engine, reason: str) -> None:
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 8, 11))
+    world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 8, 11))
+    with pytest.raises(Refused) as err:
+        world.run(case, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 9), reason=reason)
+    assert {r.rule for r in err.value.refusals} <= {"reason.control", "reason.length"}
+    assert world.state(case) == "online_review"
