@@ -7,9 +7,6 @@ spelled the same way whatever the keyboard typed (full-width digits, spaces, +86
 
 from __future__ import annotations
 
-import email_validator
-import phonenumbers
-
 
 class BadAddress(ValueError):
     """The message says what is wrong, in the user's language."""
@@ -17,6 +14,8 @@ class BadAddress(ValueError):
 
 def canonical_email(value: str) -> str:
     """One plain address: no display name, no list, no encoded words, no line breaks."""
+    import email_validator  # here, not at the top: reading commands never need it
+
     if any(c in value for c in ",;\r\n") or "=?" in value:
         raise BadAddress("电子邮箱须是一个地址，不能含逗号、分号、换行或编码字")
     try:
@@ -28,6 +27,8 @@ def canonical_email(value: str) -> str:
 
 def canonical_mobile(value: str) -> str:
     """A mainland China mobile number as its 11 digits (+86, spaces and dashes dropped)."""
+    import phonenumbers  # here, not at the top: reading commands never need it
+
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:

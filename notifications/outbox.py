@@ -14,9 +14,44 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel
 
 from notifications.addresses import is_email, is_mobile
-from workflow.tables import OutboxMessage
+from notifications.columns import UTCDateTime
+from notifications.columns import instant as _instant
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one recipient on one channel, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        # A key is written once. For a case's messages one index both finds a case's
+        # messages and keeps their keys unique (a case's keys name the case); messages
+        # to no case (reminders to reviewers) have their own.
+        sa.Index("uq_outbox_case_key", "case_id", "key", unique=True),
+        sa.Index("uq_outbox_key_without_case", "key", unique=True,
+                 sqlite_where=sa.text("case_id IS NULL"), postgresql_where=sa.text("case_id IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)  # idempotency key, from the causing event
+    case_id: int | None = Field(default=None, foreign_key="application_case.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")  # whose notice fills in the rest
+    kind: str = Field(max_length=64)  # the template: an event or a reminder
+    channel: str = Field(max_length=8)  # email | sms
+    recipient: str = Field(max_length=254)
+    context: str  # JSON: the template's variables (ID numbers already masked)
+    status: str = Field(max_length=16)  # pending | sending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime = _instant()  # type: ignore[assignment]
+    claimed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    claimed_by: str | None = Field(default=None, max_length=100)
+    last_error: str | None = None
+    created_at: datetime = _instant()  # type: ignore[assignment]
+    sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+
 
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
@@ -32,6 +67,23 @@ class Message:
     context: dict[str, Any]  # its own part; the campaign's part is added when rendering
     case_id: int | None = None
     campaign_id: int | None = None
+
+
+def case_key(case_id: int, version: int, event: str) -> str:
+    """The key of what a transition says: the case's new version makes it the transition's
+    own, so writing the same transition's messages twice adds nothing."""
+    return f"case{case_id}/v{version}/{event}"
+
+
+def case_key_sql(case_id: sa.ColumnElement[int], version: sa.ColumnElement[int], event: str
+                 ) -> sa.ColumnElement[str]:
+    """``case_key`` as SQL, for messages written set-based by the sweeps."""
+    return "case" + sa.cast(case_id, sa.String) + "/v" + sa.cast(version, sa.String) + f"/{event}"
+
+
+def channel_key(key: str, channel: str) -> str:
+    """A message's key: the event's key and the channel it goes on."""
+    return f"{key}/{channel}"
 
 
 def address_problem(channel: str, recipient: str) -> str | None:
@@ -61,6 +113,24 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
         })
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OUTBOX)
     conn.execute(insert.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
+
+
+def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel: str,
+                   context: dict[str, Any], now: datetime) -> None:
+    """Set-based enqueue: one message on ``channel`` per row of ``rows``, whose columns are
+    the event's key, the case, the campaign and the recipient. The same ``context`` for
+    every row (the person's part is read from the case when sending)."""
+    key, case_id, campaign_id, recipient = rows.selected_columns
+    conn.execute(sa.insert(OUTBOX).from_select(
+        ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
+         "attempts", "next_attempt_at", "created_at"],
+        rows.with_only_columns(
+            key + f"/{channel}", case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
+            sa.literal(json.dumps(context, ensure_ascii=False, default=str)), sa.literal("pending"),
+            sa.literal(0), sa.literal(now, UTCDateTime), sa.literal(now, UTCDateTime),
+            maintain_column_froms=True,
+        ),
+    ))
 
 
 def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:

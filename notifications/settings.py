@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifications.errors import SettingsError
+
 
 class NotificationSettings(BaseSettings):
     """Read from the environment (CHUDING_SMTP_HOST, ...); see README, "Notifications"."""
@@ -56,10 +58,6 @@ class NotificationSettings(BaseSettings):
                 "CHUDING_SMTP_PASSWORD would be sent in clear with CHUDING_SMTP_SECURITY=none;"
                 " use starttls or tls, or set CHUDING_SMTP_ALLOW_PLAINTEXT_PASSWORD=true")
         return self
-
-
-class SettingsError(ValueError):
-    """Settings that cannot work, each named by its variable."""
 
 
 def load_settings() -> NotificationSettings:

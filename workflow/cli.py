@@ -124,7 +124,7 @@ def _guarded(as_json: bool) -> Iterator[None]:
     """Turn the domain's and the database's errors into clear messages and exit codes."""
     from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-    from notifications.settings import SettingsError
+    from notifications.errors import SettingsError
     from states.calendar import UnknownCalendarYear
     from states.notice import NoticeError
     from workflow.campaigns import UnknownCampaign

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.outbox import Message, enqueue
+from notifications.outbox import Message, case_key, enqueue
 from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.machine import Actor, Command, Event, decide
@@ -158,7 +158,7 @@ def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[st
     hidden = cmd.event is Event.RECORD_OBJECTION and not notice.show_objection_text
     context = case_context(notice, case.view.application, cmd.now, reason="" if hidden else cmd.reason, **extras)
     # The new version makes the key unique to this transition: writing it twice adds nothing.
-    key = f"case{case.id}/v{case.version + 1}/{event}"
+    key = case_key(case.id, case.version + 1, event)
     return to_person(key, event, case.id, case.campaign_id, context, case.email, case.phone)
 
 

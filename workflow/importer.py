@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from notifications.outbox import enqueue
+from notifications.outbox import case_key, enqueue
 from states import idnumber
 from states.machine import Actor
 from states.notice import Notice
@@ -280,7 +280,7 @@ def _write_case(
     version = existing.version + 1 if existing else 1
     context = case_context(notice, rec.to_domain(), now)
     person = rec.applicant
-    enqueue(conn, to_person(f"case{case_id}/v{version}/{kind}", kind, case_id, cid, context,
+    enqueue(conn, to_person(case_key(case_id, version, kind), kind, case_id, cid, context,
                                person.email, person.phone))
     if rec.materials:
         conn.execute(sa.insert(M), [

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.outbox import Message
+from notifications.outbox import Message, channel_key
 from notifications.relay import RelayReport, SharedContexts, send_due
 from notifications.settings import NotificationSettings
 from states import idnumber
@@ -100,7 +100,7 @@ def to_person(
 ) -> list[Message]:
     """One message per channel a person (applicant, unit or reviewer) can be reached on."""
     reach = [("email", email), ("sms", phone)]
-    return [Message(f"{key}/{channel}", kind, channel, address, context, case_id, campaign_id)
+    return [Message(channel_key(key, channel), kind, channel, address, context, case_id, campaign_id)
             for channel, address in reach if address]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.outbox import OUTBOX, Message, enqueue
+from notifications.outbox import Message, case_key_sql, enqueue, enqueue_select
 from states.machine import SERVICE_ACTOR, Event, Role
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
@@ -92,19 +92,13 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
                           sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
             ))
             # The same for every case: the person's part is filled in when sending.
-            context = json.dumps(event_context(at, window=window_key), ensure_ascii=False)
+            context = event_context(at, window=window_key)
+            # The same key an operator's expire would write.
+            key = case_key_sql(C.c.id, C.c.version + 1, Event.EXPIRE.value)
             for channel, address in (("email", A.c.email), ("sms", A.c.phone)):
-                # The same key an operator's expire would write: case{id}/v{new version}/expire/{channel}.
-                key = ("case" + sa.cast(C.c.id, sa.String) + "/v" + sa.cast(C.c.version + 1, sa.String)
-                       + f"/expire/{channel}")
-                conn.execute(sa.insert(OUTBOX).from_select(
-                    ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
-                     "attempts", "next_attempt_at", "created_at"],
-                    sa.select(key, C.c.id, sa.literal(campaign_id), sa.literal("expire"), sa.literal(channel),
-                              address, sa.literal(context), sa.literal("pending"), sa.literal(0),
-                              sa.literal(wall, UTCDateTime), sa.literal(wall, UTCDateTime))
-                    .join(A, A.c.id == C.c.applicant_id).where(waiting, address.is_not(None)),
-                ))
+                rows = (sa.select(key, C.c.id, sa.literal(campaign_id), address)
+                        .join(A, A.c.id == C.c.applicant_id).where(waiting, address.is_not(None)))
+                enqueue_select(conn, rows, Event.EXPIRE.value, channel, context, wall)
             moved += conn.execute(
                 sa.update(C).where(waiting)
                 # The case changed when the rule took effect, not when the sweep ran.

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# The outbox's table is the outbox's own; imported here so that one metadata holds every table.
+from notifications.columns import UTCDateTime
+from notifications.columns import instant as _instant
+from notifications.outbox import OutboxMessage
 
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC without an offset on every engine; refuses naive instants."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value} given for a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def _instant(nullable: bool = False, index: bool = False) -> object:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+__all__ = ["OutboxMessage", "UTCDateTime"]
 
 
 class Unit(SQLModel, table=True):
@@ -164,38 +149,6 @@ class Operator(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     active: bool = True
     created_at: datetime = _instant()  # type: ignore[assignment]
-
-
-class OutboxMessage(SQLModel, table=True):
-    """One message to one recipient on one channel, written with the change that caused it."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
-        # A key is written once. For a case's messages one index both finds a case's
-        # messages and keeps their keys unique (a case's keys name the case); messages
-        # to no case (reminders to reviewers) have their own.
-        sa.Index("uq_outbox_case_key", "case_id", "key", unique=True),
-        sa.Index("uq_outbox_key_without_case", "key", unique=True,
-                 sqlite_where=sa.text("case_id IS NULL"), postgresql_where=sa.text("case_id IS NULL")),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200)  # idempotency key, from the causing event
-    case_id: int | None = Field(default=None, foreign_key="application_case.id")
-    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")  # whose notice fills in the rest
-    kind: str = Field(max_length=64)  # the template: an event or a reminder
-    channel: str = Field(max_length=8)  # email | sms
-    recipient: str = Field(max_length=254)
-    context: str  # JSON: the template's variables (ID numbers already masked)
-    status: str = Field(max_length=16)  # pending | sending | sent | dead
-    attempts: int = 0
-    next_attempt_at: datetime = _instant()  # type: ignore[assignment]
-    claimed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
-    claimed_by: str | None = Field(default=None, max_length=100)
-    last_error: str | None = None
-    created_at: datetime = _instant()  # type: ignore[assignment]
-    sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
 
 
 class ReminderRun(SQLModel, table=True):

