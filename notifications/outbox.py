@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
 from notifications.addresses import is_email, is_mobile
@@ -111,6 +110,9 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
             "status": "dead" if problem else "pending", "attempts": 0, "next_attempt_at": now,
             "last_error": problem, "created_at": now,
         })
+    # The dialects' own INSERT (for ON CONFLICT): imported here, as only writers need it.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OUTBOX)
     conn.execute(insert.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
 

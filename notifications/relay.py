@@ -22,7 +22,8 @@ import jinja2
 import sqlalchemy as sa
 
 from notifications import mail, sms
-from notifications.outbox import address_problem, claim, mark_failed, mark_sent
+from notifications.addresses import stored_form
+from notifications.outbox import claim, mark_failed, mark_sent
 from notifications.rendering import Renderer, UnmaskedIdNumber
 from notifications.settings import NotificationSettings
 from states.clock import Clock
@@ -51,10 +52,17 @@ def _permanent(err: BaseException) -> bool:
     return isinstance(err, aiosmtplib.SMTPResponseException) and 500 <= err.code < 600 and err.code != 554
 
 
-# Sent rows are marked together, this many at a time: one commit instead of many, at the
-# price of repeating a few (same Message-ID or key) after a crash: at most
-# 2 × MARK_EVERY + relay_concurrency, the bound the README states.
+# Sent rows are marked together: a commit starts once this many are waiting and none is
+# under way, and sending goes on during it; only when twice as many are waiting does a
+# sender wait for the commit. That bounds what a crash can repeat (same Message-ID or key).
 MARK_EVERY = 16
+
+
+def repeat_bound(concurrency: int) -> int:
+    """At most this many messages per relay are sent again after it is killed: the rows of
+    the commit under way and those waiting for the next (each fewer than 2 × MARK_EVERY
+    plus one per sender), as the README states."""
+    return 4 * MARK_EVERY + 2 * concurrency
 
 
 # Given a batch of claimed rows, the part of each one's context the row does not store
@@ -107,28 +115,29 @@ class Relay:
                 try:
                     await asyncio.gather(*(self._work(queue, mailer, report) for mailer in mailers))
                 finally:
-                    await self._mark_sent()
-                    await self._mark_sent()  # the rows sent while the last commit ran
+                    await self._mark_sent(wait=True)
+                    await self._mark_sent(wait=True)  # the rows sent while the last commit ran
         finally:
             await asyncio.gather(*(mailer.close() for mailer in mailers))
         return report
 
-    async def _mark_sent(self) -> None:
-        """Commit the rows sent so far in a thread, so sending goes on during the commit.
+    async def _mark_sent(self, wait: bool = False) -> None:
+        """Commit the rows sent so far in a thread, so that sending goes on meanwhile.
 
-        The commit starts at once (not when the event loop next gets round to it) and
-        only one is under way at a time, which is what bounds the repeats after a crash:
-        at most the rows of the commit under way, the MARK_EVERY gathered since, and one
-        in the hands of each concurrent sender.
+        One commit is under way at a time. Unless ``wait``, a commit still under way is
+        left to finish and the rows keep gathering (see ``repeat_bound``).
         """
         async with self.mark_lock:
             if self.marking is not None:
+                if not (wait or self.marking.done()):
+                    return
                 await self.marking
                 self.marking = None
             if self.sent:
                 done, self.sent = self.sent, []
                 when = self.clock.now()
                 loop = asyncio.get_running_loop()
+                # Submitted now, not when the event loop next gets round to it.
                 self.marking = loop.run_in_executor(None, mark_sent, self.engine, done, self.worker, when)
 
     async def _work(self, queue: asyncio.Queue[Any], mailer: mail.Mailer, report: RelayReport) -> None:
@@ -138,9 +147,8 @@ class Relay:
 
     async def _deliver(self, row: Any, shared: dict[str, Any], mailer: mail.Mailer, report: RelayReport) -> None:
         try:
-            problem = address_problem(row.channel, row.recipient)
-            if problem:
-                raise sms.PermanentFailure(problem)
+            if not stored_form(row.channel, row.recipient):
+                raise sms.PermanentFailure(f"address not in its stored form: {row.recipient!r}")
             context = {**shared, **json.loads(row.context)}
             if row.channel == "email":
                 email = self.renderer.email(row.kind, context)
@@ -163,7 +171,7 @@ class Relay:
         self.sent.append(row.id)
         report.sent += 1
         if len(self.sent) >= MARK_EVERY:
-            await self._mark_sent()
+            await self._mark_sent(wait=len(self.sent) >= 2 * MARK_EVERY)
 
 
 def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from notifications.mail import message_id
 from notifications.outbox import OUTBOX
-from notifications.relay import MARK_EVERY
+from notifications.relay import repeat_bound
 from notifications.rendering import UnmaskedIdNumber
 from notifications.sms import variables
 from tests.conftest import _free_port
@@ -68,7 +68,7 @@ def test_kills_at_random_points_lose_nothing_and_repeat_within_the_bound(
     port = _free_port()
     config = settings(tmp_path, port, certs, relay_lease_seconds=0.5, relay_batch=50,
                       relay_concurrency=2, sms_dir=tmp_path / "sms")
-    bound = 2 * MARK_EVERY + config.relay_concurrency  # per channel, per kill: as the README says
+    bound = repeat_bound(config.relay_concurrency)  # per channel, per kill: as the README says
     rng = random.Random(8)
     inbox = Inbox(delay=0.01)
     kills = 0
