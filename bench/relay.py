@@ -36,10 +36,10 @@ from tests.conftest import _free_port  # noqa: E402
 from tests.helpers import valid_id  # noqa: E402
 from tests.unit.test_messages import context  # noqa: E402
 from workflow.campaigns import load_notice  # noqa: E402
-from workflow.cases import A, C, U  # noqa: E402
 from workflow.clock import SystemClock  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
 from workflow.messages import case_context, shared_contexts  # noqa: E402
+from workflow.tables import APPLICANTS, CASES, UNITS  # noqa: E402
 
 MESSAGES = 2000
 ROUNDS = 3
@@ -104,9 +104,9 @@ def own_context() -> dict[str, Any]:
 def people(conn: sa.Connection) -> None:
     """An applicant and a case behind each message, as in real use."""
     now = datetime.now(UTC)
-    conn.execute(sa.insert(U), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
-    conn.execute(sa.insert(A), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}"} for i in range(1, MESSAGES + 1)])
-    conn.execute(sa.insert(C), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1, "state": "submitted",
+    conn.execute(sa.insert(UNITS), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
+    conn.execute(sa.insert(APPLICANTS), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}"} for i in range(1, MESSAGES + 1)])
+    conn.execute(sa.insert(CASES), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1, "state": "submitted",
                                  "version": 2, "application": "{}", "created_at": now, "updated_at": now}
                                 for i in range(1, MESSAGES + 1)])
 

@@ -32,11 +32,15 @@ import sqlalchemy as sa  # noqa: E402
 from tests.helpers import valid_id  # noqa: E402
 from tests.pgserver import postgres_server  # noqa: E402
 from workflow.campaigns import load_notice  # noqa: E402
-from workflow.cases import A, C, U  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
-from workflow.tables import UTCDateTime  # noqa: E402
+from workflow.tables import (  # noqa: E402
+    APPLICANTS,
+    CASES,
+    UNITS,
+    UTCDateTime,  # noqa: E402
+)
 
-CASES = 100_000
+CASE_COUNT = 100_000
 ROUNDS = 3
 NOW = datetime(2024, 11, 2, 1, tzinfo=UTC)
 BASELINE = [
@@ -56,17 +60,17 @@ def populate(url: str) -> None:
     upgrade(engine)
     with engine.begin() as conn:
         load_notice(conn, ROOT / "config" / "luntai-2024.toml")
-        conn.execute(sa.insert(U), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
-        for start in range(1, CASES + 1, 10_000):
-            ids = range(start, min(start + 10_000, CASES + 1))
-            conn.execute(sa.insert(A), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}",
+        conn.execute(sa.insert(UNITS), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
+        for start in range(1, CASE_COUNT + 1, 10_000):
+            ids = range(start, min(start + 10_000, CASE_COUNT + 1))
+            conn.execute(sa.insert(APPLICANTS), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}",
                                           "email": f"a{i}@example.cn", "phone": f"138{i:08d}"} for i in ids])
-            conn.execute(sa.insert(C), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1,
+            conn.execute(sa.insert(CASES), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1,
                                           "state": "drafted", "version": 1, "application": "{}",
                                           "created_at": NOW, "updated_at": NOW} for i in ids])
         if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT setval('applicant_id_seq', :n)"), {"n": CASES})
-            conn.execute(sa.text("SELECT setval('application_case_id_seq', :n)"), {"n": CASES})
+            conn.execute(sa.text("SELECT setval('applicant_id_seq', :n)"), {"n": CASE_COUNT})
+            conn.execute(sa.text("SELECT setval('application_case_id_seq', :n)"), {"n": CASE_COUNT})
     engine.dispose()
 
 
@@ -90,7 +94,7 @@ def worker(url: str, which: str) -> None:
             conn.execute(sa.text(BASELINE[0]).bindparams(*instants), same)
             moved = conn.execute(sa.text(BASELINE[1]).bindparams(instants[0]), same).rowcount
     seconds = time.perf_counter() - start
-    assert moved == CASES, moved
+    assert moved == CASE_COUNT, moved
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "left": left_behind(engine)}))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import os
@@ -102,6 +103,7 @@ class SmtpMailer:
     async def _connected(self) -> object:
         if self._client is not None and self._client.is_connected:
             return self._client
+        self._drop()
         s = self.settings
         client = self._aiosmtplib.SMTP(
             hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout_seconds,
@@ -109,9 +111,19 @@ class SmtpMailer:
             tls_context=self._tls_context() if s.smtp_security != "none" else None,
             username=s.smtp_user, password=s.smtp_password.get_secret_value() if s.smtp_password else None,
         )
-        await client.connect()
+        try:
+            await client.connect()
+        except BaseException:
+            client.close()  # connected but refused (TLS, login): close the socket now, not at GC
+            raise
         self._client = client
         return client
+
+    def _drop(self) -> None:
+        """Forget the connection, closing its socket."""
+        if self._client is not None:
+            self._client.close()
+        self._client = None
 
     async def send(self, message: Message) -> None:
         client = await self._connected()
@@ -121,16 +133,14 @@ class SmtpMailer:
                 self.settings.mail_from, [str(message["To"])], message.as_bytes()
             )
         except (TimeoutError, self._aiosmtplib.SMTPServerDisconnected, ConnectionError):
-            self._client = None
+            self._drop()
             raise
 
     async def close(self) -> None:
         if self._client is not None and self._client.is_connected:
-            try:
+            with contextlib.suppress(self._aiosmtplib.SMTPException, OSError, TimeoutError):
                 await self._client.quit()
-            except self._aiosmtplib.SMTPException:
-                self._client.close()
-        self._client = None
+        self._drop()
 
 
 def mailer(settings: NotificationSettings) -> Mailer:

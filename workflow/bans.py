@@ -15,10 +15,10 @@ from notifications.outbox import enqueue
 from states.machine import Actor
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.cases import A, B, C
 from workflow.events import record_history
 from workflow.fields import text_refusals
 from workflow.messages import event_context, to_person
+from workflow.tables import APPLICANTS, BANS, CASES
 
 
 def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: datetime) -> None:
@@ -30,18 +30,18 @@ def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: dat
         raise Refused(problems)
     with engine.begin() as conn:
         lifted = conn.execute(
-            sa.update(B).where(B.c.id == ban_id, B.c.lifted_at.is_(None))
+            sa.update(BANS).where(BANS.c.id == ban_id, BANS.c.lifted_at.is_(None))
             .values(lifted_at=now, lifted_by=actor.login, lift_reason=reason)
-            .returning(B.c.case_id, B.c.first_year, B.c.last_year)
+            .returning(BANS.c.case_id, BANS.c.first_year, BANS.c.last_year)
         ).first()
         if lifted is None:
-            known = conn.execute(sa.select(B.c.lifted_by).where(B.c.id == ban_id)).first()
+            known = conn.execute(sa.select(BANS.c.lifted_by).where(BANS.c.id == ban_id)).first()
             if known is None:
                 raise Refused([Refusal("ban.unknown", f"ban {ban_id} does not exist", "ban")])
             raise Refused([Refusal("ban.lifted", f"ban {ban_id} was already lifted by {known.lifted_by}", "ban")])
         case = conn.execute(
-            sa.select(C.c.state, C.c.campaign_id, A.c.email, A.c.phone)
-            .join(A, A.c.id == C.c.applicant_id).where(C.c.id == lifted.case_id)
+            sa.select(CASES.c.state, CASES.c.campaign_id, APPLICANTS.c.email, APPLICANTS.c.phone)
+            .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(CASES.c.id == lifted.case_id)
         ).one()
         state = Status(case.state)
         record_history(conn, lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})

@@ -11,13 +11,9 @@ import sqlalchemy as sa
 from states.machine import Role
 from states.notice import Notice
 from states.refusals import Refusal, Refused
-from workflow import tables as t
 from workflow.clock import SystemClock
 from workflow.notices import parse_notice_text, read_notice_text
-
-CAMPAIGN = t.Campaign.__table__  # type: ignore[attr-defined]
-C = t.Case.__table__  # type: ignore[attr-defined]
-AUDIT = t.Audit.__table__  # type: ignore[attr-defined]
+from workflow.tables import AUDIT, CAMPAIGNS, CASES
 
 
 class UnknownCampaign(LookupError):
@@ -34,7 +30,7 @@ def load_notice(conn: sa.Connection, path: Path, replace_running: bool = False) 
     notice = parse_notice_text(text, str(path))
     sha = hashlib.sha256(text.encode()).hexdigest()
     stored = conn.execute(
-        sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.code == notice.code)
+        sa.select(CAMPAIGNS.c.id, CAMPAIGNS.c.notice_sha256).where(CAMPAIGNS.c.code == notice.code)
     ).first()
     if stored is not None and stored.notice_sha256 == sha:
         return notice, "unchanged"
@@ -43,15 +39,15 @@ def load_notice(conn: sa.Connection, path: Path, replace_running: bool = False) 
         "notice_sha256": sha, "loaded_at": SystemClock().now(),
     }
     if stored is None:
-        conn.execute(sa.insert(CAMPAIGN).values(code=notice.code, **values))
+        conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, **values))
         return notice, "new"
-    cases = conn.execute(sa.select(sa.func.count()).select_from(C).where(C.c.campaign_id == stored.id)).scalar_one()
+    cases = conn.execute(sa.select(sa.func.count()).select_from(CASES).where(CASES.c.campaign_id == stored.id)).scalar_one()
     if cases and not replace_running:
         raise Refused([Refusal("notice.running", (
             f"campaign {notice.code} already has {cases} case(s): replacing its notice changes the rules"
             " they run under (deadlines among them); if that is meant, run again with --force and --reason"),
             "notice")])
-    conn.execute(sa.update(CAMPAIGN).where(CAMPAIGN.c.code == notice.code).values(**values))
+    conn.execute(sa.update(CAMPAIGNS).where(CAMPAIGNS.c.code == notice.code).values(**values))
     return notice, "replaced"
 
 
@@ -67,7 +63,7 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
     staffed = has_operators(conn)
     loaded: list[dict[str, object]] = []
     for path in paths:
-        before = {row.code: row.notice_text for row in conn.execute(sa.select(CAMPAIGN.c.code, CAMPAIGN.c.notice_text))}
+        before = {row.code: row.notice_text for row in conn.execute(sa.select(CAMPAIGNS.c.code, CAMPAIGNS.c.notice_text))}
         notice, change = load_notice(conn, path, replace_running=force)
         loaded.append({"campaign": notice.code, "year": notice.year, "change": change, "file": str(path)})
         if change == "replaced" and force:
@@ -85,14 +81,14 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
 
 def campaign_id(conn: sa.Connection, code: str | None) -> int:
     """The campaign by code; without a code, the only one or the latest year's."""
-    query = sa.select(CAMPAIGN.c.id, CAMPAIGN.c.code)
+    query = sa.select(CAMPAIGNS.c.id, CAMPAIGNS.c.code)
     if code:
-        row = conn.execute(query.where(CAMPAIGN.c.code == code)).first()
+        row = conn.execute(query.where(CAMPAIGNS.c.code == code)).first()
         if row is None:
-            known = ", ".join(conn.execute(sa.select(CAMPAIGN.c.code)).scalars()) or "none"
+            known = ", ".join(conn.execute(sa.select(CAMPAIGNS.c.code)).scalars()) or "none"
             raise UnknownCampaign(f"campaign {code!r} is not loaded (loaded: {known})")
         return int(row.id)
-    row = conn.execute(query.order_by(CAMPAIGN.c.year.desc(), CAMPAIGN.c.id.desc())).first()
+    row = conn.execute(query.order_by(CAMPAIGNS.c.year.desc(), CAMPAIGNS.c.id.desc())).first()
     if row is None:
         raise UnknownCampaign("no campaign is loaded; run `chuding init --notice FILE`")
     return int(row.id)

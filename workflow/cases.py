@@ -11,20 +11,18 @@ from states import machine
 from states.application import Unit
 from states.notice import Notice
 from states.status import Status
-from workflow import tables as t
 from workflow.notices import cached_notice
 from workflow.records import application_from_json
-
-# The tables as Core objects: the hot path speaks SQL, not the ORM's unit of work.
-C: sa.Table = t.Case.__table__  # type: ignore[attr-defined]
-A: sa.Table = t.Applicant.__table__  # type: ignore[attr-defined]
-U: sa.Table = t.Unit.__table__  # type: ignore[attr-defined]
-P: sa.Table = t.Publicity.__table__  # type: ignore[attr-defined]
-O: sa.Table = t.Objection.__table__  # type: ignore[attr-defined]  # noqa: E741
-B: sa.Table = t.Ban.__table__  # type: ignore[attr-defined]
-M: sa.Table = t.Material.__table__  # type: ignore[attr-defined]
-CAMPAIGN: sa.Table = t.Campaign.__table__  # type: ignore[attr-defined]
-H: sa.Table = t.History.__table__  # type: ignore[attr-defined]
+from workflow.tables import (
+    APPLICANTS,
+    BANS,
+    CAMPAIGNS,
+    CASES,
+    MATERIALS,
+    OBJECTIONS,
+    PUBLICITIES,
+    UNITS,
+)
 
 CHUNK = 500  # ids per IN (...) list, well under every driver's limit on parameters
 
@@ -40,33 +38,33 @@ class CaseNotFound(LookupError):
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
-    return sa.select(sa.func.count()).select_from(O).where(O.c.case_id == C.c.id, condition).scalar_subquery()
+    return sa.select(sa.func.count()).select_from(OBJECTIONS).where(OBJECTIONS.c.case_id == CASES.c.id, condition).scalar_subquery()
 
 
 _CASE = (
     sa.select(
-        C.c.id, C.c.state, C.c.version, C.c.application, C.c.campaign_id,
-        A.c.id_number, A.c.phone, A.c.email,
-        U.c.code.label("unit_code"), U.c.name.label("unit_name"),
-        U.c.level.label("unit_level"), U.c.type.label("unit_type"),
-        P.c.started_at, P.c.completes_at, P.c.closed_at, P.c.completed_at,
-        CAMPAIGN.c.notice_sha256, CAMPAIGN.c.code.label("campaign_code"),
-        _count(O.c.upheld.is_(None)).label("open_objections"),
-        _count(O.c.upheld.is_(True)).label("upheld_objections"),
-        sa.select(sa.func.count()).select_from(B).where(B.c.case_id == C.c.id)
+        CASES.c.id, CASES.c.state, CASES.c.version, CASES.c.application, CASES.c.campaign_id,
+        APPLICANTS.c.id_number, APPLICANTS.c.phone, APPLICANTS.c.email,
+        UNITS.c.code.label("unit_code"), UNITS.c.name.label("unit_name"),
+        UNITS.c.level.label("unit_level"), UNITS.c.type.label("unit_type"),
+        PUBLICITIES.c.started_at, PUBLICITIES.c.completes_at, PUBLICITIES.c.closed_at, PUBLICITIES.c.completed_at,
+        CAMPAIGNS.c.notice_sha256, CAMPAIGNS.c.code.label("campaign_code"),
+        _count(OBJECTIONS.c.upheld.is_(None)).label("open_objections"),
+        _count(OBJECTIONS.c.upheld.is_(True)).label("upheld_objections"),
+        sa.select(sa.func.count()).select_from(BANS).where(BANS.c.case_id == CASES.c.id)
         .scalar_subquery().label("fraud_reported"),
     )
-    .join(A, A.c.id == C.c.applicant_id)
-    .join(U, U.c.id == C.c.unit_id)
-    .join(CAMPAIGN, CAMPAIGN.c.id == C.c.campaign_id)
-    .outerjoin(P, P.c.case_id == C.c.id)
-    .where(C.c.id == sa.bindparam("case_id"))
+    .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
+    .join(UNITS, UNITS.c.id == CASES.c.unit_id)
+    .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
+    .outerjoin(PUBLICITIES, PUBLICITIES.c.case_id == CASES.c.id)
+    .where(CASES.c.id == sa.bindparam("case_id"))
 )
-_BANS = sa.select(B.c.first_year, B.c.last_year).where(
-    B.c.id_number == sa.bindparam("id_number"), B.c.lifted_at.is_(None)
+_BANS = sa.select(BANS.c.first_year, BANS.c.last_year).where(
+    BANS.c.id_number == sa.bindparam("id_number"), BANS.c.lifted_at.is_(None)
 )
-_FILES = sa.select(M.c.code, M.c.reference).where(
-    M.c.case_id == sa.bindparam("case_id"), M.c.kind == "online"
+_FILES = sa.select(MATERIALS.c.code, MATERIALS.c.reference).where(
+    MATERIALS.c.case_id == sa.bindparam("case_id"), MATERIALS.c.kind == "online"
 )
 _NOTICES: dict[str, Notice] = {}
 
@@ -87,20 +85,20 @@ class LoadedCase:
 def notice_for(conn: sa.Connection, campaign_id: int, sha: str) -> Notice:
     if sha not in _NOTICES:
         text, source = conn.execute(
-            sa.select(CAMPAIGN.c.notice_text, CAMPAIGN.c.source).where(CAMPAIGN.c.id == campaign_id)
+            sa.select(CAMPAIGNS.c.notice_text, CAMPAIGNS.c.source).where(CAMPAIGNS.c.id == campaign_id)
         ).one()
         _NOTICES[sha] = cached_notice(text, source)
     return _NOTICES[sha]
 
 
 def notice_of(conn: sa.Connection, campaign_id: int) -> Notice:
-    sha = conn.execute(sa.select(CAMPAIGN.c.notice_sha256).where(CAMPAIGN.c.id == campaign_id)).scalar_one()
+    sha = conn.execute(sa.select(CAMPAIGNS.c.notice_sha256).where(CAMPAIGNS.c.id == campaign_id)).scalar_one()
     return notice_for(conn, campaign_id, sha)
 
 
 def loaded_notices(conn: sa.Connection) -> list[tuple[int, Notice]]:
     """Every loaded campaign's id and notice, oldest first."""
-    rows = conn.execute(sa.select(CAMPAIGN.c.id, CAMPAIGN.c.notice_sha256).order_by(CAMPAIGN.c.id)).all()
+    rows = conn.execute(sa.select(CAMPAIGNS.c.id, CAMPAIGNS.c.notice_sha256).order_by(CAMPAIGNS.c.id)).all()
     return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
 
 

@@ -22,10 +22,11 @@ from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.machine import Actor, Command, Event, decide
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.cases import B, C, H, LoadedCase, M, O, P, load_case
+from workflow.cases import LoadedCase, load_case
 from workflow.clock import SystemClock
 from workflow.errors import Conflict
 from workflow.messages import case_context, event_extras, to_person
+from workflow.tables import BANS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES
 
 
 @dataclass(frozen=True)
@@ -51,23 +52,23 @@ def _start_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dic
         )
     except UnknownCalendarYear as err:
         raise Refused([Refusal("calendar.unknown_year", str(err))]) from None
-    conn.execute(sa.insert(P), {"case_id": case.id, "started_at": cmd.now, "completes_at": completes})
+    conn.execute(sa.insert(PUBLICITIES), {"case_id": case.id, "started_at": cmd.now, "completes_at": completes})
     return {"completes_at": completes.isoformat()}
 
 
 def _record_objection(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     objection_id = conn.execute(
-        sa.insert(O).returning(O.c.id), {"case_id": case.id, "text": cmd.reason, "raised_at": cmd.now}
+        sa.insert(OBJECTIONS).returning(OBJECTIONS.c.id), {"case_id": case.id, "text": cmd.reason, "raised_at": cmd.now}
     ).scalar_one()
     return {"objection": objection_id}
 
 
 def _resolve_objection(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     oldest_open = conn.execute(
-        sa.select(sa.func.min(O.c.id)).where(O.c.case_id == case.id, O.c.upheld.is_(None))
+        sa.select(sa.func.min(OBJECTIONS.c.id)).where(OBJECTIONS.c.case_id == case.id, OBJECTIONS.c.upheld.is_(None))
     ).scalar_one()
     conn.execute(
-        sa.update(O).where(O.c.id == oldest_open),
+        sa.update(OBJECTIONS).where(OBJECTIONS.c.id == oldest_open),
         {"upheld": cmd.upheld, "resolution": cmd.reason, "resolved_at": cmd.now},
     )
     return {"objection": oldest_open, "upheld": cmd.upheld}
@@ -75,20 +76,20 @@ def _resolve_objection(conn: sa.Connection, case: LoadedCase, cmd: Command) -> d
 
 def _close_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     conn.execute(
-        sa.update(P).where(P.c.case_id == case.id), {"closed_at": cmd.now, "opinion": cmd.opinion}
+        sa.update(PUBLICITIES).where(PUBLICITIES.c.case_id == case.id), {"closed_at": cmd.now, "opinion": cmd.opinion}
     )
     return {"opinion": cmd.opinion}
 
 
 def _complete_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
-    conn.execute(sa.update(P).where(P.c.case_id == case.id), {"completed_at": cmd.now})
+    conn.execute(sa.update(PUBLICITIES).where(PUBLICITIES.c.case_id == case.id), {"completed_at": cmd.now})
     return {}
 
 
 def _receive_paper(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     items = sorted(cmd.items)
     conn.execute(
-        sa.insert(M),
+        sa.insert(MATERIALS),
         [{"case_id": case.id, "kind": "paper", "code": code, "recorded_at": cmd.now} for code in items],
     )
     return {"items": items}
@@ -98,7 +99,7 @@ def _report_fraud(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[s
     notice = case.view.notice
     years = banned_years(notice.year, notice.ban_years)
     ends = ban_ends_at(notice.year, notice.ban_years, notice.timezone)
-    conn.execute(sa.insert(B), {
+    conn.execute(sa.insert(BANS), {
         "id_number": case.view.application.id_number, "case_id": case.id,
         "fraud_year": notice.year, "first_year": years[0], "last_year": years[-1],
         "ends_at": ends, "reason": cmd.reason, "created_at": cmd.now, "created_by": cmd.actor.login,
@@ -119,11 +120,11 @@ EFFECTS: dict[Event, Effect] = {
 
 # Built once: every transition runs these two statements.
 _CLAIM = (
-    sa.update(C)
-    .where(C.c.id == sa.bindparam("b_id"), C.c.version == sa.bindparam("b_version"))
+    sa.update(CASES)
+    .where(CASES.c.id == sa.bindparam("b_id"), CASES.c.version == sa.bindparam("b_version"))
     .values(state=sa.bindparam("b_state"), version=sa.bindparam("b_next"), updated_at=sa.bindparam("b_now"))
 )
-_HISTORY = sa.insert(H)
+_HISTORY = sa.insert(HISTORY)
 
 
 def _claim(conn: sa.Connection, case: LoadedCase, to_state: Status, now: datetime) -> None:

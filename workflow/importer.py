@@ -22,7 +22,7 @@ from states.machine import Actor
 from states.notice import Notice
 from states.status import Status
 from workflow.campaigns import UnknownCampaign, campaign_id
-from workflow.cases import A, C, M, U, notice_of
+from workflow.cases import notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.events import record_history
 from workflow.messages import case_context, to_person
@@ -32,6 +32,7 @@ from workflow.records import (
     notice_problems,
     raw_notice_problems,
 )
+from workflow.tables import APPLICANTS, CASES, MATERIALS, UNITS
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
 
@@ -237,8 +238,8 @@ def _store(
     if found:
         return found
     existing = conn.execute(
-        sa.select(C.c.id, C.c.state, C.c.version)
-        .where(C.c.campaign_id == cid, C.c.applicant_id == applicant_id)
+        sa.select(CASES.c.id, CASES.c.state, CASES.c.version)
+        .where(CASES.c.campaign_id == cid, CASES.c.applicant_id == applicant_id)
     ).first()
     if existing and Status(existing.state) not in AMENDABLE:
         return problem("applicant.id_number", (
@@ -260,17 +261,17 @@ def _write_case(
         # as it was read (still drafted or returned), and a concurrent event on either
         # side meets the conflict.
         amended = conn.execute(
-            sa.update(C).where(C.c.id == case_id, C.c.version == existing.version,
-                               C.c.state.in_([s.value for s in AMENDABLE]))
+            sa.update(CASES).where(CASES.c.id == case_id, CASES.c.version == existing.version,
+                               CASES.c.state.in_([s.value for s in AMENDABLE]))
             .values(version=existing.version + 1, **values)
         ).rowcount
         if amended != 1:
             raise Conflict(case_id, existing.version)
-        conn.execute(sa.delete(M).where(M.c.case_id == case_id, M.c.kind == "online"))
+        conn.execute(sa.delete(MATERIALS).where(MATERIALS.c.case_id == case_id, MATERIALS.c.kind == "online"))
         record_history(conn, case_id, "amend", state, state, actor, now)
         result.amended.append(case_id)
     else:
-        case_id = conn.execute(sa.insert(C).returning(C.c.id), {
+        case_id = conn.execute(sa.insert(CASES).returning(CASES.c.id), {
             "campaign_id": cid, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
             "version": 1, "created_at": now, **values,
         }).scalar_one()
@@ -283,16 +284,16 @@ def _write_case(
     enqueue(conn, to_person(case_key(case_id, version, kind), kind, case_id, cid, context,
                                person.email, person.phone))
     if rec.materials:
-        conn.execute(sa.insert(M), [
+        conn.execute(sa.insert(MATERIALS), [
             {"case_id": case_id, "kind": "online", "code": code, "reference": ref, "recorded_at": now}
             for code, ref in rec.materials.items()
         ])
 
 
 def _unit(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[str, str]]]:
-    row = conn.execute(sa.select(U).where(U.c.code == rec.unit.code)).first()
+    row = conn.execute(sa.select(UNITS).where(UNITS.c.code == rec.unit.code)).first()
     if row is None:
-        return conn.execute(sa.insert(U).returning(U.c.id), rec.unit.model_dump()).scalar_one(), []
+        return conn.execute(sa.insert(UNITS).returning(UNITS.c.id), rec.unit.model_dump()).scalar_one(), []
     identity = rec.unit.model_dump(exclude={"email", "phone"})
     differ = [
         (f"unit.{name}", f"单位 {rec.unit.code} 已登记为 {getattr(row, name)!r}，与 {value!r} 不一致")
@@ -301,18 +302,18 @@ def _unit(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[
     ]
     contact = rec.unit.model_dump(include={"email", "phone"}, exclude_none=True)
     if contact and not differ:
-        conn.execute(sa.update(U).where(U.c.id == row.id).values(**contact))
+        conn.execute(sa.update(UNITS).where(UNITS.c.id == row.id).values(**contact))
     return row.id, differ
 
 
 def _applicant(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[str, str]]]:
     person = rec.applicant
-    row = conn.execute(sa.select(A).where(A.c.id_number == person.id_number)).first()
+    row = conn.execute(sa.select(APPLICANTS).where(APPLICANTS.c.id_number == person.id_number)).first()
     contact = {"phone": person.phone, "email": person.email}
     if row is None:
         values = {"id_number": person.id_number, "name": person.name, **contact}
-        return conn.execute(sa.insert(A).returning(A.c.id), values).scalar_one(), []
+        return conn.execute(sa.insert(APPLICANTS).returning(APPLICANTS.c.id), values).scalar_one(), []
     if row.name != person.name:
         return row.id, [("applicant.name", f"该身份证号已登记为 {row.name}，与 {person.name} 不一致")]
-    conn.execute(sa.update(A).where(A.c.id == row.id).values(**contact))  # contact may change
+    conn.execute(sa.update(APPLICANTS).where(APPLICANTS.c.id == row.id).values(**contact))  # contact may change
     return row.id, []

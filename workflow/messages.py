@@ -25,7 +25,8 @@ from states.clock import Clock, in_beijing
 from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
 from states.status import Status
-from workflow.cases import A, C, chunks, notice_of
+from workflow.cases import chunks, notice_of
+from workflow.tables import APPLICANTS, CASES
 
 
 def beijing(instant: datetime | None) -> str:
@@ -114,8 +115,8 @@ def shared_contexts(engine: sa.Engine) -> SharedContexts:
         with engine.connect() as conn:
             people = {}
             for part in chunks(case_ids):
-                query = (sa.select(C.c.id, A.c.name, A.c.id_number).join(A, A.c.id == C.c.applicant_id)
-                         .where(C.c.id.in_(part)))
+                query = (sa.select(CASES.c.id, APPLICANTS.c.name, APPLICANTS.c.id_number).join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
+                         .where(CASES.c.id.in_(part)))
                 people.update({r.id: person_context(r.name, r.id_number, r.id) for r in conn.execute(query)})
             for campaign_id in {row.campaign_id for row in rows} - campaigns.keys() - {None}:
                 campaigns[campaign_id] = campaign_context(notice_of(conn, campaign_id))

@@ -9,12 +9,10 @@ import sqlalchemy as sa
 
 from states.machine import SERVICE_ACTOR, Actor, Role
 from states.refusals import Refusal, Refused
-from workflow import tables as t
 from workflow.clock import SystemClock
 from workflow.fields import contact_refusals, text_refusals
+from workflow.tables import OPERATORS, UNITS
 
-OP = t.Operator.__table__  # type: ignore[attr-defined]
-UNIT = t.Unit.__table__  # type: ignore[attr-defined]
 STAFF_ROLES = [r for r in Role if r is not Role.SERVICE]
 RESERVED_LOGIN = SERVICE_ACTOR.login  # the background service's name in every history row
 
@@ -25,9 +23,9 @@ def identify(conn: sa.Connection, login: str | None) -> Actor:
             "operator.missing", "未指明操作员：使用 --as LOGIN 或设置 CHUDING_OPERATOR", "operator"
         )])
     row = conn.execute(
-        sa.select(OP.c.role, OP.c.active, UNIT.c.code)
-        .select_from(OP.outerjoin(UNIT, UNIT.c.id == OP.c.unit_id))
-        .where(OP.c.login == login)
+        sa.select(OPERATORS.c.role, OPERATORS.c.active, UNITS.c.code)
+        .select_from(OPERATORS.outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
+        .where(OPERATORS.c.login == login)
     ).one_or_none()
     if row is None or not row.active:
         raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记或已停用", "operator")])
@@ -54,10 +52,10 @@ def add_operator(
     if role != Role.UNIT_OPERATOR and unit_code:
         problems.append(Refusal("operator.unit", "只有单位操作员属于某个单位", "unit"))
     if unit_code:
-        unit_id = conn.execute(sa.select(UNIT.c.id).where(UNIT.c.code == unit_code)).scalar()
+        unit_id = conn.execute(sa.select(UNITS.c.id).where(UNITS.c.code == unit_code)).scalar()
         if unit_id is None:
             problems.append(Refusal("operator.unit", f"单位 {unit_code} 未登记", "unit"))
-    if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first():
+    if conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).first():
         problems.append(Refusal("operator.exists", f"操作员 {login} 已存在", "login"))
     email, phone, bad_contacts = contact_refusals("operator", email, phone)
     problems += bad_contacts + text_refusals("operator", login=(login, 64), name=(name, 100))
@@ -67,7 +65,7 @@ def add_operator(
         problems.append(Refusal("operator.reserved", f"登录名 {RESERVED_LOGIN} 留给后台服务使用", "login"))
     if problems:
         raise Refused(problems)
-    conn.execute(sa.insert(OP), {
+    conn.execute(sa.insert(OPERATORS), {
         "login": login, "name": name, "role": role, "unit_id": unit_id, "email": email, "phone": phone,
         "active": True, "created_at": SystemClock().now(),
     })
@@ -77,31 +75,31 @@ def set_active(conn: sa.Connection, login: str, active: bool) -> None:
     """Enable or disable an operator; the last active administrator cannot be disabled."""
     if conn.dialect.name == "postgresql":
         # Two administrators disabling each other at once: the second waits, then sees.
-        conn.execute(sa.select(OP.c.id).where(OP.c.role == Role.ADMINISTRATOR.value, OP.c.active)
+        conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.role == Role.ADMINISTRATOR.value, OPERATORS.c.active)
                      .with_for_update())
-    change = sa.update(OP).where(OP.c.login == login).values(active=active)
+    change = sa.update(OPERATORS).where(OPERATORS.c.login == login).values(active=active)
     if not active:
         # One statement (atomic on SQLite): disable unless no other administrator stays active.
-        other = sa.alias(OP)
+        other = sa.alias(OPERATORS)
         another_administrator = sa.exists().where(
             other.c.role == Role.ADMINISTRATOR.value, other.c.active, other.c.login != login)
-        change = change.where(sa.or_(OP.c.role != Role.ADMINISTRATOR.value, another_administrator))
+        change = change.where(sa.or_(OPERATORS.c.role != Role.ADMINISTRATOR.value, another_administrator))
     if conn.execute(change).rowcount == 1:
         return
-    if conn.execute(sa.select(OP.c.id).where(OP.c.login == login)).first() is None:
+    if conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).first() is None:
         raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记", "login")])
     raise Refused([Refusal("operator.last_administrator",
                            f"{login} 是最后一位在用的管理员，不能停用（先登记另一位管理员）", "login")])
 
 
 def has_operators(conn: sa.Connection) -> bool:
-    return conn.execute(sa.select(OP.c.id).limit(1)).first() is not None
+    return conn.execute(sa.select(OPERATORS.c.id).limit(1)).first() is not None
 
 
 def list_operators(conn: sa.Connection) -> list[dict[str, object]]:
     rows = conn.execute(
-        sa.select(OP.c.login, OP.c.name, OP.c.role, UNIT.c.code.label("unit"), OP.c.active)
-        .select_from(OP.outerjoin(UNIT, UNIT.c.id == OP.c.unit_id))
-        .order_by(OP.c.login)
+        sa.select(OPERATORS.c.login, OPERATORS.c.name, OPERATORS.c.role, UNITS.c.code.label("unit"), OPERATORS.c.active)
+        .select_from(OPERATORS.outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
+        .order_by(OPERATORS.c.login)
     )
     return [dict(r._mapping) for r in rows]

@@ -26,16 +26,15 @@ import sqlalchemy as sa
 
 from notifications.settings import NotificationSettings
 from states.clock import Clock
-from workflow import tables as t
 from workflow.clock import SystemClock
 from workflow.db import DatabaseError, require_schema
 from workflow.errors import without_personal_data
 from workflow.messages import send_outbox
 from workflow.schedule import upcoming
 from workflow.sweeps import campaigns, catch_up
+from workflow.tables import SERVICES
 
 log = logging.getLogger("chuding.service")
-SERVICES: sa.Table = t.ServiceInstance.__table__  # type: ignore[attr-defined]
 LEADER_LOCK = 0x6368_7564_696E_67  # "chuding": the PostgreSQL advisory lock's key
 
 

@@ -22,13 +22,13 @@ from states.clock import BEIJING, FixedClock
 from states.machine import Command, Event
 from states.refusals import Refused
 from workflow.campaigns import load_notice
-from workflow.cases import A, C, H
 from workflow.errors import Conflict
 from workflow.events import run_event
 from workflow.importer import import_applications
 from workflow.operators import add_operator, identify
 from workflow.schedule import upcoming
 from workflow.sweeps import catch_up
+from workflow.tables import APPLICANTS, CASES, HISTORY
 
 ROLES = {  # scenario name -> (login, role)
     "clerk": ("sim-clerk", "applicant_clerk"),
@@ -102,7 +102,7 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
     timeline.lines += _history_lines(engine)
     timeline.lines.sort(key=lambda line: (line[:19], int(line[26:29])))
     with engine.connect() as conn:
-        counts = conn.execute(sa.select(C.c.state, sa.func.count()).group_by(C.c.state))
+        counts = conn.execute(sa.select(CASES.c.state, sa.func.count()).group_by(CASES.c.state))
         timeline.final.update({state: n for state, n in counts})
     return timeline
 
@@ -110,9 +110,9 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
 def _history_lines(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(H.c.effective_at, H.c.case_id, A.c.name, H.c.event, H.c.from_state, H.c.to_state,
-                      H.c.actor, H.c.reason)
-            .join(C, C.c.id == H.c.case_id).join(A, A.c.id == C.c.applicant_id)
+            sa.select(HISTORY.c.effective_at, HISTORY.c.case_id, APPLICANTS.c.name, HISTORY.c.event, HISTORY.c.from_state, HISTORY.c.to_state,
+                      HISTORY.c.actor, HISTORY.c.reason)
+            .join(CASES, CASES.c.id == HISTORY.c.case_id).join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
         )
         return [
             f"{r.effective_at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {r.case_id:<3} {r.name:<6} "

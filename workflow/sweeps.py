@@ -21,15 +21,23 @@ from states.machine import SERVICE_ACTOR, Event, Role
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
 from states.status import Status
-from workflow import tables as t
-from workflow.cases import A, B, C, H, O, P, U, chunks, loaded_notices
+from workflow.cases import chunks, loaded_notices
 from workflow.clock import SystemClock
 from workflow.messages import beijing, event_context, paper_items, to_person
-from workflow.tables import UTCDateTime
+from workflow.tables import (
+    APPLICANTS,
+    BANS,
+    CASES,
+    HISTORY,
+    OBJECTIONS,
+    OPERATORS,
+    PUBLICITIES,
+    REMINDER_RUNS,
+    UNITS,
+    UTCDateTime,
+)
 
 log = logging.getLogger("chuding.sweeps")
-OP: sa.Table = t.Operator.__table__  # type: ignore[attr-defined]
-RUN: sa.Table = t.ReminderRun.__table__  # type: ignore[attr-defined]
 
 
 def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
@@ -39,7 +47,7 @@ def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
 
 def _history(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(sa.insert(H), rows)
+        conn.execute(sa.insert(HISTORY), rows)
 
 
 def _history_row(case_id: int, event: str, from_state: str, to_state: str, at: datetime,
@@ -53,8 +61,8 @@ def _people(conn: sa.Connection, case_ids: list[int]) -> dict[int, Any]:
     """Where each case's applicant is reached."""
     found: dict[int, Any] = {}
     for part in chunks(case_ids):
-        query = (sa.select(C.c.id, A.c.email, A.c.phone)
-                 .join(A, A.c.id == C.c.applicant_id).where(C.c.id.in_(part)))
+        query = (sa.select(CASES.c.id, APPLICANTS.c.email, APPLICANTS.c.phone)
+                 .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(CASES.c.id.in_(part)))
         found.update({row.id: row for row in conn.execute(query)})
     return found
 
@@ -82,11 +90,11 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
     with engine.begin() as conn:
         _lock_cases(conn)
         for state in expiring_states(window_key):
-            waiting = sa.and_(C.c.campaign_id == campaign_id, C.c.state == state.value)
-            conn.execute(sa.insert(H).from_select(
+            waiting = sa.and_(CASES.c.campaign_id == campaign_id, CASES.c.state == state.value)
+            conn.execute(sa.insert(HISTORY).from_select(
                 ["case_id", "event", "from_state", "to_state", "actor", "role", "reason", "details",
                  "effective_at", "recorded_at"],
-                sa.select(C.c.id, sa.literal(Event.EXPIRE.value), sa.literal(state.value),
+                sa.select(CASES.c.id, sa.literal(Event.EXPIRE.value), sa.literal(state.value),
                           sa.literal(Status.EXPIRED.value), sa.literal(SERVICE_ACTOR.login),
                           sa.literal(SERVICE_ACTOR.role.value), sa.literal(reason), sa.literal("{}"),
                           sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
@@ -94,40 +102,40 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
             # The same for every case: the person's part is filled in when sending.
             context = event_context(at, window=window_key)
             # The same key an operator's expire would write.
-            key = case_key_sql(C.c.id, C.c.version + 1, Event.EXPIRE.value)
-            for channel, address in (("email", A.c.email), ("sms", A.c.phone)):
-                rows = (sa.select(key, C.c.id, sa.literal(campaign_id), address)
-                        .join(A, A.c.id == C.c.applicant_id).where(waiting, address.is_not(None)))
+            key = case_key_sql(CASES.c.id, CASES.c.version + 1, Event.EXPIRE.value)
+            for channel, address in (("email", APPLICANTS.c.email), ("sms", APPLICANTS.c.phone)):
+                rows = (sa.select(key, CASES.c.id, sa.literal(campaign_id), address)
+                        .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(waiting, address.is_not(None)))
                 enqueue_select(conn, rows, Event.EXPIRE.value, channel, context, wall)
             moved += conn.execute(
-                sa.update(C).where(waiting)
+                sa.update(CASES).where(waiting)
                 # The case changed when the rule took effect, not when the sweep ran.
-                .values(state=Status.EXPIRED.value, version=C.c.version + 1, updated_at=at)
+                .values(state=Status.EXPIRED.value, version=CASES.c.version + 1, updated_at=at)
             ).rowcount
     return moved
 
 
 def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, now: datetime) -> int:
     """Publicities whose working days are over with no open objection are complete."""
-    open_objection = sa.exists().where(O.c.case_id == P.c.case_id, O.c.upheld.is_(None))
-    due = sa.select(P.c.case_id).where(
-        P.c.closed_at.is_(None), P.c.completed_at.is_(None), P.c.completes_at <= now, ~open_objection,
+    open_objection = sa.exists().where(OBJECTIONS.c.case_id == PUBLICITIES.c.case_id, OBJECTIONS.c.upheld.is_(None))
+    due = sa.select(PUBLICITIES.c.case_id).where(
+        PUBLICITIES.c.closed_at.is_(None), PUBLICITIES.c.completed_at.is_(None), PUBLICITIES.c.completes_at <= now, ~open_objection,
     )
     with engine.begin() as conn:
         rows = conn.execute(
-            sa.update(C)
-            .where(C.c.campaign_id == campaign_id, C.c.state == Status.UNIT_PUBLICITY.value, C.c.id.in_(due))
-            .values(version=C.c.version + 1,
-                    updated_at=sa.select(P.c.completes_at).where(P.c.case_id == C.c.id).scalar_subquery())
-            .returning(C.c.id, C.c.version)
+            sa.update(CASES)
+            .where(CASES.c.campaign_id == campaign_id, CASES.c.state == Status.UNIT_PUBLICITY.value, CASES.c.id.in_(due))
+            .values(version=CASES.c.version + 1,
+                    updated_at=sa.select(PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id == CASES.c.id).scalar_subquery())
+            .returning(CASES.c.id, CASES.c.version)
         ).all()
         if not rows:
             return 0
         versions = {row.id: row.version for row in rows}
         completes: dict[int, datetime] = {}
         for part in chunks(list(versions)):
-            conn.execute(sa.update(P).where(P.c.case_id.in_(part)).values(completed_at=P.c.completes_at))
-            rows_ = conn.execute(sa.select(P.c.case_id, P.c.completes_at).where(P.c.case_id.in_(part)))
+            conn.execute(sa.update(PUBLICITIES).where(PUBLICITIES.c.case_id.in_(part)).values(completed_at=PUBLICITIES.c.completes_at))
+            rows_ = conn.execute(sa.select(PUBLICITIES.c.case_id, PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id.in_(part)))
             completes.update({case_id: at for case_id, at in rows_})
         state = Status.UNIT_PUBLICITY.value
         recorded = SystemClock().now()
@@ -142,8 +150,8 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
     people = _people(conn, list(versions))
     units = {}
     for part in chunks(list(versions)):
-        query = (sa.select(C.c.id, U.c.name, U.c.email, U.c.phone)
-                 .join(U, U.c.id == C.c.unit_id).where(C.c.id.in_(part)))
+        query = (sa.select(CASES.c.id, UNITS.c.name, UNITS.c.email, UNITS.c.phone)
+                 .join(UNITS, UNITS.c.id == CASES.c.unit_id).where(CASES.c.id.in_(part)))
         units.update({row.id: row for row in conn.execute(query)})
     messages = []
     for cid, version in versions.items():
@@ -164,12 +172,12 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
         if now < at:
             continue
         with engine.begin() as conn:
-            done = conn.execute(sa.select(RUN.c.kind).where(RUN.c.campaign_id == campaign_id, RUN.c.kind == kind))
+            done = conn.execute(sa.select(REMINDER_RUNS.c.kind).where(REMINDER_RUNS.c.campaign_id == campaign_id, REMINDER_RUNS.c.kind == kind))
             if done.first():
                 continue
             messages = REMINDERS[kind](conn, campaign_id, notice, at, now)
             enqueue(conn, messages)
-            conn.execute(sa.insert(RUN), {"campaign_id": campaign_id, "kind": kind,
+            conn.execute(sa.insert(REMINDER_RUNS), {"campaign_id": campaign_id, "kind": kind,
                                           "messages": len(messages), "done_at": now})
             sent[kind] = len(messages)
     return sent
@@ -178,10 +186,10 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
 def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status],
               *also: sa.ColumnElement[bool]) -> list[Any]:
     return list(conn.execute(
-        sa.select(C.c.id, C.c.state, C.c.application, A.c.name, A.c.email, A.c.phone)
-        .join(A, A.c.id == C.c.applicant_id)
-        .where(C.c.campaign_id == campaign_id, C.c.state.in_([s.value for s in states]), *also)
-        .order_by(C.c.id)
+        sa.select(CASES.c.id, CASES.c.state, CASES.c.application, APPLICANTS.c.name, APPLICANTS.c.email, APPLICANTS.c.phone)
+        .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
+        .where(CASES.c.campaign_id == campaign_id, CASES.c.state.in_([s.value for s in states]), *also)
+        .order_by(CASES.c.id)
     ))
 
 
@@ -198,9 +206,9 @@ def _personal_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetim
 def _paper_checklist(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
     if notice.paper.has_closed(now):
         return []
-    passed = sa.select(P.c.case_id).where(P.c.closed_at.is_not(None) | P.c.completed_at.is_not(None))
+    passed = sa.select(PUBLICITIES.c.case_id).where(PUBLICITIES.c.closed_at.is_not(None) | PUBLICITIES.c.completed_at.is_not(None))
     messages = []
-    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY], C.c.id.in_(passed)):
+    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
         context = event_context(at, paper_items=paper_items(notice, json.loads(case.application)["series"]))
         messages += to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
                               case.id, cid, context, case.email, case.phone)
@@ -215,8 +223,8 @@ def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime,
     if not cases:
         return []
     reviewers = conn.execute(
-        sa.select(OP.c.login, OP.c.name, OP.c.email, OP.c.phone)
-        .where(OP.c.role == Role.COUNTY_REVIEWER.value, OP.c.active.is_(True))
+        sa.select(OPERATORS.c.login, OPERATORS.c.name, OPERATORS.c.email, OPERATORS.c.phone)
+        .where(OPERATORS.c.role == Role.COUNTY_REVIEWER.value, OPERATORS.c.active.is_(True))
     ).all()
     messages = []
     for reviewer in reviewers:
@@ -240,14 +248,14 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
     """Bans whose last year is over end at 00:00 on 1 January after it: recorded once."""
     with engine.begin() as conn:
         ended = conn.execute(
-            sa.update(B).where(B.c.ended_at.is_(None), B.c.lifted_at.is_(None), B.c.ends_at <= now)
-            .values(ended_at=B.c.ends_at)
-            .returning(B.c.id, B.c.case_id, B.c.first_year, B.c.last_year, B.c.ends_at)
+            sa.update(BANS).where(BANS.c.ended_at.is_(None), BANS.c.lifted_at.is_(None), BANS.c.ends_at <= now)
+            .values(ended_at=BANS.c.ends_at)
+            .returning(BANS.c.id, BANS.c.case_id, BANS.c.first_year, BANS.c.last_year, BANS.c.ends_at)
         ).all()
         if not ended:
             return 0
         cases = {row.id: row for row in conn.execute(
-            sa.select(C.c.id, C.c.state, C.c.campaign_id).where(C.c.id.in_([b.case_id for b in ended])))}
+            sa.select(CASES.c.id, CASES.c.state, CASES.c.campaign_id).where(CASES.c.id.in_([b.case_id for b in ended])))}
         people = _people(conn, [b.case_id for b in ended])
         recorded = SystemClock().now()
         _history(conn, [_history_row(b.case_id, "ban_ended", cases[b.case_id].state, cases[b.case_id].state,

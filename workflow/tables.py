@@ -188,3 +188,24 @@ class ServiceInstance(SQLModel, table=True):
     last_sweep_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
     last_error: str | None = Field(default=None, max_length=2000)
     last_error_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+
+
+def _core(model: type[SQLModel]) -> sa.Table:
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+
+
+# Each table once, as a Core object, by its real name: the hot paths speak SQL, not the
+# ORM's unit of work.
+CASES = _core(Case)
+APPLICANTS = _core(Applicant)
+UNITS = _core(Unit)
+CAMPAIGNS = _core(Campaign)
+MATERIALS = _core(Material)
+PUBLICITIES = _core(Publicity)
+OBJECTIONS = _core(Objection)
+HISTORY = _core(History)
+BANS = _core(Ban)
+OPERATORS = _core(Operator)
+REMINDER_RUNS = _core(ReminderRun)
+AUDIT = _core(Audit)
+SERVICES = _core(ServiceInstance)

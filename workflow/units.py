@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from states.refusals import Refusal, Refused
-from workflow.cases import U, loaded_notices
+from workflow.cases import loaded_notices
 from workflow.fields import contact_refusals, text_refusals
+from workflow.tables import UNITS
 
 
 def known_levels(conn: sa.Connection) -> set[str]:
@@ -26,13 +27,13 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
         problems.append(Refusal("unit.level", f"unknown unit level {level!r} (known: {'、'.join(sorted(levels))})", "level"))
     email, phone, bad_contacts = contact_refusals("unit", email, phone)
     problems += bad_contacts + text_refusals("unit", code=(code, 64), name=(name, 200), type=(type_, 64))
-    if conn.execute(sa.select(U.c.id).where(U.c.code == code)).first():
+    if conn.execute(sa.select(UNITS.c.id).where(UNITS.c.code == code)).first():
         problems.append(Refusal("unit.exists", f"unit {code} is already registered", "code"))
     if problems:
         raise Refused(problems)
-    conn.execute(sa.insert(U), {"code": code, "name": name, "level": level, "type": type_,
+    conn.execute(sa.insert(UNITS), {"code": code, "name": name, "level": level, "type": type_,
                                 "email": email, "phone": phone})
 
 
 def list_units(conn: sa.Connection) -> list[dict[str, object]]:
-    return [dict(r._mapping) for r in conn.execute(sa.select(U.c.code, U.c.name, U.c.level, U.c.type).order_by(U.c.code))]
+    return [dict(r._mapping) for r in conn.execute(sa.select(UNITS.c.code, UNITS.c.name, UNITS.c.level, UNITS.c.type).order_by(UNITS.c.code))]

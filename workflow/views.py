@@ -20,8 +20,9 @@ from states.machine import (
     deadline,
 )
 from states.status import Status
-from workflow.cases import CAMPAIGN, A, B, C, H, U, load_case
+from workflow.cases import load_case
 from workflow.errors import BadUsage
+from workflow.tables import APPLICANTS, BANS, CAMPAIGNS, CASES, HISTORY, UNITS
 
 # Rules that depend on what the operator types with the event, not on the case.
 INPUT_RULES = {"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"}
@@ -39,21 +40,21 @@ def list_cases(
     if state is not None and state not in {s.value for s in Status}:
         known = ", ".join(s.value for s in Status)
         raise BadUsage(f"--state: unknown state {state!r} (known: {known})")
-    for name, table, value in (("unit", U, unit), ("campaign", CAMPAIGN, campaign)):
+    for name, table, value in (("unit", UNITS, unit), ("campaign", CAMPAIGNS, campaign)):
         if value is not None and conn.execute(sa.select(table.c.id).where(table.c.code == value)).first() is None:
             raise BadUsage(f"--{name}: no {name} {value!r} is registered")
     query = (
-        sa.select(C.c.id, CAMPAIGN.c.code, A.c.name, A.c.id_number, U.c.code.label("unit"), C.c.state, C.c.updated_at)
-        .join(A, A.c.id == C.c.applicant_id).join(U, U.c.id == C.c.unit_id)
-        .join(CAMPAIGN, CAMPAIGN.c.id == C.c.campaign_id)
-        .order_by(C.c.id.desc()).limit(limit)
+        sa.select(CASES.c.id, CAMPAIGNS.c.code, APPLICANTS.c.name, APPLICANTS.c.id_number, UNITS.c.code.label("unit"), CASES.c.state, CASES.c.updated_at)
+        .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)
+        .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
+        .order_by(CASES.c.id.desc()).limit(limit)
     )
     if state:
-        query = query.where(C.c.state == state)
+        query = query.where(CASES.c.state == state)
     if unit:
-        query = query.where(U.c.code == unit)
+        query = query.where(UNITS.c.code == unit)
     if campaign:
-        query = query.where(CAMPAIGN.c.code == campaign)
+        query = query.where(CAMPAIGNS.c.code == campaign)
     return [
         {"case": r.id, "campaign": r.code, "name": r.name, "id_number": idnumber.mask(r.id_number),
          "unit": r.unit, **_state(r.state), "updated_at": r.updated_at}
@@ -65,7 +66,7 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
     case = load_case(conn, case_id)
     view = case.view
     name = conn.execute(
-        sa.select(A.c.name).join(C, C.c.applicant_id == A.c.id).where(C.c.id == case_id)
+        sa.select(APPLICANTS.c.name).join(CASES, CASES.c.applicant_id == APPLICANTS.c.id).where(CASES.c.id == case_id)
     ).scalar_one()
     upcoming = []
     missing: list[dict[str, Any]] = []
@@ -81,7 +82,7 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
             "until": deadline(view, event),
             "blocked_by": [r.message for r in refusals if r.rule not in INPUT_RULES],
         })
-    history = conn.execute(sa.select(H).where(H.c.case_id == case_id).order_by(H.c.id))
+    history = conn.execute(sa.select(HISTORY).where(HISTORY.c.case_id == case_id).order_by(HISTORY.c.id))
     p = view.publicity
     return {
         "case": case.id, "campaign": case.campaign_code, "name": name,
@@ -105,17 +106,17 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
 
 def state_counts(conn: sa.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
-        sa.select(CAMPAIGN.c.code, C.c.state, sa.func.count().label("cases"))
-        .join(CAMPAIGN, CAMPAIGN.c.id == C.c.campaign_id)
-        .group_by(CAMPAIGN.c.code, C.c.state).order_by(CAMPAIGN.c.code, C.c.state)
+        sa.select(CAMPAIGNS.c.code, CASES.c.state, sa.func.count().label("cases"))
+        .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
+        .group_by(CAMPAIGNS.c.code, CASES.c.state).order_by(CAMPAIGNS.c.code, CASES.c.state)
     )
     return [{"campaign": r.code, **_state(r.state), "cases": r.cases} for r in rows]
 
 
 def list_bans(conn: sa.Connection, include_lifted: bool, now: datetime) -> list[dict[str, Any]]:
-    query = sa.select(B).order_by(B.c.id)
+    query = sa.select(BANS).order_by(BANS.c.id)
     if not include_lifted:
-        query = query.where(B.c.lifted_at.is_(None))
+        query = query.where(BANS.c.lifted_at.is_(None))
     return [
         {"ban": r.id, "id_number": idnumber.mask(r.id_number), "case": r.case_id,
          "fraud_year": r.fraud_year, "first_year": r.first_year, "last_year": r.last_year,

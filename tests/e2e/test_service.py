@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
 from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, valid_id, with_id
-from workflow.cases import C, H
 from workflow.db import make_engine
+from workflow.tables import CASES, HISTORY
 
 CHUDING = [sys.executable, "-m", "workflow"]
 AFTER_DEADLINES = "2024-11-02T09:00:00+08:00"
@@ -66,7 +66,7 @@ def prepare(url: str, tmp: Path, records: list[dict[str, Any]] | None = None) ->
 def expiries(url: str) -> Counter[int]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        found = Counter(conn.execute(sa.select(H.c.case_id).where(H.c.event == "expire")).scalars())
+        found = Counter(conn.execute(sa.select(HISTORY.c.case_id).where(HISTORY.c.event == "expire")).scalars())
     engine.dispose()
     return found
 
@@ -146,7 +146,7 @@ def test_replicas_on_postgresql_take_over_from_a_killed_leader(pg_engine: sa.Eng
     assert set(expiries(url).values()) == {1}
     with pg_engine.connect() as conn:
         keys = Counter(conn.execute(sa.select(OUTBOX.c.key)).scalars())
-        states = Counter(conn.execute(sa.select(C.c.state)).scalars())
+        states = Counter(conn.execute(sa.select(CASES.c.state)).scalars())
     assert states == {"expired": count}
     assert len([k for k in keys if "/expire/" in k]) == 2 * count and set(keys.values()) == {1}
 

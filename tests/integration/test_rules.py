@@ -12,7 +12,7 @@ from states.refusals import Refused
 from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, notice_text_for, with_id
 from tests.integration.world import World
 from workflow.campaigns import load_notice
-from workflow.cases import B
+from workflow.tables import BANS
 
 
 def rules_of(call: object) -> set[str]:
@@ -123,7 +123,7 @@ def test_fraud_after_confirmation_revokes_and_bans_2025_to_2027(engine: sa.Engin
     world.run(case, Event.REPORT_FRAUD, "approver", bj(2024, 12, 1), reason="伪造学信网备案表")
     assert world.state(case) == "revoked"
     with engine.connect() as conn:
-        ban = conn.execute(sa.select(B)).one()
+        ban = conn.execute(sa.select(BANS)).one()
     assert (ban.first_year, ban.last_year, ban.ends_at) == (2025, 2027, bj(2028, 1, 1))
 
     for year, banned in ((2025, True), (2027, True), (2028, False)):

@@ -11,7 +11,7 @@ from states.machine import Event
 from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, valid_id, with_id
 from tests.integration.world import World
 from workflow.sweeps import catch_up
-from workflow.tables import Operator
+from workflow.tables import OPERATORS
 
 
 def outbox_keys(engine: sa.Engine) -> list[str]:
@@ -101,7 +101,7 @@ def test_a_2024_fraud_ban_ends_at_2028_new_year_beijing_time_once(engine: sa.Eng
 def test_reminders_go_once_to_those_who_still_have_to_act(engine: sa.Engine) -> None:
     world = World(engine)
     with engine.begin() as conn:
-        conn.execute(sa.update(Operator.__table__).where(Operator.__table__.c.login == "reviewer")  # type: ignore[attr-defined]
+        conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == "reviewer")
                      .values(email="reviewer@rsj.luntai.example"))
     waiting, submitted, published = world.import_([with_id(engineer(), valid_id(i)) for i in range(3)]).created
     world.run(submitted, Event.SUBMIT, "clerk", bj(2024, 10, 9))

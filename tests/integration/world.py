@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from states.machine import SERVICE_ACTOR, Actor, Command, Event
 from tests.helpers import NOTICE_FILE, bj
 from workflow.campaigns import load_notice
-from workflow.cases import C, H, O, P
 from workflow.events import Transition, run_event
 from workflow.importer import ImportResult, import_applications
 from workflow.operators import add_operator, identify
+from workflow.tables import CASES, HISTORY, OBJECTIONS, PUBLICITIES
 
 OPERATORS = [
     ("admin", "administrator", None),
@@ -61,27 +61,27 @@ class World:
     def force_state(self, case: int, state: str) -> None:
         """Put a case straight into a state, to test what may happen from there."""
         with self.engine.begin() as conn:
-            conn.execute(sa.update(C).where(C.c.id == case).values(state=state))
+            conn.execute(sa.update(CASES).where(CASES.c.id == case).values(state=state))
 
     def start_publicity_row(self, case: int, started: datetime, completes: datetime,
                             closed: datetime | None = None, open_objection: bool = False) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(P), {"case_id": case, "started_at": started,
+            conn.execute(sa.insert(PUBLICITIES), {"case_id": case, "started_at": started,
                                         "completes_at": completes, "closed_at": closed})
             if open_objection:
-                conn.execute(sa.insert(O), {"case_id": case, "text": "异议", "raised_at": started})
+                conn.execute(sa.insert(OBJECTIONS), {"case_id": case, "text": "异议", "raised_at": started})
 
     def state(self, case: int) -> str:
         with self.engine.connect() as conn:
-            return str(conn.execute(sa.select(C.c.state).where(C.c.id == case)).scalar_one())
+            return str(conn.execute(sa.select(CASES.c.state).where(CASES.c.id == case)).scalar_one())
 
     def version(self, case: int) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(C.c.version).where(C.c.id == case)).scalar_one())
+            return int(conn.execute(sa.select(CASES.c.version).where(CASES.c.id == case)).scalar_one())
 
     def history(self, case: int) -> list[Any]:
         with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(H).where(H.c.case_id == case).order_by(H.c.id)))
+            return list(conn.execute(sa.select(HISTORY).where(HISTORY.c.case_id == case).order_by(HISTORY.c.id)))
 
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:
