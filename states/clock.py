@@ -40,3 +40,11 @@ def to_utc(instant: datetime) -> datetime:
 
 def in_beijing(instant: datetime) -> datetime:
     return require_aware(instant).astimezone(BEIJING)
+
+
+def beijing_text(instant: datetime | None, seconds: bool = True) -> str:
+    """The one way an instant is written for people: Beijing time, 2024-10-30 18:00:00
+    (staff's tables), or to the minute, 2024-10-30 18:00 (messages); empty for none."""
+    if instant is None:
+        return ""
+    return f"{in_beijing(instant):%Y-%m-%d %H:%M:%S}" if seconds else f"{in_beijing(instant):%Y-%m-%d %H:%M}"

@@ -21,7 +21,7 @@ from states.application import Application, Unit
 from states.eligibility import refusals as eligibility_refusals
 from states.materials import online_refusals, paper_refusals, stale_records, unknown_paper_items
 from states.notice import Notice, Window
-from states.refusals import Refusal, Refused
+from states.refusals import Refusal, Refused, reason_required
 from states.status import Status
 
 
@@ -172,7 +172,7 @@ def _window(window: Window, now: datetime) -> list[Refusal]:
 
 
 def _reason(cmd: Command) -> list[Refusal]:
-    return [] if cmd.reason.strip() else [Refusal("reason.missing", "必须说明理由", "reason")]
+    return reason_required(cmd.reason)
 
 
 def _submit(case: Case, cmd: Command) -> list[Refusal]:

@@ -22,6 +22,11 @@ class Refusal:
         return f"{where}{self.message} ({self.rule})"
 
 
+def reason_required(reason: str, why: str = "必须说明理由") -> list[Refusal]:
+    """The one refusal of an act that needs a reason and was given none."""
+    return [] if reason.strip() else [Refusal("reason.missing", why, "reason")]
+
+
 class Refused(Exception):
     """Raised when a command is refused; carries every reason."""
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from notifications.outbox import enqueue
 from states.machine import Actor
-from states.refusals import Refusal, Refused
+from states.refusals import Refusal, Refused, reason_required
 from states.status import Status
 from workflow.events import record_history
 from workflow.fields import text_refusals
@@ -23,9 +23,7 @@ from workflow.tables import APPLICANTS, BANS, CASES
 
 def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: datetime) -> None:
     reason = reason.strip()
-    if not reason:
-        raise Refused([Refusal("reason.missing", "必须说明理由", "reason")])
-    problems = text_refusals("ban", reason=(reason, 2000))
+    problems = reason_required(reason) or text_refusals("ban", reason=(reason, 2000))
     if problems:
         raise Refused(problems)
     with engine.begin() as conn:

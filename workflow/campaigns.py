@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from states.machine import Role
 from states.notice import Notice
-from states.refusals import Refusal, Refused
+from states.refusals import Refusal, Refused, reason_required
 from workflow.clock import SystemClock
 from workflow.notices import parse_notice_text, read_notice_text
 from workflow.tables import AUDIT, CAMPAIGNS, CASES
@@ -57,9 +57,9 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
     act, and replacing a running campaign's notice needs ``force`` and a reason, audited."""
     from workflow.operators import has_operators, identify, require_role
 
-    if force and not reason.strip():
-        raise Refused([Refusal("reason.missing", "--force needs --reason: why the running campaign's rules change",
-                               "reason")])
+    missing = reason_required(reason, "--force needs --reason: why the running campaign's rules change")
+    if force and missing:
+        raise Refused(missing)
     staffed = has_operators(conn)
     loaded: list[dict[str, object]] = []
     for path in paths:

@@ -196,9 +196,10 @@ def _now() -> Any:
 
 
 def _beijing(instant: Any) -> str:
-    from states.clock import in_beijing
+    """Staff's tables name times to the second."""
+    from states.clock import beijing_text
 
-    return "" if instant is None else f"{in_beijing(instant):%Y-%m-%d %H:%M:%S}"
+    return beijing_text(instant)
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:

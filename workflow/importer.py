@@ -209,8 +209,8 @@ def _campaign_lookup(conn: sa.Connection) -> CampaignLookup:
     def lookup(code: str | None) -> tuple[int, Notice] | UnknownCampaign:
         if code not in known:
             try:
-                cid = campaign_id(conn, code)
-                known[code] = (cid, notice_of(conn, cid))
+                campaign_pk = campaign_id(conn, code)
+                known[code] = (campaign_pk, notice_of(conn, campaign_pk))
             except UnknownCampaign as err:
                 known[code] = err
         return known[code]
@@ -230,7 +230,7 @@ def _store(
     resolved = campaigns(rec.campaign or default_campaign)
     if isinstance(resolved, UnknownCampaign):
         return problem("campaign", str(resolved))
-    cid, notice = resolved
+    campaign_pk, notice = resolved
     found = [Problem(number, who, f, m) for f, m in notice_problems(rec, notice)]
     unit_id, unit_problems = _unit(conn, rec)
     applicant_id, applicant_problems = _applicant(conn, rec)
@@ -239,19 +239,19 @@ def _store(
         return found
     existing = conn.execute(
         sa.select(CASES.c.id, CASES.c.state, CASES.c.version)
-        .where(CASES.c.campaign_id == cid, CASES.c.applicant_id == applicant_id)
+        .where(CASES.c.campaign_id == campaign_pk, CASES.c.applicant_id == applicant_id)
     ).first()
     if existing and Status(existing.state) not in AMENDABLE:
         return problem("applicant.id_number", (
             f"already has case {existing.id} in {notice.code}, now {existing.state};"
             " only a drafted or returned application can be replaced"
         ))
-    _write_case(conn, cid, applicant_id, unit_id, rec, actor, now, existing, result, notice)
+    _write_case(conn, campaign_pk, applicant_id, unit_id, rec, actor, now, existing, result, notice)
     return []
 
 
 def _write_case(
-    conn: sa.Connection, cid: int, applicant_id: int, unit_id: int, rec: ApplicationRecord,
+    conn: sa.Connection, campaign_pk: int, applicant_id: int, unit_id: int, rec: ApplicationRecord,
     actor: Actor, now: datetime, existing: Any, result: ImportResult, notice: Notice,
 ) -> None:
     values = {"unit_id": unit_id, "application": application_json(rec.to_domain()), "updated_at": now}
@@ -272,7 +272,7 @@ def _write_case(
         result.amended.append(case_id)
     else:
         case_id = conn.execute(sa.insert(CASES).returning(CASES.c.id), {
-            "campaign_id": cid, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
+            "campaign_id": campaign_pk, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
             "version": 1, "created_at": now, **values,
         }).scalar_one()
         record_history(conn, case_id, "import", None, Status.DRAFTED, actor, now)
@@ -281,7 +281,7 @@ def _write_case(
     version = existing.version + 1 if existing else 1
     context = case_context(notice, rec.to_domain(), now)
     person = rec.applicant
-    enqueue(conn, to_person(case_key(case_id, version, kind), kind, case_id, cid, context,
+    enqueue(conn, to_person(case_key(case_id, version, kind), kind, case_id, campaign_pk, context,
                                person.email, person.phone))
     if rec.materials:
         conn.execute(sa.insert(MATERIALS), [

@@ -21,7 +21,7 @@ from notifications.relay import RelayReport, SharedContexts, send_due
 from notifications.settings import NotificationSettings
 from states import idnumber
 from states.application import Application
-from states.clock import Clock, in_beijing
+from states.clock import Clock, beijing_text
 from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
 from states.status import Status
@@ -30,7 +30,8 @@ from workflow.tables import APPLICANTS, CASES
 
 
 def beijing(instant: datetime | None) -> str:
-    return "" if instant is None else f"{in_beijing(instant):%Y-%m-%d %H:%M}"
+    """Messages name times to the minute."""
+    return beijing_text(instant, seconds=False)
 
 
 def campaign_context(notice: Notice) -> dict[str, Any]:

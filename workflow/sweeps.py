@@ -139,8 +139,8 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
             completes.update({case_id: at for case_id, at in rows_})
         state = Status.UNIT_PUBLICITY.value
         recorded = SystemClock().now()
-        _history(conn, [_history_row(cid, Event.COMPLETE_PUBLICITY.value, state, state, completes[cid],
-                                     recorded=recorded) for cid in versions])
+        _history(conn, [_history_row(case_id, Event.COMPLETE_PUBLICITY.value, state, state, completes[case_id],
+                                     recorded=recorded) for case_id in versions])
         enqueue(conn, _publicity_messages(conn, campaign_id, versions, completes))
     return len(rows)
 
@@ -154,13 +154,13 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
                  .join(UNITS, UNITS.c.id == CASES.c.unit_id).where(CASES.c.id.in_(part)))
         units.update({row.id: row for row in conn.execute(query)})
     messages = []
-    for cid, version in versions.items():
-        person, unit, at = people[cid], units[cid], completes[cid]
-        key = f"case{cid}/v{version}/complete_publicity"
+    for case_id, version in versions.items():
+        person, unit, at = people[case_id], units[case_id], completes[case_id]
+        key = f"case{case_id}/v{version}/complete_publicity"
         context = event_context(at, publicity_completes=beijing(at))
-        messages += to_person(key, "complete_publicity", cid, campaign_id, context, person.email, person.phone)
+        messages += to_person(key, "complete_publicity", case_id, campaign_id, context, person.email, person.phone)
         unit_context = {**context, "greeting": unit.name}
-        messages += to_person(f"{key}/unit", "reminder_publicity_complete", cid, campaign_id, unit_context,
+        messages += to_person(f"{key}/unit", "reminder_publicity_complete", case_id, campaign_id, unit_context,
                               unit.email, unit.phone)
     return messages
 
@@ -193,33 +193,33 @@ def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status],
     ))
 
 
-def _personal_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _personal_closing(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
     if notice.personal.has_closed(now):
         return []  # too late to help anyone
     messages = []
-    for case in _cases_in(conn, cid, [Status.DRAFTED, Status.RETURNED]):
+    for case in _cases_in(conn, case_id, [Status.DRAFTED, Status.RETURNED]):
         messages += to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
-                              case.id, cid, event_context(at), case.email, case.phone)
+                              case.id, case_id, event_context(at), case.email, case.phone)
     return messages
 
 
-def _paper_checklist(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _paper_checklist(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
     if notice.paper.has_closed(now):
         return []
     passed = sa.select(PUBLICITIES.c.case_id).where(PUBLICITIES.c.closed_at.is_not(None) | PUBLICITIES.c.completed_at.is_not(None))
     messages = []
-    for case in _cases_in(conn, cid, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
+    for case in _cases_in(conn, case_id, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
         context = event_context(at, paper_items=paper_items(notice, json.loads(case.application)["series"]))
         messages += to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
-                              case.id, cid, context, case.email, case.phone)
+                              case.id, case_id, context, case.email, case.phone)
     return messages
 
 
-def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _review_closing(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
     if notice.review.has_closed(now):
         return []
     cases = [{"case": c.id, "name": c.name, "state_label": Status(c.state).label}
-             for c in _cases_in(conn, cid, [Status.SUBMITTED, Status.ONLINE_REVIEW])]
+             for c in _cases_in(conn, case_id, [Status.SUBMITTED, Status.ONLINE_REVIEW])]
     if not cases:
         return []
     reviewers = conn.execute(
@@ -229,8 +229,8 @@ def _review_closing(conn: sa.Connection, cid: int, notice: Notice, at: datetime,
     messages = []
     for reviewer in reviewers:
         context = event_context(at, greeting=reviewer.name, case=None, cases=cases, count=len(cases))
-        messages += to_person(f"reminder/review_closing/campaign{cid}/{reviewer.login}",
-                              "reminder_review_closing", None, cid, context, reviewer.email, reviewer.phone)
+        messages += to_person(f"reminder/review_closing/campaign{case_id}/{reviewer.login}",
+                              "reminder_review_closing", None, case_id, context, reviewer.email, reviewer.phone)
     if not messages:
         log.warning("%d case(s) will expire when the review window closes, but no active reviewer"
                     " has an e-mail or phone to be warned on", len(cases))

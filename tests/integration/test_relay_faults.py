@@ -70,12 +70,17 @@ def test_kills_at_random_points_lose_nothing_and_repeat_within_the_bound(
                       relay_concurrency=2, sms_dir=tmp_path / "sms")
     bound = repeat_bound(config.relay_concurrency)  # per channel, per kill: as the README says
     rng = random.Random(8)
-    inbox = Inbox(delay=0.01)
+    inbox = Inbox(delay=0.02)
     kills = 0
     with smtp_server(port, certs, inbox=inbox):
         for _ in range(3):
+            before = len(inbox.messages)
             relay = _relay(db_url, config)
-            time.sleep(rng.uniform(0.6, 1.6))
+            # Kill it at a random point once it is sending (not before it has started).
+            deadline = time.monotonic() + 30
+            while len(inbox.messages) < before + 3 and relay.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.4))
             if relay.poll() is None:
                 relay.send_signal(signal.SIGKILL)
                 kills += 1
