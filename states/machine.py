@@ -26,6 +26,8 @@ from states.status import Status
 
 
 class Role(StrEnum):
+    """What an operator may do: each event names the roles that may cause it."""
+
     APPLICANT_CLERK = "applicant_clerk"  # acts for the applicant
     COUNTY_REVIEWER = "county_reviewer"
     COUNTY_CLERK = "county_clerk"
@@ -36,6 +38,8 @@ class Role(StrEnum):
 
 
 class Event(StrEnum):
+    """Something that happens to a case: caused by an operator's command or by the service."""
+
     SUBMIT = "submit"
     START_REVIEW = "start_review"
     RETURN_FOR_CORRECTION = "return_for_correction"
@@ -117,6 +121,8 @@ EXPIRY_WINDOW = {
 
 @dataclass(frozen=True)
 class Actor:
+    """Who causes an event: an operator's login and role (and unit, for a unit operator)."""
+
     login: str
     role: Role
     unit_code: str | None = None
@@ -154,6 +160,8 @@ class Case:
 
 @dataclass(frozen=True)
 class Command:
+    """One request to apply an event to a case: who, when, and what they typed with it."""
+
     event: Event
     actor: Actor
     now: datetime

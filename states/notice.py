@@ -79,6 +79,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Notice:
+    """One year's notice as rules: windows, eligibility, materials, texts and calendar."""
+
     source: str
     code: str
     year: int
