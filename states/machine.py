@@ -110,6 +110,15 @@ EVENT_ROLES: dict[Event, frozenset[Role]] = {
 }
 
 # Which window closing expires a case in each state.
+# Which window bounds each operator event: the one table the guards and the deadlines read.
+BOUNDED_BY = {
+    Event.SUBMIT: "personal",
+    Event.START_REVIEW: "review",
+    Event.RETURN_FOR_CORRECTION: "review",
+    Event.APPROVE_ONLINE: "review",
+    Event.RECEIVE_PAPER: "paper",
+}
+
 EXPIRY_WINDOW = {
     S.DRAFTED: "personal",
     S.RETURNED: "personal",
@@ -179,6 +188,11 @@ def _window(window: Window, now: datetime) -> list[Refusal]:
     return [refusal] if refusal else []
 
 
+def _in_window(case: Case, cmd: Command) -> list[Refusal]:
+    """Refused outside the window that bounds the event (``BOUNDED_BY``)."""
+    return _window(case.notice.windows[BOUNDED_BY[cmd.event]], cmd.now)
+
+
 def _reason(cmd: Command) -> list[Refusal]:
     return reason_required(cmd.reason)
 
@@ -186,18 +200,18 @@ def _reason(cmd: Command) -> list[Refusal]:
 def _submit(case: Case, cmd: Command) -> list[Refusal]:
     app, notice = case.application, case.notice
     return (
-        _window(notice.personal, cmd.now)
+        _in_window(case, cmd)
         + eligibility_refusals(app, case.unit, notice, set(case.banned_years))
         + online_refusals(app, notice)
     )
 
 
 def _review(case: Case, cmd: Command) -> list[Refusal]:
-    return _window(case.notice.review, cmd.now)
+    return _in_window(case, cmd)
 
 
 def _return(case: Case, cmd: Command) -> list[Refusal]:
-    return _window(case.notice.review, cmd.now) + _reason(cmd)
+    return _in_window(case, cmd) + _reason(cmd)
 
 
 def _start_publicity(case: Case, cmd: Command) -> list[Refusal]:
@@ -265,7 +279,7 @@ def _complete_publicity(case: Case, cmd: Command) -> list[Refusal]:
 
 def _receive_paper(case: Case, cmd: Command) -> list[Refusal]:
     series = case.application.series
-    found = _window(case.notice.paper, cmd.now)
+    found = _in_window(case, cmd)
     if not case.publicity.passed:
         found.append(Refusal("publicity.not_passed", "单位公示尚未结束，不能受理纸质材料"))
     found += unknown_paper_items(series, set(cmd.items), case.notice)
@@ -417,11 +431,5 @@ def allowed_events(case: Case, actor_roles: frozenset[Role] | None = None) -> li
 
 def deadline(case: Case, event: Event) -> datetime | None:
     """Until when ``event`` can be done, where a window bounds it."""
-    window = {
-        Event.SUBMIT: "personal",
-        Event.START_REVIEW: "review",
-        Event.RETURN_FOR_CORRECTION: "review",
-        Event.APPROVE_ONLINE: "review",
-        Event.RECEIVE_PAPER: "paper",
-    }.get(event)
+    window = BOUNDED_BY.get(event)
     return case.notice.windows[window].closes if window else None

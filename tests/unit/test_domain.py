@@ -226,3 +226,16 @@ def test_paper_checklist_names_each_missing_item_and_teachers_extras() -> None:
 def test_fraud_in_2024_bans_2025_to_2027() -> None:
     assert list(banned_years(2024, NOTICE.ban_years)) == [2025, 2026, 2027]
     assert ban_ends_at(2024, NOTICE.ban_years, NOTICE.timezone) == bj(2028, 1, 1)
+
+
+def test_each_bounded_event_is_refused_one_second_after_its_window_and_its_deadline_is_that_close() -> None:
+    from states.machine import BOUNDED_BY, GUARDS, SERVICE_ACTOR, Case, Command, deadline
+    from states.status import Status
+
+    unit = Unit("LT-SL-01", "轮台县水利站", "县级", "事业单位")
+    case = Case(Status.DRAFTED, applicant(), unit, NOTICE)
+    for event, key in BOUNDED_BY.items():
+        closes = NOTICE.windows[key].closes
+        assert deadline(case, event) == closes
+        late = Command(event, SERVICE_ACTOR, closes + timedelta(seconds=1), reason="x")
+        assert f"window.{key}" in rules(GUARDS[event](case, late)), event
