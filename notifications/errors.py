@@ -4,4 +4,8 @@ from __future__ import annotations
 
 
 class SettingsError(ValueError):
-    """Settings that cannot work, each named by its variable."""
+    """Settings that cannot work: one problem per bad variable, each naming it."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))

@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from notifications.addresses import is_email, is_mobile
 from notifications.columns import UTCDateTime
 from notifications.columns import instant as _instant
+from notifications.statuses import OutboxStatus
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -42,7 +43,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(max_length=8)  # email | sms
     recipient: str = Field(max_length=254)
     context: str  # JSON: the template's variables (ID numbers already masked)
-    status: str = Field(max_length=16)  # pending | sending | sent | dead
+    status: str = Field(max_length=16)  # an OutboxStatus
     attempts: int = 0
     next_attempt_at: datetime = _instant()  # type: ignore[assignment]
     claimed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
@@ -80,9 +81,10 @@ def case_key_sql(case_id: sa.ColumnElement[int], version: sa.ColumnElement[int],
     return "case" + sa.cast(case_id, sa.String) + "/v" + sa.cast(version, sa.String) + f"/{event}"
 
 
-def channel_key(key: str, channel: str) -> str:
-    """A message's key: the event's key and the channel it goes on."""
-    return f"{key}/{channel}"
+def channel_key(key: Any, channel: str) -> Any:
+    """A message's key: the event's key and the channel it goes on. ``key`` is a string,
+    or a SQL expression for messages written set-based: one spelling for both."""
+    return key + f"/{channel}"
 
 
 def address_problem(channel: str, recipient: str) -> str | None:
@@ -107,7 +109,7 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
         rows.append({
             "key": m.key, "case_id": m.case_id, "campaign_id": m.campaign_id, "kind": m.kind, "channel": m.channel,
             "recipient": m.recipient, "context": json.dumps(m.context, ensure_ascii=False, default=str),
-            "status": "dead" if problem else "pending", "attempts": 0, "next_attempt_at": now,
+            "status": OutboxStatus.DEAD if problem else OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
             "last_error": problem, "created_at": now,
         })
     # The dialects' own INSERT (for ON CONFLICT): imported here, as only writers need it.
@@ -127,8 +129,8 @@ def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel
         ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
          "attempts", "next_attempt_at", "created_at"],
         rows.with_only_columns(
-            key + f"/{channel}", case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
-            sa.literal(json.dumps(context, ensure_ascii=False, default=str)), sa.literal("pending"),
+            channel_key(key, channel), case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
+            sa.literal(json.dumps(context, ensure_ascii=False, default=str)), sa.literal(OutboxStatus.PENDING.value),
             sa.literal(0), sa.literal(now, UTCDateTime), sa.literal(now, UTCDateTime),
             maintain_column_froms=True,
         ),
@@ -136,9 +138,9 @@ def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel
 
 
 def _due(now: datetime, lease: timedelta) -> sa.ColumnElement[bool]:
-    pending = sa.and_(OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+    pending = sa.and_(OUTBOX.c.status == OutboxStatus.PENDING, OUTBOX.c.next_attempt_at <= now)
     # A row claimed by a relay that died before marking it is claimed again after its lease.
-    abandoned = sa.and_(OUTBOX.c.status == "sending", OUTBOX.c.claimed_at <= now - lease)
+    abandoned = sa.and_(OUTBOX.c.status == OutboxStatus.SENDING, OUTBOX.c.claimed_at <= now - lease)
     return sa.or_(pending, abandoned)
 
 
@@ -162,7 +164,7 @@ def claim(engine: sa.Engine, limit: int, due_at: datetime, now: datetime, lease:
         which = OUTBOX.c.id.in_(due.scalar_subquery())
     take = (
         sa.update(OUTBOX).where(which, _due(due_at, lease))
-        .values(status="sending", claimed_at=now, claimed_by=worker)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=worker)
         .returning(*OUTBOX.c)
     )
     with engine.begin() as conn:
@@ -174,7 +176,7 @@ def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime)
     with engine.begin() as conn:
         conn.execute(
             sa.update(OUTBOX).where(OUTBOX.c.id.in_(row_ids), OUTBOX.c.claimed_by == worker)
-            .values(status="sent", sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
+            .values(status=OutboxStatus.SENT, sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
         )
 
 
@@ -182,7 +184,7 @@ def mark_failed(
     engine: sa.Engine, row_id: int, worker: str, error: str, retry_at: datetime | None
 ) -> None:
     """Back to pending for ``retry_at``, or dead (``retry_at`` None) with the last error."""
-    status = "dead" if retry_at is None else "pending"
+    status = OutboxStatus.DEAD if retry_at is None else OutboxStatus.PENDING
     with engine.begin() as conn:
         conn.execute(
             sa.update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
@@ -194,11 +196,11 @@ def mark_failed(
 def retry(engine: sa.Engine, ids: list[int] | None, now: datetime) -> int:
     """Re-queue dead rows (these, or all): attempts start again from zero."""
     with engine.begin() as conn:
-        query = sa.update(OUTBOX).where(OUTBOX.c.status == "dead")
+        query = sa.update(OUTBOX).where(OUTBOX.c.status == OutboxStatus.DEAD)
         if ids is not None:
             query = query.where(OUTBOX.c.id.in_(ids))
         return conn.execute(
-            query.values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None, claimed_by=None)
+            query.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, claimed_by=None)
         ).rowcount
 
 

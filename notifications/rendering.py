@@ -15,10 +15,12 @@ from typing import Any
 
 import jinja2
 
+from states import idnumber
+
 TEMPLATES = Path(__file__).parent / "templates"
 KINDS = sorted(p.stem for p in (TEMPLATES / "kinds").glob("*.j2"))
 # 18-character ID numbers must never appear in a message: context holds masked ones.
-FULL_ID = re.compile(r"(?<![\d*])\d{17}[\dXx](?![\d*])")
+FULL_ID = idnumber.IN_TEXT
 
 
 class UnmaskedIdNumber(ValueError):

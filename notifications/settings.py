@@ -68,11 +68,11 @@ def load_settings() -> NotificationSettings:
         return NotificationSettings()
     except Unparsable as err:  # a complex value that is not JSON
         field = str(err).split('"')[1] if '"' in str(err) else "settings"
-        raise SettingsError(f"CHUDING_{field.upper()}: not valid JSON") from None
+        raise SettingsError([f"CHUDING_{field.upper()}: not valid JSON"]) from None
     except ValidationError as err:
         problems = []
         for e in err.errors():
             name = "CHUDING_" + "_".join(str(p) for p in e["loc"]).upper() if e["loc"] else "settings"
             message = str((e.get("ctx") or {}).get("error", e["msg"]))
             problems.append(f"{name}: {message}" + (f" (got {e['input']!r})" if e["loc"] else ""))
-        raise SettingsError("; ".join(problems)) from None
+        raise SettingsError(problems) from None

@@ -41,3 +41,13 @@ def mask(number: str) -> str:
     number = normalise(number)
     hidden = len(number) - MASK_HEAD - MASK_TAIL
     return number[:MASK_HEAD] + "*" * hidden + number[-MASK_TAIL:] if hidden > 0 else "****"
+
+
+# A full 18-character ID number inside any text: 17 digits and a check character, in
+# ASCII or full-width, not part of a longer number and not already masked.
+IN_TEXT = re.compile(r"(?<![\d*])\d{17}[\dXxＸｘ](?![\d*])")
+
+
+def mask_in_text(text: str) -> str:
+    """``text`` with every full ID number in it masked: for logs, errors and status lines."""
+    return IN_TEXT.sub(lambda m: mask(m.group()), text)

@@ -7,7 +7,6 @@ every transition runs the event's guards and keeps *all* their reasons.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +22,7 @@ from states.materials import online_refusals, paper_refusals, stale_records, unk
 from states.notice import Notice, Window
 from states.refusals import Refusal, Refused, reason_required
 from states.status import Status
+from states.text import control_character
 
 
 class Role(StrEnum):
@@ -395,9 +395,9 @@ TYPED_TEXT_LIMIT = 2000
 def typed_text_refusals(cmd: Command) -> list[Refusal]:
     found = []
     for name, value in (("reason", cmd.reason), ("opinion", cmd.opinion)):
-        bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+        bad = control_character(value, multiline=True)
         if bad is not None:
-            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符（U+{ord(bad):04X}）", name))
+            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符（{bad}）", name))
         if len(value) > TYPED_TEXT_LIMIT:
             found.append(Refusal(f"{name}.length", f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个", name))
     return found

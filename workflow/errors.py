@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from states import idnumber
 
 
 class Conflict(RuntimeError):
@@ -43,13 +44,9 @@ class ImportRefused(ValueError):
         super().__init__(f"{source}: nothing imported, {len(problems)} problem(s):\n{lines}")
 
 
-# An 18-character ID number (GB 11643) anywhere in a text, ASCII or full-width digits.
-_ID_IN_TEXT = re.compile(r"(?<![0-9０-９])([0-9０-９]{6})[0-9０-９]{8}([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
-
-
 def without_personal_data(err: BaseException) -> str:
     """An error as text fit for a log or a status line: the database's own message
     (not the statement and its parameters), with any ID number masked."""
     cause = getattr(err, "orig", None) or err
     text = f"{type(cause).__name__}: {cause}".strip()
-    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    return idnumber.mask_in_text(text)

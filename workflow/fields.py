@@ -6,22 +6,9 @@ email-validator and phonenumbers, and plain text for control characters and leng
 
 from __future__ import annotations
 
-import unicodedata
-
 from notifications.addresses import BadAddress, canonical_email, canonical_mobile
 from states.refusals import Refusal
-
-# Characters a line of text may not hold: C0 and C1 controls (ESC among them) and DEL.
-# Only the long free texts keep their line breaks and tabs.
-LINE_BREAKS = frozenset("\n\t")
-
-
-def control_character(value: str, multiline: bool = False) -> str | None:
-    """The first control character in ``value`` as U+XXXX, or None."""
-    for c in value:
-        if unicodedata.category(c) == "Cc" and not (multiline and c in LINE_BREAKS):
-            return f"U+{ord(c):04X}"
-    return None
+from states.text import control_character
 
 
 def text_problem(value: str, max_length: int, multiline: bool = False) -> str | None:

@@ -25,7 +25,8 @@ from pydantic import (
 from notifications.addresses import canonical_email, canonical_mobile
 from states import application as domain
 from states.notice import Notice
-from workflow.fields import canonical_id_number, control_character
+from states.text import control_character
+from workflow.fields import canonical_id_number
 
 # Bounds every engine can store and every person could have: SQLite would keep a
 # longer text than PostgreSQL's column takes, so the schema refuses it for both.
