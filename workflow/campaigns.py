@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from states.machine import Role
 from states.notice import Notice
 from states.refusals import Refusal, Refused, reason_required
 from workflow.clock import SystemClock
+from workflow.fields import text_refusals
 from workflow.notices import parse_notice_text, read_notice_text
 from workflow.tables import AUDIT, CAMPAIGNS, CASES
 
@@ -20,17 +22,27 @@ class UnknownCampaign(LookupError):
     pass
 
 
-def load_notice(conn: sa.Connection, path: Path, replace_running: bool = False) -> tuple[Notice, str]:
+@dataclass(frozen=True)
+class Forced:
+    """``init --force``: who replaces a running campaign's notice, and why."""
+
+    operator: str
+    reason: str
+
+
+def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -> tuple[Notice, str]:
     """Store the notice file as its campaign; says whether it is new, replaced or unchanged.
 
     A notice whose campaign already has cases is the rule those cases run under: it is
-    replaced only when ``replace_running`` says so (``init --force`` with a reason).
+    replaced only when ``forced``, and the rules it ran under until then are kept in an
+    audit row with who replaced them and why.
     """
     text = read_notice_text(path)
     notice = parse_notice_text(text, str(path))
     sha = hashlib.sha256(text.encode()).hexdigest()
     stored = conn.execute(
-        sa.select(CAMPAIGNS.c.id, CAMPAIGNS.c.notice_sha256).where(CAMPAIGNS.c.code == notice.code)
+        sa.select(CAMPAIGNS.c.id, CAMPAIGNS.c.notice_sha256, CAMPAIGNS.c.notice_text)
+        .where(CAMPAIGNS.c.code == notice.code)
     ).first()
     if stored is not None and stored.notice_sha256 == sha:
         return notice, "unchanged"
@@ -42,11 +54,17 @@ def load_notice(conn: sa.Connection, path: Path, replace_running: bool = False) 
         conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, **values))
         return notice, "new"
     cases = conn.execute(sa.select(sa.func.count()).select_from(CASES).where(CASES.c.campaign_id == stored.id)).scalar_one()
-    if cases and not replace_running:
+    if cases and forced is None:
         raise Refused([Refusal("notice.running", (
             f"campaign {notice.code} already has {cases} case(s): replacing its notice changes the rules"
             " they run under (deadlines among them); if that is meant, run again with --force and --reason"),
             "notice")])
+    if cases and forced is not None:
+        conn.execute(sa.insert(AUDIT), {
+            "at": values["loaded_at"], "actor": forced.operator, "action": "notice.replace",
+            "subject": notice.code, "reason": forced.reason,
+            "details": json.dumps({"file": str(path), "previous_notice": stored.notice_text}, ensure_ascii=False),
+        })
     conn.execute(sa.update(CAMPAIGNS).where(CAMPAIGNS.c.code == notice.code).values(**values))
     return notice, "replaced"
 
@@ -57,22 +75,18 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
     act, and replacing a running campaign's notice needs ``force`` and a reason, audited."""
     from workflow.operators import has_operators, identify, require_role
 
-    missing = reason_required(reason, "--force needs --reason: why the running campaign's rules change")
-    if force and missing:
-        raise Refused(missing)
+    reason = reason.strip()
+    if force:
+        missing = reason_required(reason, "--force needs --reason: why the running campaign's rules change")
+        problems = missing or text_refusals("notice", reason=(reason, 2000))
+        if problems:
+            raise Refused(problems)
+    forced = Forced(operator or "", reason) if force else None
     staffed = has_operators(conn)
     loaded: list[dict[str, object]] = []
     for path in paths:
-        before = {row.code: row.notice_text for row in conn.execute(sa.select(CAMPAIGNS.c.code, CAMPAIGNS.c.notice_text))}
-        notice, change = load_notice(conn, path, replace_running=force)
+        notice, change = load_notice(conn, path, forced)
         loaded.append({"campaign": notice.code, "year": notice.year, "change": change, "file": str(path)})
-        if change == "replaced" and force:
-            # The rules the campaign ran under until now are kept with the reason.
-            conn.execute(sa.insert(AUDIT), {
-                "at": SystemClock().now(), "actor": operator or "", "action": "notice.replace",
-                "subject": notice.code, "reason": reason.strip(),
-                "details": json.dumps({"file": str(path), "previous_notice": before[notice.code]}, ensure_ascii=False),
-            })
     if staffed and any(n["change"] != "unchanged" for n in loaded):
         # Changing a campaign's rules is an administrator's act (the change rolls back otherwise).
         require_role(identify(conn, operator), Role.ADMINISTRATOR)

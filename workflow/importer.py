@@ -167,36 +167,28 @@ def import_applications(
     with engine.begin() as conn:
         lookup = _campaign_lookup(conn)
         for number, (item, rec) in enumerate(zip(raw, records, strict=True), start=1):
-            if rec is None:  # what the notice can still tell of a record that failed its shape
-                problems += _raw_notice_problems(number, item, campaign, lookup)
-            elif not problems:
+            if rec is not None and not problems:
                 problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
             else:
-                problems += _checked_only(number, rec, campaign, lookup)
+                problems += _notice_only(number, item, rec, campaign, lookup)
         if problems:
             raise ImportRefused(source, sorted(problems, key=lambda p: p.record or 0))  # rolls back every record
     return result
 
 
-def _raw_notice_problems(number: int, item: Any, default_campaign: str | None,
-                         campaigns: CampaignLookup) -> list[Problem]:
+def _notice_only(number: int, item: Any, rec: ApplicationRecord | None, default_campaign: str | None,
+                 campaigns: CampaignLookup) -> list[Problem]:
+    """What the notice tells of a record that is not stored (its file is refused): checked
+    on the record as read when its shape failed, so one run reports every problem."""
     if not isinstance(item, dict):
         return []
-    code = item.get("campaign") if isinstance(item.get("campaign"), str) else default_campaign
-    resolved = campaigns(code)
-    if isinstance(resolved, UnknownCampaign):
-        return [Problem(number, _who(item), "campaign", str(resolved), "import.campaign")]
-    return [Problem(number, _who(item), f, m, "import.notice") for f, m in raw_notice_problems(item, resolved[1])]
-
-
-def _checked_only(number: int, rec: ApplicationRecord, default_campaign: str | None,
-                  campaigns: CampaignLookup) -> list[Problem]:
-    """A valid record in a refused file: its own notice problems still count."""
-    resolved = campaigns(rec.campaign or default_campaign)
-    who = idnumber.mask(rec.applicant.id_number)
+    named = item.get("campaign")
+    resolved = campaigns(named if isinstance(named, str) else default_campaign)
+    who = idnumber.mask(rec.applicant.id_number) if rec else _who(item)
     if isinstance(resolved, UnknownCampaign):
         return [Problem(number, who, "campaign", str(resolved), "import.campaign")]
-    return [Problem(number, who, f, m, "import.notice") for f, m in notice_problems(rec, resolved[1])]
+    found = notice_problems(rec, resolved[1]) if rec else raw_notice_problems(item, resolved[1])
+    return [Problem(number, who, f, m, "import.notice") for f, m in found]
 
 
 CampaignLookup = Callable[[str | None], "tuple[int, Notice] | UnknownCampaign"]
