@@ -128,6 +128,6 @@ def _months_before(day: date, months: int) -> date:
 def unknown_paper_items(series: str, items: set[str], notice: Notice) -> list[Refusal]:
     known = {item.code for item in notice.paper_checklist(series)}
     return [
-        Refusal("paper.unknown_item", f"未知的纸质材料项目 {code}（可用：{', '.join(sorted(known))}）", "items")
+        Refusal("paper.unknown_item", f"未知的纸质材料项目 {code!r}（可用：{', '.join(sorted(known))}）", "items")
         for code in sorted(items - known)
     ]
