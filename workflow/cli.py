@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from notifications.statuses import OutboxStatus
 from states.machine import Event, Role
 from states.refusals import Refusal, Refused
 from states.status import Status
@@ -47,13 +47,6 @@ MAX_ID = 2**31 - 1
 CaseId = Annotated[int, typer.Argument(help="The case number.", min=1, max=MAX_ID)]
 RowId = Annotated[int, typer.Argument(min=1, max=MAX_ID)]
 Limit = Annotated[int, typer.Option(help="At most this many, newest first.", min=1, max=100_000)]
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    DEAD = "dead"
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why (recorded in the history).")]
 
 
@@ -151,7 +144,7 @@ def _guarded(as_json: bool) -> Iterator[None]:
     except DatabaseError as err:
         _fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
     except SettingsError as err:
-        _fail(as_json, EXIT_UNUSABLE, "settings", str(err).split("; "))
+        _fail(as_json, EXIT_UNUSABLE, "settings", err.problems)
     except IntegrityError as err:
         # Two commands wrote the same thing at once; the database kept one. Its own text
         # would name the values (an ID number among them): say what happened instead.
@@ -229,13 +222,14 @@ def init(
 ) -> None:
     """Create or upgrade the database, load notices, register the first administrator."""
     from workflow.campaigns import load_notices
-    from workflow.db import upgrade
+    from workflow.db import hold_setup_lock, upgrade
     from workflow.operators import add_operator, has_operators
 
     with _guarded(as_json):
         engine = _engine(require=False, create=True)
         upgrade(engine)
         with engine.begin() as conn:
+            hold_setup_lock(conn)
             loaded = load_notices(conn, notice or [], SETTINGS.operator, force, reason)
             existing_admin = bool(admin) and _is_administrator(conn, admin or "")
             if admin and not existing_admin:

@@ -88,7 +88,24 @@ def upgrade(engine: sa.Engine) -> None:
     from alembic import command
 
     with engine.begin() as connection:
+        hold_setup_lock(connection)
         command.upgrade(_alembic_config(engine, connection), "head")
+
+
+# The PostgreSQL advisory lock that lets one `init` at a time read and change the set-up.
+SETUP_LOCK = 0x6368_7564_696E_68
+
+
+def hold_setup_lock(connection: sa.Connection) -> None:
+    """Taken first in a set-up transaction (the schema; the notices and the first
+    administrator): of two `init` at once the second waits for the first, then finds
+    its work done, instead of writing the same tables or rows again."""
+    if connection.dialect.name == "sqlite":
+        # The write lock before the schema is read (the driver would start the
+        # transaction only at the first write, after both had seen no tables).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SETUP_LOCK)))
 
 
 def schema_revision(engine: sa.Engine) -> str | None:

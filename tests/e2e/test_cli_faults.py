@@ -282,3 +282,26 @@ def test_a_database_busy_beyond_its_wait_is_exit_3(tmp_path: Path) -> None:
         holder.close()
     assert "busy" in done.stderr and "try again" in done.stderr
     shell("import", str(path), who="clerk")  # and once it is free, it goes through
+
+
+def _empty_database(kind: str, postgres_server: str, tmp_path: Path, n: int) -> str:
+    if kind == "sqlite":
+        return str(tmp_path / f"fresh{n}.sqlite3")
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE fresh_{n}_{os.getpid()}"))
+    admin.dispose()
+    return f"{postgres_server}/fresh_{n}_{os.getpid()}"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_inits_at_once_on_a_new_database_both_succeed(kind: str, postgres_server: str, tmp_path: Path) -> None:
+    for n in range(3):
+        env = {**os.environ, "CHUDING_DATABASE_URL": _empty_database(kind, postgres_server, tmp_path, n)}
+        runs = [subprocess.Popen([*CHUDING, "init", "--notice", str(NOTICE_FILE), "--admin", "admin"], env=env,
+                                 cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(2)]
+        outcomes = [(r.wait(timeout=120), *r.communicate()) for r in runs]
+        assert [code for code, _, _ in outcomes] == [0, 0], outcomes
