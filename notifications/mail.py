@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import functools
@@ -137,10 +138,17 @@ class SmtpMailer:
             raise
 
     async def close(self) -> None:
+        protocol = self._client.protocol if self._client is not None else None
         if self._client is not None and self._client.is_connected:
             with contextlib.suppress(self._aiosmtplib.SMTPException, OSError, TimeoutError):
                 await self._client.quit()
         self._drop()
+        # A TLS connection closes only after its shutdown exchange, on the event loop: wait
+        # for it (briefly), or the socket outlives the loop and is closed only by GC.
+        for _ in range(100):
+            if protocol is None or getattr(protocol, "_connection_lost", True):
+                break
+            await asyncio.sleep(0.01)
 
 
 def mailer(settings: NotificationSettings) -> Mailer:
