@@ -122,7 +122,7 @@ def main() -> None:
         rendered = Renderer().email("submit", ctx)
         bare_rates, relay_rates = [], []
         for round_ in range(ROUNDS):  # alternate, so drift on the machine hits both alike
-            prepared = [mail.build(rendered, f"p{i}@example.cn", f"bare/{round_}/{i}", config)
+            prepared = [mail.build(rendered, f"p{i}@example.cn", f"bare/{round_}/{i}", config, datetime.now(UTC))
                         for i in range(MESSAGES)]
             start = time.perf_counter()
             asyncio.run(bare(port, prepared))

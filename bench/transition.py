@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from states.clock import BEIJING  # noqa: E402
-from states.machine import Actor, Command, Event, Role  # noqa: E402
+from states.machine import Event  # noqa: E402
 from tests.helpers import engineer, valid_id  # noqa: E402
 from workflow.campaigns import load_notice  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
@@ -28,7 +28,7 @@ from workflow.events import run_event  # noqa: E402
 from workflow.records import ApplicationRecord, application_json  # noqa: E402
 
 TRANSITIONS = 450  # per side; both fit in the 1,000-case database
-REVIEWER = Actor("bench-reviewer", Role.COUNTY_REVIEWER)
+REVIEWER = "bench-reviewer"  # a registered county reviewer, settled in each transaction
 NOW = datetime(2024, 10, 9, 10, tzinfo=BEIJING)
 
 
@@ -43,6 +43,8 @@ def populate(path: Path, cases: int) -> None:
     stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
     db = sqlite3.connect(path)
     db.execute("INSERT INTO unit (code, name, level, type) VALUES ('LT-SL-01', '水利站', '县级', '事业单位')")
+    db.execute("INSERT INTO operator (login, name, role, active, created_at)"
+               f" VALUES ('{REVIEWER}', '审核员', 'county_reviewer', 1, '{stamp}')")
     applicants, rows, files, history = [], [], [], []
     for i in range(1, cases + 1):
         app = application_json(record.to_domain()).replace(record.applicant.id_number, valid_id(i))
@@ -64,10 +66,10 @@ def populate(path: Path, cases: int) -> None:
 
 def chuding_rate(path: Path, case_ids: range) -> float:
     engine = make_engine(f"sqlite:///{path}")
-    run_event(engine, case_ids[0], Command(Event.START_REVIEW, REVIEWER, NOW))  # warm caches
+    run_event(engine, case_ids[0], Event.START_REVIEW, REVIEWER, NOW)  # warm caches
     start = time.perf_counter()
     for case in case_ids[1:]:
-        run_event(engine, case, Command(Event.START_REVIEW, REVIEWER, NOW))
+        run_event(engine, case, Event.START_REVIEW, REVIEWER, NOW)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return (len(case_ids) - 1) / elapsed
@@ -109,9 +111,9 @@ def main() -> None:
     results = [measure(n) for n in (1000, 100_000)]
     for r in results:
         print(f"{r['cases']:>7,} cases: chuding {r['chuding_per_s']:8.0f}/s   plain sqlite3 "
-              f"{r['baseline_per_s']:8.0f}/s   ratio {r['ratio']:.2f} (target >= 0.33)")
+              f"{r['baseline_per_s']:8.0f}/s   ratio {r['ratio']:.2f} (target >= 0.5)")
     print(f"100,000 vs small: chuding rate x{results[1]['chuding_per_s'] / results[0]['chuding_per_s']:.2f}"
-          " (target: no slower)")
+          " (target >= 0.9)")
     print(json.dumps(results))
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
@@ -28,3 +30,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def instant(nullable: bool = False, index: bool = False) -> object:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class utc_now(sa.sql.functions.FunctionElement[datetime]):  # noqa: N801 (an SQL function's name)
+    """The database's clock, in UTC as the columns store it: when a row is recorded.
+
+    The one clock every process writing to the database shares, so no module reads the
+    machine's clock to stamp a record.
+    """
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "utc_now"
+
+
+@compiles(utc_now, "sqlite")
+def _sqlite_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+@compiles(utc_now, "postgresql")
+def _postgresql_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
+    return "(statement_timestamp() AT TIME ZONE 'UTC')"

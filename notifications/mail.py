@@ -9,7 +9,7 @@ import functools
 import hashlib
 import os
 import ssl
-from datetime import UTC, datetime
+from datetime import datetime
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -32,7 +32,7 @@ def _sender(name: str, address: str) -> str:
     return formataddr((Header(name, "utf-8").encode(), address))
 
 
-def build(rendered: Email, recipient: str, key: str, settings: NotificationSettings) -> Message:
+def build(rendered: Email, recipient: str, key: str, settings: NotificationSettings, date: datetime) -> Message:
     """multipart/alternative, text then HTML, UTF-8 throughout.
 
     Built with the email package's compat32 classes: an order of magnitude cheaper than
@@ -45,7 +45,7 @@ def build(rendered: Email, recipient: str, key: str, settings: NotificationSetti
     msg["To"] = recipient
     msg["Subject"] = Header(rendered.subject, "utf-8")  # type: ignore[assignment]  # encoded once, at flatten
     msg["Message-ID"] = message_id(key, settings.mail_from)
-    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Date"] = format_datetime(date)
     msg.attach(_utf8_part("plain", rendered.text))
     msg.attach(_utf8_part("html", rendered.html))
     return msg

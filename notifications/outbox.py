@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from notifications.addresses import is_email, is_mobile
-from notifications.columns import UTCDateTime
 from notifications.columns import instant as _instant
+from notifications.columns import utc_now
 from notifications.statuses import OutboxStatus
 
 
@@ -98,29 +98,29 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
     """Write messages in the caller's transaction; a key already written is left alone.
 
     A message whose address cannot work is written dead with the reason, not dropped.
-    Delivery runs on the wall clock, even when the event's clock is simulated.
+    Delivery runs on the database's clock, even when the event's clock is simulated.
     """
     if not messages:
         return
-    now = datetime.now(UTC)
     rows = []
     for m in messages:
         problem = address_problem(m.channel, m.recipient)
         rows.append({
             "key": m.key, "case_id": m.case_id, "campaign_id": m.campaign_id, "kind": m.kind, "channel": m.channel,
             "recipient": m.recipient, "context": json.dumps(m.context, ensure_ascii=False, default=str),
-            "status": OutboxStatus.DEAD if problem else OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now,
-            "last_error": problem, "created_at": now,
+            "status": OutboxStatus.DEAD if problem else OutboxStatus.PENDING, "attempts": 0,
+            "last_error": problem,
         })
     # The dialects' own INSERT (for ON CONFLICT): imported here, as only writers need it.
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(OUTBOX)
-    conn.execute(insert.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
+    stamped = insert.values(next_attempt_at=utc_now(), created_at=utc_now())
+    conn.execute(stamped.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
 
 
 def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel: str,
-                   context: dict[str, Any], now: datetime) -> None:
+                   context: dict[str, Any]) -> None:
     """Set-based enqueue: one message on ``channel`` per row of ``rows``, whose columns are
     the event's key, the case, the campaign and the recipient. The same ``context`` for
     every row (the person's part is read from the case when sending)."""
@@ -131,7 +131,7 @@ def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel
         rows.with_only_columns(
             channel_key(key, channel), case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
             sa.literal(json.dumps(context, ensure_ascii=False, default=str)), sa.literal(OutboxStatus.PENDING.value),
-            sa.literal(0), sa.literal(now, UTCDateTime), sa.literal(now, UTCDateTime),
+            sa.literal(0), utc_now(), utc_now(),
             maintain_column_froms=True,
         ),
     ))
@@ -193,22 +193,27 @@ def mark_failed(
         )
 
 
-def retry(engine: sa.Engine, ids: list[int] | None, now: datetime) -> int:
+def retry(conn: sa.Connection, ids: list[int] | None, now: datetime) -> int:
     """Re-queue dead rows (these, or all): attempts start again from zero."""
-    with engine.begin() as conn:
-        query = sa.update(OUTBOX).where(OUTBOX.c.status == OutboxStatus.DEAD)
-        if ids is not None:
-            query = query.where(OUTBOX.c.id.in_(ids))
-        return conn.execute(
-            query.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, claimed_by=None)
-        ).rowcount
+    query = sa.update(OUTBOX).where(OUTBOX.c.status == OutboxStatus.DEAD)
+    if ids is not None:
+        query = query.where(OUTBOX.c.id.in_(ids))
+    return conn.execute(
+        query.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, claimed_by=None)
+    ).rowcount
 
 
 def rows(conn: sa.Connection, status: str | None = None, case_id: int | None = None,
          limit: int = 200) -> list[Any]:
+    """The newest ``limit`` rows, of one status and one case if given."""
     query = sa.select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
     if status:
         query = query.where(OUTBOX.c.status == status)
     if case_id is not None:
         query = query.where(OUTBOX.c.case_id == case_id)
     return list(conn.execute(query))
+
+
+def row(conn: sa.Connection, message: int) -> Any:
+    """One row by id, or None."""
+    return conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id == message)).first()

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from notifications import mail, sms
 from notifications.addresses import stored_form
+from notifications.channels import Channels, channels
 from notifications.outbox import claim, mark_failed, mark_sent
 from notifications.rendering import Renderer, UnmaskedIdNumber
 from notifications.settings import NotificationSettings
@@ -74,7 +75,8 @@ class Relay:
     """``shared`` fills in what outbox rows do not store themselves, a batch at a time."""
 
     def __init__(self, engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-                 shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None):
+                 shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None,
+                 through: Channels | None = None):
         self.shared = shared
         self.stopping = stopping or (lambda: False)
         self.sent: list[int] = []
@@ -85,7 +87,8 @@ class Relay:
         self.clock = clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.renderer = Renderer(settings.template_dir)
-        self.sms = sms.gateway(settings)
+        self.channels = through or channels(settings)
+        self.sms = self.channels.sms
 
     def _retry_at(self, attempts_before: int, now: datetime) -> datetime | None:
         if attempts_before + 1 >= self.settings.relay_max_attempts:
@@ -103,7 +106,7 @@ class Relay:
         lease = timedelta(seconds=self.settings.relay_lease_seconds)
         started = self.clock.now()
         # One connection per concurrent sender, kept open across batches.
-        mailers = [mail.mailer(self.settings) for _ in range(max(1, self.settings.relay_concurrency))]
+        mailers = [self.channels.mailer() for _ in range(max(1, self.settings.relay_concurrency))]
         try:
             # A service being stopped finishes the batch in hand and claims no more.
             while not self.stopping() and (rows := claim(
@@ -152,7 +155,7 @@ class Relay:
             context = {**shared, **json.loads(row.context)}
             if row.channel == "email":
                 email = self.renderer.email(row.kind, context)
-                await mailer.send(mail.build(email, row.recipient, row.key, self.settings))
+                await mailer.send(mail.build(email, row.recipient, row.key, self.settings, self.clock.now()))
             else:
                 text = self.renderer.sms(row.kind, context, self.settings.sms_sign_name)
                 values = sms.variables(row.kind, context, self.settings.sms_variable_limit)
@@ -175,6 +178,7 @@ class Relay:
 
 
 def send_due(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-             shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None) -> RelayReport:
+             shared: SharedContexts | None = None, stopping: Callable[[], bool] | None = None,
+             through: Channels | None = None) -> RelayReport:
     """One pass of the relay, as `chuding outbox send` runs it."""
-    return asyncio.run(Relay(engine, settings, clock, shared, stopping).run_once())
+    return asyncio.run(Relay(engine, settings, clock, shared, stopping, through).run_once())

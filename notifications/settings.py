@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifications.errors import SettingsError
+
+S = TypeVar("S", bound="NotificationSettings")
 
 
 class NotificationSettings(BaseSettings):
@@ -60,12 +62,12 @@ class NotificationSettings(BaseSettings):
         return self
 
 
-def load_settings() -> NotificationSettings:
+def load_settings(kind: type[S] = NotificationSettings) -> S:  # type: ignore[assignment]
     """The settings from the environment, or a SettingsError naming every bad variable."""
     from pydantic_settings.exceptions import SettingsError as Unparsable
 
     try:
-        return NotificationSettings()
+        return kind()
     except Unparsable as err:  # a complex value that is not JSON
         field = str(err).split('"')[1] if '"' in str(err) else "settings"
         raise SettingsError([f"CHUDING_{field.upper()}: not valid JSON"]) from None

@@ -12,21 +12,24 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from notifications.outbox import enqueue
-from states.machine import Actor
+from states.machine import Role
 from states.refusals import Refusal, Refused, reason_required
 from states.status import Status
-from workflow.events import record_history
+from workflow import history
+from workflow.access import Who, acting
 from workflow.fields import text_refusals
 from workflow.messages import event_context, to_person
 from workflow.tables import APPLICANTS, BANS, CASES
 
 
-def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: datetime) -> None:
+def lift_ban(engine: sa.Engine, ban_id: int, who: Who, reason: str, now: datetime) -> None:
+    """`bans lift`: an administrator lifts a ban recorded in error."""
     reason = reason.strip()
     problems = reason_required(reason) or text_refusals("ban", reason=(reason, 2000))
     if problems:
         raise Refused(problems)
     with engine.begin() as conn:
+        actor = acting(conn, who, Role.ADMINISTRATOR)
         lifted = conn.execute(
             sa.update(BANS).where(BANS.c.id == ban_id, BANS.c.lifted_at.is_(None))
             .values(lifted_at=now, lifted_by=actor.login, lift_reason=reason)
@@ -42,7 +45,7 @@ def lift_ban(engine: sa.Engine, ban_id: int, actor: Actor, reason: str, now: dat
             .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(CASES.c.id == lifted.case_id)
         ).one()
         state = Status(case.state)
-        record_history(conn, lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})
+        history.record(conn, [history.entry(lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})])
         context = event_context(now, reason=reason, ban_first=lifted.first_year, ban_last=lifted.last_year)
         enqueue(conn, to_person(f"ban{ban_id}/lifted", "ban_lifted", lifted.case_id, case.campaign_id,
                                 context, case.email, case.phone))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from notifications.columns import utc_now
 from states.machine import Role
 from states.notice import Notice
 from states.refusals import Refusal, Refused, reason_required
-from workflow.clock import SystemClock
 from workflow.fields import text_refusals
 from workflow.notices import parse_notice_text, read_notice_text
 from workflow.tables import AUDIT, CAMPAIGNS, CASES
@@ -48,7 +48,7 @@ def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -
         return notice, "unchanged"
     values = {
         "year": notice.year, "title": notice.title, "source": str(path), "notice_text": text,
-        "notice_sha256": sha, "loaded_at": SystemClock().now(),
+        "notice_sha256": sha, "loaded_at": utc_now(),
     }
     if stored is None:
         conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, **values))
@@ -60,11 +60,10 @@ def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -
             " they run under (deadlines among them); if that is meant, run again with --force and --reason"),
             "notice")])
     if cases and forced is not None:
-        conn.execute(sa.insert(AUDIT), {
-            "at": values["loaded_at"], "actor": forced.operator, "action": "notice.replace",
-            "subject": notice.code, "reason": forced.reason,
-            "details": json.dumps({"file": str(path), "previous_notice": stored.notice_text}, ensure_ascii=False),
-        })
+        conn.execute(sa.insert(AUDIT).values(
+            at=utc_now(), actor=forced.operator, action="notice.replace", subject=notice.code, reason=forced.reason,
+            details=json.dumps({"file": str(path), "previous_notice": stored.notice_text}, ensure_ascii=False),
+        ))
     conn.execute(sa.update(CAMPAIGNS).where(CAMPAIGNS.c.code == notice.code).values(**values))
     return notice, "replaced"
 
@@ -73,7 +72,8 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
                  force: bool = False, reason: str = "") -> list[dict[str, object]]:
     """`init --notice`: load each file; on a staffed database a change is an administrator's
     act, and replacing a running campaign's notice needs ``force`` and a reason, audited."""
-    from workflow.operators import has_operators, identify, require_role
+    from workflow.access import acting
+    from workflow.operators import has_operators
 
     reason = reason.strip()
     if force:
@@ -89,7 +89,7 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
         loaded.append({"campaign": notice.code, "year": notice.year, "change": change, "file": str(path)})
     if staffed and any(n["change"] != "unchanged" for n in loaded):
         # Changing a campaign's rules is an administrator's act (the change rolls back otherwise).
-        require_role(identify(conn, operator), Role.ADMINISTRATOR)
+        acting(conn, operator, Role.ADMINISTRATOR)
     return loaded
 
 

@@ -1,14 +1,19 @@
-"""The clocks the command and the service read: the real one, or CHUDING_NOW."""
+"""The clocks: the machine's, and one fixed by the CHUDING_NOW setting.
+
+Only the composition root (``workflow.bootstrap``) builds them; every other module is
+handed one.
+"""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from states.clock import Clock, FixedClock
 
 
 class SystemClock:
+    """The machine's clock, in UTC."""
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -28,7 +33,6 @@ def parse_instant(text: str, name: str = "CHUDING_NOW") -> datetime:
     return instant
 
 
-def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
-    """CHUDING_NOW fixes the clock for simulation and testing; otherwise the real clock."""
-    value = (environ if environ is not None else os.environ).get("CHUDING_NOW")
-    return FixedClock(parse_instant(value)) if value else SystemClock()
+def campaign_clock(fixed: str | None) -> Clock:
+    """The campaign's clock: fixed at ``fixed`` (simulation and testing), else the machine's."""
+    return FixedClock(parse_instant(fixed)) if fixed else SystemClock()

@@ -12,7 +12,8 @@ DEFAULT_DATABASE = "chuding.sqlite3"
 # The newest migration; commands other than `init` refuse a database at another one.
 # (A test checks it against the migrations, so that commands need not import alembic.)
 SCHEMA_HEAD = "0005"
-# How long a writer waits for another one on SQLite before giving up (milliseconds).
+# How long a writer waits for another one on SQLite before giving up (milliseconds);
+# the setting CHUDING_SQLITE_BUSY_MS.
 SQLITE_BUSY_MS = 10_000
 SUPPORTED = ("sqlite://", "postgresql+psycopg://")
 
@@ -22,11 +23,10 @@ class DatabaseError(RuntimeError):
 
 
 def database_url(db: str | None = None) -> str:
-    """A URL from ``--db``, else CHUDING_DATABASE_URL, else the SQLite file chuding.sqlite3.
-
-    A plain path means a SQLite file; anything with ``://`` is taken as a URL.
+    """A URL from the setting (``--db`` or CHUDING_DATABASE_URL), else the SQLite file
+    chuding.sqlite3. A plain path means a SQLite file; anything with ``://`` is a URL.
     """
-    value = db or os.environ.get("CHUDING_DATABASE_URL") or DEFAULT_DATABASE
+    value = db or DEFAULT_DATABASE
     if "://" in value:
         if value.startswith(("postgresql://", "postgres://")):  # psycopg 3, the driver we install
             value = "postgresql+psycopg://" + value.partition("://")[2]
@@ -38,24 +38,45 @@ def database_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser()}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers go on while one writer commits; synchronous=FULL makes every
-    # committed decision survive a power cut, which a person's career deserves.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        # WAL lets readers go on while one writer commits; synchronous=FULL makes every
+        # committed decision survive a power cut, which a person's career deserves.
+        _turn_on_wal(cursor, busy_ms)
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str, create: bool = True) -> sa.Engine:
+def _turn_on_wal(cursor: Any, busy_ms: int) -> None:
+    """Switching the journal mode answers "locked" at once, without SQLite's busy wait,
+    while another connection writes (a new file meeting another `init`): wait as the busy
+    timeout allows. The mode is kept in the file, so this costs nothing once set."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
+def make_engine(url: str, create: bool = True, busy_ms: int = SQLITE_BUSY_MS) -> sa.Engine:
     """An engine for ``url``. A SQLite file that does not exist is made (private to its
     owner) only when ``create``; otherwise a mistyped path is refused, not left behind."""
     if url.startswith("sqlite"):
         _sqlite_file(sa.engine.make_url(url).database, create)
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        engine = sa.create_engine(url, connect_args={"timeout": busy_ms / 1000})
+        sa.event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 

@@ -8,7 +8,6 @@ database as it was.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,14 +18,15 @@ import sqlalchemy as sa
 from notifications.outbox import Message, case_key, enqueue
 from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
-from states.machine import Actor, Command, Event, decide
+from states.machine import Command, Event, decide
 from states.refusals import Refusal, Refused
 from states.status import Status
+from workflow import history
+from workflow.access import Who, acting
 from workflow.cases import LoadedCase, load_case
-from workflow.clock import SystemClock
 from workflow.errors import Conflict
 from workflow.messages import case_context, event_extras, to_person
-from workflow.tables import BANS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES
+from workflow.tables import BANS, CASES, MATERIALS, OBJECTIONS, PUBLICITIES
 
 
 @dataclass(frozen=True)
@@ -118,13 +118,12 @@ EFFECTS: dict[Event, Effect] = {
 }
 
 
-# Built once: every transition runs these two statements.
+# Built once: every transition runs it.
 _CLAIM = (
     sa.update(CASES)
     .where(CASES.c.id == sa.bindparam("b_id"), CASES.c.version == sa.bindparam("b_version"))
     .values(state=sa.bindparam("b_state"), version=sa.bindparam("b_next"), updated_at=sa.bindparam("b_now"))
 )
-_HISTORY = sa.insert(HISTORY)
 
 
 def _claim(conn: sa.Connection, case: LoadedCase, to_state: Status, now: datetime) -> None:
@@ -135,20 +134,6 @@ def _claim(conn: sa.Connection, case: LoadedCase, to_state: Status, now: datetim
     }).rowcount
     if moved != 1:
         raise Conflict(case.id, case.version)
-
-
-def record_history(
-    conn: sa.Connection, case_id: int, event: str, from_state: Status | None, to_state: Status,
-    actor: Actor, now: datetime, reason: str = "", details: dict[str, Any] | None = None,
-) -> None:
-    """The audit row: ``now`` is the clock's time, ``recorded_at`` the wall clock's."""
-    conn.execute(_HISTORY, {
-        "case_id": case_id, "event": event,
-        "from_state": from_state.value if from_state else None, "to_state": to_state.value,
-        "actor": actor.login, "role": actor.role.value, "reason": reason,
-        "details": json.dumps(details or {}, ensure_ascii=False),
-        "effective_at": now, "recorded_at": SystemClock().now(),
-    })
 
 
 def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[str, Any]) -> list[Message]:
@@ -163,17 +148,19 @@ def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[st
     return to_person(key, event, case.id, case.campaign_id, context, case.email, case.phone)
 
 
-def run_event(engine: sa.Engine, case_id: int, cmd: Command) -> Transition:
-    """Apply one event to one case, all of it or nothing."""
+def run_event(engine: sa.Engine, case_id: int, event: Event, who: Who, now: datetime,
+              **said: Any) -> Transition:
+    """Apply one event to one case, all of it or nothing: the use case behind every
+    event command. ``said`` is what the person typed with it (reason, opinion, items, upheld)."""
     with engine.begin() as conn:
+        cmd = Command(event, acting(conn, who), now, **said)
         case = load_case(conn, case_id)
         to_state = decide(case.view, cmd)
         _claim(conn, case, to_state, cmd.now)
         effect = EFFECTS.get(cmd.event)
         details = effect(conn, case, cmd) if effect else {}
-        record_history(
-            conn, case.id, cmd.event.value, case.view.state, to_state,
-            cmd.actor, cmd.now, cmd.reason, details,
-        )
+        history.record(conn, [history.entry(
+            case.id, cmd.event.value, case.view.state, to_state, cmd.actor, cmd.now, cmd.reason, details,
+        )])
         enqueue(conn, _messages(case, cmd, to_state, details))
     return Transition(case.id, cmd.event, case.view.state, to_state, cmd.now, details)

@@ -7,24 +7,24 @@ if there is any, nothing is written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 
 from notifications.outbox import case_key, enqueue
 from states import idnumber
-from states.machine import Actor
+from states.machine import Actor, Role
 from states.notice import Notice
 from states.status import Status
+from workflow import history
+from workflow.access import Who, acting
 from workflow.campaigns import UnknownCampaign, campaign_id
 from workflow.cases import notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
-from workflow.events import record_history
+from workflow.import_file import masked_id, read_records, validate_records
 from workflow.messages import case_context, to_person
 from workflow.records import (
     ApplicationRecord,
@@ -43,116 +43,13 @@ class ImportResult:
     amended: list[int] = field(default_factory=list)
 
 
-# A file this large is not a county's applications; nesting this deep is not a record.
-MAX_FILE_CHARACTERS = 20_000_000
-MAX_RECORDS = 10_000
-MAX_DEPTH = 8
-
-
-def _records(text: str, source: str) -> list[Any]:
-    def refused(where: str, message: str, rule: str) -> ImportRefused:
-        return ImportRefused(source, [Problem(None, "", where, message, rule)])
-
-    text = text.removeprefix("\ufeff")  # a UTF-8 BOM, as spreadsheet programs write it
-    if len(text) > MAX_FILE_CHARACTERS:
-        raise refused("(file)", f"文件过大：最多 {MAX_FILE_CHARACTERS:,} 个字符", "import.file_size")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise refused(f"line {err.lineno} column {err.colno}", f"不是有效的 JSON：{err.msg}", "import.json") from None
-    except RecursionError:
-        raise refused("(file)", f"嵌套过深：一条记录最多 {MAX_DEPTH} 层", "import.depth") from None
-    records = data if isinstance(data, list) else [data]
-    if not records:
-        raise refused("(top level)", "文件中没有记录", "import.empty")
-    if len(records) > MAX_RECORDS:
-        raise refused("(top level)", f"一次最多导入 {MAX_RECORDS} 条记录，实有 {len(records)} 条", "import.too_many")
-    if _depth(data) > MAX_DEPTH + 1:
-        raise refused("(file)", f"嵌套过深：一条记录最多 {MAX_DEPTH} 层", "import.depth")
-    return records
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
-
-
-def _who(raw: Any) -> str:
-    try:
-        return idnumber.mask(str(raw["applicant"]["id_number"]))
-    except (TypeError, KeyError):
-        return ""
-
-
-# pydantic's kinds of error in the user's words; anything else keeps pydantic's text.
-_SAID = {
-    "missing": "缺少此项",
-    "extra_forbidden": "未知的项目（拼写错误？）",
-    "string_type": "须为文字",
-    "int_type": "须为整数",
-    "int_from_float": "须为整数",
-    "float_type": "须为数字",
-    "finite_number": "须为有限的数字",
-    "bool_type": "须为 true 或 false",
-    "list_type": "须为列表",
-    "dict_type": "须为对象",
-    "model_type": "须为对象",
-    "date_type": "须为日期，如 2024-07-01",
-    "date_parsing": "须为日期，如 2024-07-01",
-    "date_from_datetime_parsing": "须为日期，如 2024-07-01",
-    "date_from_datetime_inexact": "须为日期，不带时刻",
-}
-
-
-def _said(error: Any) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind in ("string_too_long", "too_long"):
-        return f"最多 {ctx.get('max_length')} {'个字符' if kind == 'string_too_long' else '项'}"
-    if kind in ("string_too_short", "too_short"):
-        return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 项"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return f"须在允许范围内（{'不小于' if kind == 'greater_than_equal' else '不大于'} {next(iter(ctx.values()))}）"
-    return _SAID.get(kind, error["msg"])
-
-
-def _validate(raw: list[Any]) -> tuple[list[ApplicationRecord | None], list[Problem]]:
-    """Each record checked on its own; every problem of every record is reported."""
-    records: list[ApplicationRecord | None] = []
-    problems = []
-    for number, item in enumerate(raw, start=1):
-        if not isinstance(item, dict):
-            problems.append(Problem(number, "", "(record)", f"须为对象，实为 {type(item).__name__}", "import.shape"))
-            records.append(None)
-            continue
-        try:
-            records.append(ApplicationRecord.model_validate(item))
-        except ValidationError as err:
-            records.append(None)
-            for e in err.errors():
-                where = _index_style(e["loc"])
-                problems.append(Problem(number, _who(item), where or "(record)", _said(e), f"import.{e['type']}"))
-    return records, problems
-
-
-def _index_style(loc: tuple[Any, ...]) -> str:
-    """('educations', 0, 'level') -> educations[0].level"""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def import_applications(
-    engine: sa.Engine, text: str, source: str, actor: Actor, now: datetime,
+    engine: sa.Engine, text: str, source: str, who: Who, now: datetime,
     campaign: str | None = None,
 ) -> ImportResult:
-    raw = _records(text, source)
-    records, problems = _validate(raw)
+    """`import`: an applicant clerk (or administrator) imports a file of applications."""
+    raw = read_records(text, source)
+    records, problems = validate_records(raw)
     seen: dict[str, int] = {}
     for number, rec in enumerate(records, start=1):
         if rec is None:
@@ -165,6 +62,7 @@ def import_applications(
             ))
     result = ImportResult()
     with engine.begin() as conn:
+        actor = acting(conn, who, Role.APPLICANT_CLERK, Role.ADMINISTRATOR)
         lookup = _campaign_lookup(conn)
         for number, (item, rec) in enumerate(zip(raw, records, strict=True), start=1):
             if rec is not None and not problems:
@@ -184,7 +82,7 @@ def _notice_only(number: int, item: Any, rec: ApplicationRecord | None, default_
         return []
     named = item.get("campaign")
     resolved = campaigns(named if isinstance(named, str) else default_campaign)
-    who = idnumber.mask(rec.applicant.id_number) if rec else _who(item)
+    who = idnumber.mask(rec.applicant.id_number) if rec else masked_id(item)
     if isinstance(resolved, UnknownCampaign):
         return [Problem(number, who, "campaign", str(resolved), "import.campaign")]
     found = notice_problems(rec, resolved[1]) if rec else raw_notice_problems(item, resolved[1])
@@ -260,14 +158,14 @@ def _write_case(
         if amended != 1:
             raise Conflict(case_id, existing.version)
         conn.execute(sa.delete(MATERIALS).where(MATERIALS.c.case_id == case_id, MATERIALS.c.kind == "online"))
-        record_history(conn, case_id, "amend", state, state, actor, now)
+        history.record(conn, [history.entry(case_id, "amend", state, state, actor, now)])
         result.amended.append(case_id)
     else:
         case_id = conn.execute(sa.insert(CASES).returning(CASES.c.id), {
             "campaign_id": campaign_pk, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
             "version": 1, "created_at": now, **values,
         }).scalar_one()
-        record_history(conn, case_id, "import", None, Status.DRAFTED, actor, now)
+        history.record(conn, [history.entry(case_id, "import", None, Status.DRAFTED, actor, now)])
         result.created.append(case_id)
     kind = "amend" if existing else "import"
     version = existing.version + 1 if existing else 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from notifications.channels import Channels
 from notifications.outbox import Message, channel_key
 from notifications.relay import RelayReport, SharedContexts, send_due
 from notifications.settings import NotificationSettings
@@ -127,6 +128,6 @@ def shared_contexts(engine: sa.Engine) -> SharedContexts:
 
 
 def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
-                stopping: Callable[[], bool] | None = None) -> RelayReport:
+                stopping: Callable[[], bool] | None = None, through: Channels | None = None) -> RelayReport:
     """One relay pass with the shared parts of the context wired in."""
-    return send_due(engine, settings, clock, shared_contexts(engine), stopping)
+    return send_due(engine, settings, clock, shared_contexts(engine), stopping, through)

@@ -1,41 +1,22 @@
-"""Who is acting: operators registered with one role (and one unit for unit operators).
+"""Operators: staff registered with one role (and one unit for unit operators).
 
-An operator is identified by login, given as ``--as LOGIN`` or CHUDING_OPERATOR.
+Registering and disabling are an administrator's acts (``register_operator``,
+``disable_operator``); ``workflow.access`` says who an operator is.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from states.machine import SERVICE_ACTOR, Actor, Role
+from notifications.columns import utc_now
+from states.machine import SERVICE_ACTOR, Role
 from states.refusals import Refusal, Refused
-from workflow.clock import SystemClock
+from workflow.access import Who, acting
 from workflow.fields import contact_refusals, text_refusals
 from workflow.tables import OPERATORS, UNITS
 
 STAFF_ROLES = [r for r in Role if r is not Role.SERVICE]
 RESERVED_LOGIN = SERVICE_ACTOR.login  # the background service's name in every history row
-
-
-def identify(conn: sa.Connection, login: str | None) -> Actor:
-    if not login:
-        raise Refused([Refusal(
-            "operator.missing", "未指明操作员：使用 --as LOGIN 或设置 CHUDING_OPERATOR", "operator"
-        )])
-    row = conn.execute(
-        sa.select(OPERATORS.c.role, OPERATORS.c.active, UNITS.c.code)
-        .select_from(OPERATORS.outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
-        .where(OPERATORS.c.login == login)
-    ).one_or_none()
-    if row is None or not row.active:
-        raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记或已停用", "operator")])
-    return Actor(login, Role(row.role), row.code)
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
-        names = "、".join(r.value for r in roles)
-        raise Refused([Refusal("role.not_allowed", f"此操作须由 {names} 执行", "operator")])
 
 
 def add_operator(
@@ -65,10 +46,10 @@ def add_operator(
         problems.append(Refusal("operator.reserved", f"登录名 {RESERVED_LOGIN} 留给后台服务使用", "login"))
     if problems:
         raise Refused(problems)
-    conn.execute(sa.insert(OPERATORS), {
-        "login": login, "name": name, "role": role, "unit_id": unit_id, "email": email, "phone": phone,
-        "active": True, "created_at": SystemClock().now(),
-    })
+    conn.execute(sa.insert(OPERATORS).values(
+        login=login, name=name, role=role, unit_id=unit_id, email=email, phone=phone,
+        active=True, created_at=utc_now(),
+    ))
 
 
 def set_active(conn: sa.Connection, login: str, active: bool) -> None:
@@ -103,3 +84,20 @@ def list_operators(conn: sa.Connection) -> list[dict[str, object]]:
         .order_by(OPERATORS.c.login)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def register_operator(
+    engine: sa.Engine, who: Who, login: str, name: str, role: str, unit_code: str | None,
+    email: str | None = None, phone: str | None = None,
+) -> None:
+    """`operator add`: an administrator registers an operator."""
+    with engine.begin() as conn:
+        acting(conn, who, Role.ADMINISTRATOR)
+        add_operator(conn, login, name or login, role, unit_code, email, phone)
+
+
+def disable_operator(engine: sa.Engine, who: Who, login: str) -> None:
+    """`operator disable`: an administrator stops an operator from acting."""
+    with engine.begin() as conn:
+        acting(conn, who, Role.ADMINISTRATOR)
+        set_active(conn, login, False)

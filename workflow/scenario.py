@@ -61,15 +61,14 @@ class Scenario(BaseModel):
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
+    from workflow.import_file import field_path
+
+    return field_path(loc) or "(file)"
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
     """The scenario as a plain mapping, or a refusal naming every problem."""
-    from workflow.importer import _said
+    from workflow.import_file import said
 
     try:
         data = json.loads(path.read_text(encoding="utf-8").removeprefix("\ufeff"))
@@ -80,7 +79,7 @@ def read_scenario(path: Path) -> dict[str, Any]:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise Refused([Refusal(f"scenario.{e['type']}", f"{_where(e['loc'])}: {_said(e)}", _where(e["loc"]))
+        raise Refused([Refusal(f"scenario.{e['type']}", f"{_where(e['loc'])}: {said(e)}", _where(e["loc"]))
                        for e in err.errors()]) from None
     beyond = [Refusal("scenario.case", f"actions[{i}].case: 只有 {len(scenario.applications)} 份申请，没有第 {a.case} 份",
                       f"actions[{i}].case")

@@ -11,7 +11,6 @@ on two leaders for a moment — changes nothing the second time.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -19,23 +18,22 @@ import socket
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from notifications.settings import NotificationSettings
-from states.clock import Clock
-from workflow.clock import SystemClock
 from workflow.db import DatabaseError, require_schema
 from workflow.errors import without_personal_data
+from workflow.leadership import ServiceUnusable, leadership
 from workflow.messages import send_outbox
 from workflow.schedule import upcoming
 from workflow.sweeps import campaigns, catch_up
 from workflow.tables import SERVICES
 
+if TYPE_CHECKING:
+    from workflow.bootstrap import Runtime
+
 log = logging.getLogger("chuding.service")
-LEADER_LOCK = 0x6368_7564_696E_67  # "chuding": the PostgreSQL advisory lock's key
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -47,108 +45,6 @@ class JsonLogFormatter(logging.Formatter):
                           ensure_ascii=False)
 
 
-class ServiceUnusable(RuntimeError):
-    """The service cannot run: say why and exit non-zero."""
-
-
-class SqliteLeadership:
-    """One service per SQLite file: an exclusive lock on a file beside the database.
-
-    The lock is named after the database's real path, so a symlink or another spelling
-    of the path meets the same lock. (Hard links to a SQLite database are unsafe for
-    SQLite itself: its write-ahead log is found by name.)
-    """
-
-    def __init__(self, database: str):
-        self.path = Path(f"{Path(database).expanduser().resolve()}.service.lock")
-        self.file: IO[str] | None = None
-
-    def acquire(self) -> bool:
-        if self.file is not None:
-            return True  # taken at start-up, held until the service stops
-        while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            file = os.fdopen(descriptor, "r+")
-            try:
-                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = file.read().strip() or "another process"
-                file.close()
-                raise ServiceUnusable(
-                    f"another chuding service ({holder}) is already running on this database;"
-                    f" one service per SQLite file (lock: {self.path})"
-                ) from None
-            # A service stopping just now unlinks the file it held: lock the one on disk.
-            if _same_file(file, self.path):
-                break
-            file.close()
-        file.truncate(0)
-        file.write(f"pid {os.getpid()} on {socket.gethostname()}")
-        file.flush()
-        self.file = file
-        return True
-
-    def still_held(self) -> bool:
-        return self.file is not None
-
-    def release(self) -> None:
-        if self.file is not None:
-            # Unlink while still holding it: a clean stop leaves no lock file behind.
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-            self.file.close()
-            self.file = None
-
-
-def _same_file(file: IO[str], path: Path) -> bool:
-    try:
-        on_disk = path.stat()
-    except FileNotFoundError:
-        return False
-    held = os.fstat(file.fileno())
-    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
-
-
-class PostgresLeadership:
-    """Leader while holding a session advisory lock: released by the server when we die."""
-
-    def __init__(self, engine: sa.Engine):
-        self.engine = engine
-        self.conn: sa.Connection | None = None
-
-    def acquire(self) -> bool:
-        try:
-            if self.conn is None:
-                self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return bool(self.conn.execute(sa.select(sa.func.pg_try_advisory_lock(LEADER_LOCK))).scalar())
-        except sa.exc.DBAPIError as err:
-            log.warning("cannot reach the database to take the lead: %s", err.orig)
-            self._drop()
-            return False
-
-    def still_held(self) -> bool:
-        try:
-            assert self.conn is not None
-            self.conn.execute(sa.text("SELECT 1"))
-            return True
-        except (sa.exc.DBAPIError, AssertionError):
-            self._drop()
-            return False
-
-    def _drop(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.invalidate()
-                self.conn.close()
-        self.conn = None
-
-    def release(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(sa.exc.DBAPIError):
-                self.conn.execute(sa.select(sa.func.pg_advisory_unlock(LEADER_LOCK)))
-            self._drop()
-
-
 class Service:
     """Leads the schedule when it can, relays messages, and stops promptly when told.
 
@@ -156,19 +52,17 @@ class Service:
     again on its next tick; a failed sweep is also retried sooner, with backoff.
     """
 
-    def __init__(self, engine: sa.Engine, clock: Clock, settings: NotificationSettings,
-                 sweep_seconds: float = 60, relay_seconds: float = 5, lead_seconds: float = 2,
-                 grace_seconds: float = 5):
-        self.engine, self.clock, self.settings = engine, clock, settings
+    def __init__(self, runtime: Runtime, sweep_seconds: float = 60, relay_seconds: float = 5,
+                 lead_seconds: float = 2, grace_seconds: float = 5):
+        engine = runtime.engine(require=False)
+        self.engine, self.clock, self.settings = engine, runtime.clock, runtime.settings
+        # The machine's clock times the service itself; the campaign's (maybe simulated) the sweeps.
+        self.wall, self.channels = runtime.wall, runtime.channels
         self.sweep_seconds, self.relay_seconds, self.lead_seconds = sweep_seconds, relay_seconds, lead_seconds
         self.grace_seconds = grace_seconds
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leading = False
-        self.leadership: SqliteLeadership | PostgresLeadership
-        if engine.dialect.name == "sqlite":
-            self.leadership = SqliteLeadership(str(engine.url.database))
-        else:
-            self.leadership = PostgresLeadership(engine)
+        self.leadership = leadership(engine)
         self.scheduler: Any = None
         self.stopping = threading.Event()
         self.busy = 0
@@ -205,7 +99,7 @@ class Service:
         try:
             if stop.is_set():
                 return True
-            now = datetime.now(UTC)
+            now = self.wall.now()
             self.scheduler = BackgroundScheduler(
                 timezone=UTC,
                 # One thread for the schedule, one for the relay: sweeps never overlap each other.
@@ -284,7 +178,7 @@ class Service:
         self._heartbeat()
 
     def _heartbeat(self) -> None:
-        now = datetime.now(UTC)
+        now = self.wall.now()
         values = {"heartbeat_at": now, "leading": self.leading, "last_sweep_at": self.last_sweep_at,
                   "last_error": self.last_error, "last_error_at": self.last_error_at}
         with self.engine.begin() as conn:
@@ -304,7 +198,7 @@ class Service:
             self._sweep_failed(why, err)
             self._unusable(err)
             return
-        self.failures, self.last_sweep_at = 0, datetime.now(UTC)
+        self.failures, self.last_sweep_at = 0, self.wall.now()
         log.info("sweep (%s) at %s: %s", why, now.isoformat(), dict(counts) or "nothing due")
         self._reschedule(moments)
 
@@ -324,19 +218,19 @@ class Service:
     def _sweep_failed(self, why: str, err: BaseException) -> None:
         """Log the cause, keep it for `status`, and try again soon: 2 s, 4 s, ... up to a tick."""
         self.failures += 1
-        self.last_error, self.last_error_at = without_personal_data(err)[:2000], datetime.now(UTC)
+        self.last_error, self.last_error_at = without_personal_data(err)[:2000], self.wall.now()
         delay = min(self.sweep_seconds, 2.0 ** self.failures)
         log.error("sweep (%s) failed (%d in a row), retrying in %.0f s: %s",
                   why, self.failures, delay, self.last_error)
         if not self.stopping.is_set():
-            self._add(self.sweep, "date", run_date=datetime.now(UTC) + timedelta(seconds=delay),
+            self._add(self.sweep, "date", run_date=self.wall.now() + timedelta(seconds=delay),
                       args=["retry"], id="retry", replace_existing=True)
 
     def _reschedule(self, moments: list[Any]) -> None:
         """A timer at each coming moment; the periodic sweep runs behind them all."""
         if self.stopping.is_set():
             return
-        wall = datetime.now(UTC)
+        wall = self.wall.now()
         for moment in moments:
             # Under a simulated clock the moments are not on the wall clock: the periodic sweep serves.
             if moment.at > wall:
@@ -346,6 +240,6 @@ class Service:
 
     def relay(self) -> None:
         # Delivery runs on the wall clock even when the campaign's clock is simulated.
-        report = send_outbox(self.engine, self.settings, SystemClock(), self.stopping.is_set)
+        report = send_outbox(self.engine, self.settings, self.wall, self.stopping.is_set, self.channels)
         if report.sent or report.retrying or report.dead:
             log.info("relay: %s", report)

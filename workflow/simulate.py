@@ -18,14 +18,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states.clock import BEIJING, FixedClock
-from states.machine import Command, Event
+from states.clock import BEIJING
+from states.machine import Event
 from states.refusals import Refused
 from workflow.campaigns import load_notice
 from workflow.errors import Conflict
 from workflow.events import run_event
 from workflow.importer import import_applications
-from workflow.operators import add_operator, identify
+from workflow.operators import add_operator
 from workflow.schedule import upcoming
 from workflow.sweeps import catch_up
 from workflow.tables import APPLICANTS, CASES, HISTORY
@@ -68,8 +68,7 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         load_notice(conn, notice_file)
         for login, role in ROLES.values():
             add_operator(conn, login, login, role, None)
-    with engine.connect() as conn:
-        clerk = identify(conn, ROLES["clerk"][0])
+    clerk = ROLES["clerk"][0]
     records = scenario["applications"]
     created = import_applications(engine, json.dumps(records, ensure_ascii=False), "scenario", clerk, start).created
     units = {r["unit"]["code"] for r in records}
@@ -85,13 +84,11 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         now = at
         case = created[action["case"] - 1]
         who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
-        with engine.connect() as conn:
-            actor = identify(conn, who)
         extra = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld")}
         if "items" in action:
             extra["items"] = frozenset(action["items"])
         try:
-            run_event(engine, case, Command(Event(action["event"]), actor, FixedClock(at).now(), **extra))
+            run_event(engine, case, Event(action["event"]), who, at, **extra)
         except (Refused, Conflict) as err:
             timeline.refusals += 1
             # Each reason with its field and rule, as the command would print it.

@@ -21,20 +21,18 @@ from states.machine import SERVICE_ACTOR, Event, Role
 from states.notice import Notice
 from states.schedule import expiring_states, reminder_times
 from states.status import Status
+from workflow import history
 from workflow.cases import chunks, loaded_notices
-from workflow.clock import SystemClock
 from workflow.messages import beijing, event_context, paper_items, to_person
 from workflow.tables import (
     APPLICANTS,
     BANS,
     CASES,
-    HISTORY,
     OBJECTIONS,
     OPERATORS,
     PUBLICITIES,
     REMINDER_RUNS,
     UNITS,
-    UTCDateTime,
 )
 
 log = logging.getLogger("chuding.sweeps")
@@ -43,18 +41,6 @@ log = logging.getLogger("chuding.sweeps")
 def campaigns(engine: sa.Engine) -> list[tuple[int, Notice]]:
     with engine.connect() as conn:
         return loaded_notices(conn)
-
-
-def _history(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(sa.insert(HISTORY), rows)
-
-
-def _history_row(case_id: int, event: str, from_state: str, to_state: str, at: datetime,
-                 reason: str = "", recorded: datetime | None = None) -> dict[str, Any]:
-    return {"case_id": case_id, "event": event, "from_state": from_state, "to_state": to_state,
-            "actor": SERVICE_ACTOR.login, "role": SERVICE_ACTOR.role.value, "reason": reason,
-            "details": "{}", "effective_at": at, "recorded_at": recorded or SystemClock().now()}
 
 
 def _people(conn: sa.Connection, case_ids: list[int]) -> dict[int, Any]:
@@ -84,21 +70,14 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
     if not window.has_closed(now):
         return 0
     at = window.first_late_second
-    wall = SystemClock().now()
     reason = f"{window.name}时间已于 {beijing(window.closes)} 结束"
     moved = 0
     with engine.begin() as conn:
         _lock_cases(conn)
         for state in expiring_states(window_key):
             waiting = sa.and_(CASES.c.campaign_id == campaign_id, CASES.c.state == state.value)
-            conn.execute(sa.insert(HISTORY).from_select(
-                ["case_id", "event", "from_state", "to_state", "actor", "role", "reason", "details",
-                 "effective_at", "recorded_at"],
-                sa.select(CASES.c.id, sa.literal(Event.EXPIRE.value), sa.literal(state.value),
-                          sa.literal(Status.EXPIRED.value), sa.literal(SERVICE_ACTOR.login),
-                          sa.literal(SERVICE_ACTOR.role.value), sa.literal(reason), sa.literal("{}"),
-                          sa.literal(at, UTCDateTime), sa.literal(wall, UTCDateTime)).where(waiting),
-            ))
+            history.record_select(conn, sa.select(CASES.c.id).where(waiting), Event.EXPIRE.value,
+                                  state, Status.EXPIRED, at, reason)
             # The same for every case: the person's part is filled in when sending.
             context = event_context(at, window=window_key)
             # The same key an operator's expire would write.
@@ -106,7 +85,7 @@ def expire_window(engine: sa.Engine, campaign_id: int, notice: Notice, window_ke
             for channel, address in (("email", APPLICANTS.c.email), ("sms", APPLICANTS.c.phone)):
                 rows = (sa.select(key, CASES.c.id, sa.literal(campaign_id), address)
                         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(waiting, address.is_not(None)))
-                enqueue_select(conn, rows, Event.EXPIRE.value, channel, context, wall)
+                enqueue_select(conn, rows, Event.EXPIRE.value, channel, context)
             moved += conn.execute(
                 sa.update(CASES).where(waiting)
                 # The case changed when the rule took effect, not when the sweep ran.
@@ -138,9 +117,8 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
             rows_ = conn.execute(sa.select(PUBLICITIES.c.case_id, PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id.in_(part)))
             completes.update({case_id: at for case_id, at in rows_})
         state = Status.UNIT_PUBLICITY.value
-        recorded = SystemClock().now()
-        _history(conn, [_history_row(case_id, Event.COMPLETE_PUBLICITY.value, state, state, completes[case_id],
-                                     recorded=recorded) for case_id in versions])
+        history.record(conn, [history.entry(case_id, Event.COMPLETE_PUBLICITY.value, state, state,
+                                            SERVICE_ACTOR, completes[case_id]) for case_id in versions])
         enqueue(conn, _publicity_messages(conn, campaign_id, versions, completes))
     return len(rows)
 
@@ -257,10 +235,9 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
         cases = {row.id: row for row in conn.execute(
             sa.select(CASES.c.id, CASES.c.state, CASES.c.campaign_id).where(CASES.c.id.in_([b.case_id for b in ended])))}
         people = _people(conn, [b.case_id for b in ended])
-        recorded = SystemClock().now()
-        _history(conn, [_history_row(b.case_id, "ban_ended", cases[b.case_id].state, cases[b.case_id].state,
-                                     b.ends_at, f"{b.first_year}–{b.last_year} 年不得申报的期限结束", recorded)
-                        for b in ended])
+        history.record(conn, [history.entry(b.case_id, "ban_ended", cases[b.case_id].state, cases[b.case_id].state,
+                                            SERVICE_ACTOR, b.ends_at, f"{b.first_year}–{b.last_year} 年不得申报的期限结束")
+                              for b in ended])
         messages = []
         for ban in ended:
             person = people[ban.case_id]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from states.machine import Role
 from states.refusals import Refusal, Refused
+from workflow.access import Who, acting
 from workflow.cases import loaded_notices
 from workflow.fields import contact_refusals, text_refusals
 from workflow.tables import UNITS
@@ -33,6 +35,14 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
         raise Refused(problems)
     conn.execute(sa.insert(UNITS), {"code": code, "name": name, "level": level, "type": type_,
                                 "email": email, "phone": phone})
+
+
+def register_unit(engine: sa.Engine, who: Who, code: str, name: str, level: str, type_: str,
+                  email: str | None = None, phone: str | None = None) -> None:
+    """`unit add`: an administrator registers a recommending unit."""
+    with engine.begin() as conn:
+        acting(conn, who, Role.ADMINISTRATOR)
+        add_unit(conn, code, name, level, type_, email, phone)
 
 
 def list_units(conn: sa.Connection) -> list[dict[str, object]]:

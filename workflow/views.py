@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,7 +127,8 @@ def list_bans(conn: sa.Connection, include_lifted: bool, now: datetime) -> list[
     ]
 
 
-def service_status(engine: sa.Engine, now: datetime) -> dict[str, Any]:
+def service_status(engine: sa.Engine, now: datetime, wall: datetime) -> dict[str, Any]:
+    """`status`: ``now`` on the campaign's clock; ``wall``, the machine's, judges heartbeats."""
     from workflow.schedule import upcoming
     from workflow.service import SERVICES
 
@@ -135,7 +136,7 @@ def service_status(engine: sa.Engine, now: datetime) -> dict[str, Any]:
         counts = state_counts(conn)
         bans = [b for b in list_bans(conn, False, now) if b["in_force"]]
         # A service that has not beaten for half a minute is taken as gone.
-        fresh = datetime.now(UTC) - timedelta(seconds=30)
+        fresh = wall - timedelta(seconds=30)
         services = [dict(r._mapping) for r in conn.execute(
             sa.select(SERVICES).where(SERVICES.c.heartbeat_at >= fresh).order_by(SERVICES.c.started_at))]
     moments = [{"at": in_beijing(m.at), "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from notifications.outbox import OUTBOX, retry
+from notifications.outbox import OUTBOX
 from notifications.settings import NotificationSettings
 from states.machine import Event
 from tests.conftest import _free_port
@@ -26,6 +26,7 @@ from tests.integration.world import World
 from tests.mailserver import PASSWORD, USER, Certificates, Inbox, smtp_server
 from workflow.clock import SystemClock
 from workflow.messages import send_outbox
+from workflow.outbox import requeue
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_server_down_then_up_everything_arrives_and_dead_rows_can_be_revived(
         time.sleep(0.3)
     dead = [r for r in emails(engine) if r.status == "dead"]
     assert len(dead) == 1 and dead[0].attempts == config.relay_max_attempts and dead[0].last_error
-    assert retry(engine, None, SystemClock().now()) == 1
+    assert requeue(engine, "admin", None, SystemClock().now()) == 1
     with smtp_server(port, certs) as inbox:
         send_outbox(engine, config, SystemClock())
     assert [str(m["Message-ID"]) for m in inbox.messages] == [

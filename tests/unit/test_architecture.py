@@ -54,3 +54,36 @@ def test_the_outbox_table_is_the_outbox_s_own() -> None:
 
     tables = (ROOT / "workflow" / "tables.py").read_text(encoding="utf-8")
     assert OUTBOX.name == "outbox" and "class OutboxMessage" not in tables
+
+
+def _calls(path: Path) -> set[str]:
+    """Dotted names called in a module: ``datetime.now``, ``SystemClock``, ``os.environ.get``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            found.add(ast.unparse(node.func))
+        elif isinstance(node, ast.Attribute) and ast.unparse(node) in ("os.environ", "os.getenv"):
+            found.add(ast.unparse(node))
+    return found
+
+
+def test_only_the_composition_root_builds_clocks_and_reads_settings() -> None:
+    """Every other module is handed its clock and settings (the CLI's COLUMNS is the
+    terminal's, not a setting)."""
+    own = {"workflow/clock.py", "workflow/bootstrap.py", "workflow/settings.py", "workflow/cli/__init__.py"}
+    for package in ("states", "workflow", "notifications"):
+        for path in (ROOT / package).rglob("*.py"):
+            name = str(path.relative_to(ROOT))
+            if name in own or "migrations" in name:
+                continue
+            bad = {c for c in _calls(path) if c in ("datetime.now", "SystemClock", "time.time", "os.environ",
+                                                    "os.getenv", "date.today", "datetime.utcnow")}
+            assert not bad, f"{name} uses {bad}"
+
+
+def test_the_command_line_decides_nothing() -> None:
+    """Role checks and who-is-acting live in the service layer, where the web calls them too."""
+    for path in (ROOT / "workflow" / "cli").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for rule in ("require_role", "identify(", "acting(", "Role.ADMINISTRATOR", "has_operators"):
+            assert rule not in text, f"workflow/cli/{path.name} holds {rule}"

@@ -43,3 +43,10 @@ def test_each_mistake_names_its_key() -> None:
 
 def test_not_toml_at_all() -> None:
     assert problems("[campaign\n")[0].startswith("not valid TOML")
+
+
+def test_dates_are_named_as_the_file_writes_them() -> None:
+    found = problems(NOTICE_TEXT.replace("cutoff = 2024-10-30", "cutoff = 2024-10-30T10:00:00")
+                     .replace("ban_years = 3", "ban_years = 300"))
+    assert "eligibility.cutoff: expected a date without a time, got 2024-10-30 10:00:00" in found
+    assert "fraud.ban_years: must be at most 10, got 300" in found

@@ -1,0 +1,45 @@
+"""The ``chuding`` admin command: a thin adapter over the service layer.
+
+Exit codes: 0 done; 1 refused (every reason printed); 2 bad usage; 3 conflict with a
+concurrent command; 4 database or notice config unusable. Heavy modules are imported
+inside the commands that need them, so a quick command starts quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from workflow.cli import admin, cases, outbox, service
+from workflow.cli.common import OPTIONS
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _global(
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLite file path or database URL (default: chuding.sqlite3; setting CHUDING_DATABASE_URL).",
+    )] = None,
+    operator: Annotated[str | None, typer.Option(
+        "--as", help="The acting operator's login (setting CHUDING_OPERATOR).",
+    )] = None,
+) -> None:
+    """chuding: the 初定职 approval workflow. Times are shown in Beijing time."""
+    OPTIONS.db, OPTIONS.operator, OPTIONS.built = db, operator, None
+
+
+admin.register(app)
+cases.register(app)
+service.register(app)
+outbox.register(app)
+
+
+def main() -> None:
+    if not sys.stdout.isatty():
+        # Piped or redirected: rich would squeeze tables to 80 columns; give them room.
+        os.environ.setdefault("COLUMNS", "160")
+    app()

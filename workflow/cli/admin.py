@@ -1,0 +1,143 @@
+"""Set-up and staff: `init`, `operator …`, `unit …`, `bans …`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from states.machine import Role
+from workflow.cli.common import JsonOut, Reason, RowId, beijing, emit, guarded, runtime, table, who
+
+operator_app = typer.Typer(no_args_is_help=True, help="Register and list operators.")
+unit_app = typer.Typer(no_args_is_help=True, help="Recommending units.")
+bans_app = typer.Typer(no_args_is_help=True, help="Fraud bans (by ID number, across campaigns).")
+
+
+def init(
+    notice: Annotated[list[Path] | None, typer.Option("--notice", help="A notice config file to load (repeatable).")] = None,
+    admin: Annotated[str | None, typer.Option(help="Register this login as the first administrator.")] = None,
+    admin_name: Annotated[str, typer.Option(help="The administrator's name.")] = "管理员",
+    force: Annotated[bool, typer.Option(help="Replace the notice of a campaign that already has cases.")] = False,
+    reason: Annotated[str, typer.Option(help="Why, with --force (kept in the audit).")] = "",
+    as_json: JsonOut = False,
+) -> None:
+    """Create or upgrade the database, load notices, register the first administrator."""
+    from workflow.setup import initialise
+
+    with guarded(as_json):
+        done = initialise(runtime().engine(require=False, create=True), who(), notice or [],
+                          admin, admin_name, force, reason)
+        lines = [f"database ready: {done['database']}"]
+        lines += [f"notice {n['campaign']}: {n['change']} ({n['file']})" for n in done["notices"]]
+        if admin:
+            lines.append(f"administrator registered: {admin}" if done["admin_created"]
+                         else f"administrator {admin} already registered; nothing changed")
+        emit(as_json, done, lambda: typer.echo("\n".join(lines)))
+
+
+@operator_app.command("add")
+def operator_add(
+    login: str,
+    role: Annotated[str, typer.Option(help=", ".join(r.value for r in Role if r is not Role.SERVICE))],
+    name: Annotated[str, typer.Option(help="The person's name.")] = "",
+    unit: Annotated[str | None, typer.Option(help="Unit code (unit operators only).")] = None,
+    email: Annotated[str | None, typer.Option(help="For reminders (reviewers are warned of expiring cases).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile number for SMS reminders.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Register an operator (administrators only)."""
+    from workflow.operators import register_operator
+
+    with guarded(as_json):
+        register_operator(runtime().engine(), who(), login, name, role, unit, email, phone)
+        emit(as_json, {"ok": True, "login": login, "role": role, "unit": unit},
+             lambda: typer.echo(f"operator {login} registered as {role}"))
+
+
+@operator_app.command("disable")
+def operator_disable(login: str, as_json: JsonOut = False) -> None:
+    """Stop an operator from acting (administrators only); history keeps the login."""
+    from workflow.operators import disable_operator
+
+    with guarded(as_json):
+        disable_operator(runtime().engine(), who(), login)
+        emit(as_json, {"ok": True, "login": login, "active": False},
+             lambda: typer.echo(f"operator {login} disabled"))
+
+
+@operator_app.command("list")
+def operator_list(as_json: JsonOut = False) -> None:
+    """List the registered operators."""
+    from workflow.operators import list_operators
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            rows = list_operators(conn)
+        emit(as_json, rows, lambda: table(
+            "operators", ["login", "name", "role", "unit", "active"], [list(r.values()) for r in rows]))
+
+
+@unit_app.command("add")
+def unit_add(
+    code: str,
+    name: Annotated[str, typer.Option(help="The unit's full name.")],
+    level: Annotated[str, typer.Option(help="县级, 乡镇级, 村级, ... (the notice's known_unit_levels).")],
+    type_: Annotated[str, typer.Option("--type", help="事业单位, 企业, 中小学, 机关, ...")],
+    email: Annotated[str | None, typer.Option(help="Told when a publicity completes.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile number for the same.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Register a recommending unit (administrators only)."""
+    from workflow.units import register_unit
+
+    with guarded(as_json):
+        register_unit(runtime().engine(), who(), code, name, level, type_, email, phone)
+        emit(as_json, {"ok": True, "unit": code}, lambda: typer.echo(f"unit {code} registered"))
+
+
+@unit_app.command("list")
+def unit_list(as_json: JsonOut = False) -> None:
+    """List the registered units."""
+    from workflow.units import list_units
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            rows = list_units(conn)
+        emit(as_json, rows, lambda: table("units", ["code", "name", "level", "type"], [list(r.values()) for r in rows]))
+
+
+@bans_app.command("list")
+def bans_list(
+    every: Annotated[bool, typer.Option("--all", help="Include lifted bans.")] = False,
+    as_json: JsonOut = False,
+) -> None:
+    """The fraud bans, with the years banned and when each ends."""
+    from workflow.views import list_bans
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            rows = list_bans(conn, every, runtime().clock.now())
+        emit(as_json, rows, lambda: table(
+            "bans", ["ban", "ID number", "case", "years", "ends (Beijing)", "in force", "reason", "lifted"],
+            [[r["ban"], r["id_number"], r["case"], f"{r['first_year']}–{r['last_year']}", beijing(r["ends_at"]),
+              "yes" if r["in_force"] else "no", r["reason"], beijing(r["lifted_at"])] for r in rows],
+        ))
+
+
+@bans_app.command("lift")
+def bans_lift(ban: RowId, reason: Reason, as_json: JsonOut = False) -> None:
+    """Lift a ban recorded in error (administrators only); the record stays."""
+    from workflow.bans import lift_ban
+
+    with guarded(as_json):
+        lift_ban(runtime().engine(), ban, who(), reason, runtime().clock.now())
+        emit(as_json, {"ok": True, "ban": ban}, lambda: typer.echo(f"ban {ban} lifted"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.add_typer(operator_app, name="operator")
+    app.add_typer(unit_app, name="unit")
+    app.add_typer(bans_app, name="bans")

@@ -1,0 +1,196 @@
+"""Cases: `import`, `list`, `show`, and one command per event, registered from a table."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from states.machine import Event
+from states.refusals import Refusal, Refused
+from states.status import Status
+from workflow.cli.common import (
+    CaseId,
+    JsonOut,
+    Limit,
+    Reason,
+    beijing,
+    emit,
+    guarded,
+    runtime,
+    table,
+    who,
+)
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON: one application object, or a list of them.")],
+    campaign: Annotated[str | None, typer.Option(help="Campaign code for records that name none.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Import applications as drafted cases: the whole file, or nothing."""
+    from workflow.importer import import_applications
+
+    with guarded(as_json):
+        engine = runtime().engine()
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise Refused([Refusal("import.file", f"cannot read {file}: {err}", "file")]) from None
+        result = import_applications(engine, text, str(file), who(), runtime().clock.now(), campaign)
+        emit(as_json, {"ok": True, "created": result.created, "amended": result.amended},
+             lambda: typer.echo(f"imported {len(result.created)} new case(s) {result.created}, "
+                                f"replaced {len(result.amended)} {result.amended}"))
+
+
+def list_(
+    state: Annotated[Status | None, typer.Option(help="Only cases in this state.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only cases of this unit code.")] = None,
+    campaign: Annotated[str | None, typer.Option(help="Only cases of this campaign code.")] = None,
+    limit: Limit = 500,
+    as_json: JsonOut = False,
+) -> None:
+    """List cases, filtered by state, unit and campaign."""
+    from workflow.views import list_cases
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            rows = list_cases(conn, state.value if state else None, unit, campaign, limit)
+        emit(as_json, rows, lambda: table(
+            f"{len(rows)} case(s)", ["case", "campaign", "name", "ID number", "unit", "state", "updated (Beijing)"],
+            [[r["case"], r["campaign"], r["name"], r["id_number"], r["unit"],
+              f"{r['state']} {r['state_label']}", beijing(r["updated_at"])] for r in rows],
+        ))
+
+
+def show(case: CaseId, as_json: JsonOut = False) -> None:
+    """A case: its state, what is missing, what may happen next and until when, its history."""
+    from workflow.views import case_report
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            report = case_report(conn, case, runtime().clock.now())
+        emit(as_json, report, lambda: _print_report(report))
+
+
+def _print_report(r: dict[str, Any]) -> None:
+    typer.echo(f"case {r['case']} · {r['campaign']} · {r['name']} {r['id_number']} · unit {r['unit']}")
+    typer.echo(f"state: {r['state']} {r['state_label']} (version {r['version']})")
+    if r["publicity"]:
+        p = r["publicity"]
+        typer.echo(f"publicity: started {beijing(p['started_at'])}, complete at {beijing(p['completes_at'])},"
+                   f" closed {beijing(p['closed_at']) or '—'}, open objections {p['open_objections']}")
+    if r["missing"]:
+        typer.echo("missing or not met:")
+        for m in r["missing"]:
+            typer.echo(f"  - {m['message']}" + (f" [{m['field']}]" if m["field"] else ""))
+    table("next", ["event", "by", "until (Beijing)"],
+          [[n["event"], ", ".join(n["roles"]), beijing(n["until"])] for n in r["next"]]
+          + [[event, ", ".join(r["also_roles"][event]), "—"] for event in r["also"]])
+    table("history", ["when (Beijing)", "event", "from", "to", "operator", "role", "reason"],
+          [[beijing(h["effective_at"]), h["event"], h["from_state"], h["to_state"], h["actor"], h["role"], h["reason"]]
+           for h in r["history"]])
+
+
+# ---- events -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Said:
+    """An option an event command takes, and how its value reaches the event."""
+
+    annotation: Any
+    default: Any = inspect.Parameter.empty
+    to_event: Callable[[Any], Any] = lambda value: value
+
+
+REASON = Said(Reason)
+REASONS = Said(Annotated[list[str], typer.Option("--reason", "-r", help="What to correct (repeatable).")],
+               to_event=lambda given: "；".join(r.strip() for r in given if r.strip()))
+OPINION = Said(Annotated[str, typer.Option(help="The unit's opinion, exactly the notice's text.")])
+UPHELD = Said(Annotated[bool, typer.Option("--upheld/--dismissed", help="The objection's outcome.")])
+ITEMS = Said(Annotated[list[str], typer.Option("--item", "-i", help="A checklist item code received (repeatable).")],
+             to_event=frozenset)
+
+GROUPS = {"publicity": "The unit's publicity (公示) of a case."}
+
+# One row per event command: its name, its group (None: top level), the event, what it
+# takes besides the case, and its help.
+EVENT_COMMANDS: list[tuple[str, str | None, Event, dict[str, Said], str]] = [
+    ("submit", None, Event.SUBMIT, {},
+     "Submit an application (clerk for the applicant): window, eligibility, materials."),
+    ("start-review", None, Event.START_REVIEW, {}, "Take a submitted case into online review (county reviewer)."),
+    ("return", None, Event.RETURN_FOR_CORRECTION, {"reason": REASONS},
+     "Return a case to the applicant for correction, with the reasons (county reviewer)."),
+    ("approve", None, Event.APPROVE_ONLINE, {},
+     "Pass the online review: the case goes to its unit's publicity (county reviewer)."),
+    ("receive-paper", None, Event.RECEIVE_PAPER, {"items": ITEMS},
+     "Receive the paper file with every checklist item (county clerk)."),
+    ("confirm", None, Event.CONFIRM, {}, "Confirm the qualification (county approver)."),
+    ("reject", None, Event.REJECT, {"reason": REASON}, "Reject a case that has not ended, with a reason"
+     " (county reviewer or approver; unit on an upheld objection)."),
+    ("withdraw", None, Event.WITHDRAW, {"reason": Said(Reason, "")},
+     "Withdraw an application at the applicant's request (clerk for the applicant)."),
+    ("fraud", None, Event.REPORT_FRAUD, {"reason": REASON},
+     "Record proven fraud: reject (or revoke if confirmed) and ban the person (county approver)."),
+    ("start", "publicity", Event.START_PUBLICITY, {},
+     "Start the publicity now; it completes at 24:00 of its last working day (unit)."),
+    ("objection", "publicity", Event.RECORD_OBJECTION, {"reason": REASON},
+     "Record an objection raised during the publicity (unit)."),
+    ("resolve", "publicity", Event.RESOLVE_OBJECTION, {"reason": REASON, "upheld": UPHELD},
+     "Resolve the oldest open objection: upheld (then reject) or dismissed (unit)."),
+    ("close", "publicity", Event.CLOSE_PUBLICITY, {"opinion": OPINION},
+     "Close a completed publicity with no open objection, with the unit's opinion (unit)."),
+]
+
+
+def _detail(value: Any) -> str:
+    """A pair of years is a range, as people write it: 2024–2026."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}–{value[1]}"
+    return str(value)
+
+
+def run(case: int, event: Event, as_json: bool, **said: Any) -> None:
+    """Every event command: the use case, then its outcome in text or JSON."""
+    from workflow.events import run_event
+
+    with guarded(as_json):
+        done = run_event(runtime().engine(), case, event, who(), runtime().clock.now(), **said)
+        data = {"ok": True, "case": done.case_id, "event": done.event.value, "from": done.from_state.value,
+                "to": done.to_state.value, "effective_at": done.effective_at, **done.details}
+        emit(as_json, data, lambda: typer.echo(
+            f"case {done.case_id}: {done.event} {done.from_state} → {done.to_state}"
+            + "".join(f"; {k}: {_detail(v)}" for k, v in done.details.items())
+        ))
+
+
+def event_command(event: Event, options: dict[str, Said], help_: str) -> Callable[..., None]:
+    """A typer command for ``event``: the case, the options it takes, --json."""
+    def command(case: int, as_json: bool = False, **given: Any) -> None:
+        run(case, event, as_json, **{name: said.to_event(given[name]) for name, said in options.items()})
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [inspect.Parameter("case", keyword, annotation=CaseId)]
+    parameters += [inspect.Parameter(name, keyword, annotation=s.annotation, default=s.default)
+                   for name, s in options.items()]
+    parameters.append(inspect.Parameter("as_json", keyword, annotation=JsonOut, default=False))
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__doc__ = help_
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command("list")(list_)
+    app.command()(show)
+    groups: dict[str, typer.Typer] = {}
+    for name, group, event, options, help_ in EVENT_COMMANDS:
+        if group and group not in groups:
+            groups[group] = typer.Typer(no_args_is_help=True, help=GROUPS[group])
+            app.add_typer(groups[group], name=group)
+        (groups[group] if group else app).command(name)(event_command(event, options, help_))

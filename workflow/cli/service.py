@@ -1,0 +1,139 @@
+"""The campaign as a whole: `status`, `serve`, `diagram`, `simulate`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from states.refusals import Refusal, Refused
+from workflow.cli.common import EXIT_UNUSABLE, JsonOut, beijing, emit, fail, guarded, runtime, table
+
+
+def status(as_json: JsonOut = False) -> None:
+    """Cases per state, the next deadlines and reminders, bans, and the running services."""
+    from workflow.views import service_status
+
+    with guarded(as_json):
+        rt = runtime()
+        report = service_status(rt.engine(), rt.clock.now(), rt.wall.now())
+        emit(as_json, report, lambda: _print_status(report))
+
+
+def _print_status(r: dict[str, Any]) -> None:
+    table("cases per state", ["campaign", "state", "cases"],
+          [[c["campaign"], f"{c['state']} {c['state_label']}", c["cases"]] for c in r["cases"]])
+    table("next (Beijing time)", ["when", "what", "campaign"],
+          [[beijing(m["at"]), m["what"], m["campaign"]] for m in r["next"]])
+    table("bans in force", ["ban", "ID number", "years", "ends (Beijing)"],
+          [[b["ban"], b["id_number"], f"{b['first_year']}–{b['last_year']}", beijing(b["ends_at"])]
+           for b in r["bans"]])
+    if not r["services"]:
+        typer.echo("no service is running (start one with `chuding serve`)")
+    for s in r["services"]:
+        typer.echo(f"service {s['id']}: {'leading' if s['leading'] else 'standing by'},"
+                   f" last heartbeat {beijing(s['heartbeat_at'])},"
+                   f" last successful sweep {beijing(s['last_sweep_at']) or 'none yet'}")
+        if s["last_error"]:
+            typer.echo(f"  last sweep error at {beijing(s['last_error_at'])}: {s['last_error']}")
+
+
+def serve(
+    sweep_seconds: Annotated[float, typer.Option(help="Seconds between catch-up sweeps.")] = 60,
+    relay_seconds: Annotated[float, typer.Option(help="Seconds between relay passes.")] = 5,
+    lead_seconds: Annotated[float, typer.Option(help="Seconds between heartbeats / tries to lead.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Log one JSON object per line.")] = False,
+) -> None:
+    """Run the background service: deadlines, reminders, ban ends and messages, until stopped."""
+    import logging
+    import signal
+    import threading
+
+    # First of all, so that a stop asked for during start-up is a clean stop too.
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+    from workflow.service import JsonLogFormatter, Service, ServiceUnusable
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if as_json:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLogFormatter())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
+    logging.getLogger("chuding.service").info("starting")
+    with guarded(as_json):
+        service = Service(runtime(), sweep_seconds, relay_seconds, lead_seconds)
+        try:
+            finished = service.run(stop)
+        except ServiceUnusable as err:
+            fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
+    if not finished:
+        # A job cut short still holds a worker thread the interpreter would wait for;
+        # its transaction is rolled back as the process ends.
+        logging.shutdown()
+        os._exit(0)
+
+
+def diagram(as_json: JsonOut = False) -> None:
+    """The process as Mermaid text, generated from the state machine itself."""
+    from workflow.diagram import mermaid
+
+    text = mermaid()
+    emit(as_json, {"mermaid": text}, lambda: typer.echo(text))
+
+
+def simulate(
+    scenario: Annotated[Path | None, typer.Option(help="A scenario JSON file (see README); default: the sample.")] = None,
+    notice: Annotated[Path | None, typer.Option(help="The notice config to simulate (default: the 2024 notice).")] = None,
+    keep: Annotated[Path | None, typer.Option(help="Keep the simulated database in this SQLite file.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Replay a whole campaign on a simulated clock and print its timeline."""
+    import tempfile
+
+    from workflow.bootstrap import bootstrap
+    from workflow.db import upgrade
+    from workflow.scenario import SAMPLE_NOTICE, read_scenario
+    from workflow.simulate import run
+
+    notice = notice or SAMPLE_NOTICE
+    with guarded(as_json), tempfile.TemporaryDirectory() as tmp:
+        path = keep or Path(tmp) / "simulation.sqlite3"
+        if path.exists():
+            raise Refused([Refusal("simulate.exists", f"{path} exists; name a new file", "keep")])
+        # Everything is checked before the database file is made.
+        plan = read_scenario(scenario) if scenario is not None else _sample(notice)
+        engine = bootstrap(runtime().settings.model_copy(update={"database_url": str(path)})).engine(
+            require=False, create=True)
+        try:
+            upgrade(engine)
+            timeline = run(engine, notice, plan)
+        except BaseException:
+            engine.dispose()
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)  # a failed simulation leaves no --keep file behind
+            raise
+        engine.dispose()
+        data = {"timeline": timeline.lines, "refused": timeline.refusals, "final": dict(timeline.final)}
+        emit(as_json, data, lambda: typer.echo("\n".join(timeline.lines) + "\n\nfinal states: "
+                                                 + ", ".join(f"{k} {v}" for k, v in sorted(timeline.final.items()))))
+
+
+def _sample(notice_path: Path) -> dict[str, Any]:
+    from workflow.notices import parse_notice_text, read_notice_text
+    from workflow.scenario import SAMPLE_APPLICATIONS
+    from workflow.simulate import sample_scenario
+
+    notice = parse_notice_text(read_notice_text(notice_path), str(notice_path))
+    template = json.loads(SAMPLE_APPLICATIONS.read_text(encoding="utf-8"))[0]
+    return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
+                           [i.code for i in notice.paper_materials])
+
+
+def register(app: typer.Typer) -> None:
+    for command in (status, serve, diagram, simulate):
+        app.command()(command)

@@ -1,0 +1,32 @@
+"""Every setting chuding reads, in one object: CHUDING_* variables, then command options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notifications.errors import SettingsError
+from notifications.settings import NotificationSettings, load_settings
+
+
+class Settings(NotificationSettings):
+    """The database, who acts, the clock, and (inherited) where messages go.
+
+    Read from the environment (CHUDING_DATABASE_URL, CHUDING_OPERATOR, CHUDING_NOW,
+    CHUDING_SMTP_HOST, ...); a command's ``--db`` and ``--as`` override the first two.
+    """
+
+    database_url: str | None = None  # a SQLite file path or a database URL
+    operator: str | None = None  # the acting operator's login
+    now: str | None = None  # fixes the clock (ISO 8601 with offset) for simulation and tests
+    sqlite_busy_ms: int = 10_000  # how long a SQLite writer waits for another one
+
+
+def read_settings(**overrides: Any) -> Settings:
+    """The settings, or a SettingsError naming every bad variable; ``None`` overrides
+    are left to the environment."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = load_settings(Settings)
+    return settings.model_copy(update=given) if given else settings
+
+
+__all__ = ["Settings", "SettingsError", "read_settings"]
