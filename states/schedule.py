@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from states.calendar import WorkingCalendar
-from states.machine import EXPIRY_WINDOW
 from states.notice import Notice
+from states.process import EXPIRY_WINDOW
 from states.status import Status
 
 REMINDERS = ("reminder_personal_closing", "reminder_review_closing", "reminder_paper_checklist")

@@ -66,7 +66,6 @@ _BANS = sa.select(BANS.c.first_year, BANS.c.last_year).where(
 _FILES = sa.select(MATERIALS.c.code, MATERIALS.c.reference).where(
     MATERIALS.c.case_id == sa.bindparam("case_id"), MATERIALS.c.kind == "online"
 )
-_NOTICES: dict[str, Notice] = {}
 
 
 @dataclass(frozen=True)
@@ -83,12 +82,13 @@ class LoadedCase:
 
 
 def notice_for(conn: sa.Connection, campaign_id: int, sha: str) -> Notice:
-    if sha not in _NOTICES:
+    def read() -> tuple[str, str]:
         text, source = conn.execute(
             sa.select(CAMPAIGNS.c.notice_text, CAMPAIGNS.c.source).where(CAMPAIGNS.c.id == campaign_id)
         ).one()
-        _NOTICES[sha] = cached_notice(text, source)
-    return _NOTICES[sha]
+        return text, source
+
+    return cached_notice(sha, read)
 
 
 def notice_of(conn: sa.Connection, campaign_id: int) -> Notice:

@@ -10,6 +10,7 @@ every message and the row stays small. Times are Beijing times, ready to print.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -65,19 +66,23 @@ def event_context(now: datetime, **extra: Any) -> dict[str, Any]:
     return {"at": beijing(now), **extra}
 
 
+# The kinds whose templates list the paper checklist; only they are given it, when sent.
+PAPER_KINDS = frozenset({"close_publicity", "reminder_paper_checklist"})
+
+
 def paper_items(notice: Notice, series: str) -> list[str]:
     return [item.name for item in notice.paper_checklist(series)]
 
 
 def case_context(notice: Notice, app: Application, now: datetime, **extra: Any) -> dict[str, Any]:
     """An outbox row's own part for a transition of ``app``'s case."""
-    return event_context(now, paper_items=paper_items(notice, app.series), **extra)
+    return event_context(now, **extra)
 
 
 def full_context(notice: Notice, app: Application, case_id: int, now: datetime, **extra: Any) -> dict[str, Any]:
     """Everything a template sees, as the relay assembles it (for previews and tests)."""
     return {**campaign_context(notice), **person_context(app.name, app.id_number, case_id),
-            **case_context(notice, app, now, **extra)}
+            "paper_items": paper_items(notice, app.series), **case_context(notice, app, now, **extra)}
 
 
 def event_extras(event: str, from_state: Status, to_state: Status,
@@ -122,9 +127,22 @@ def shared_contexts(engine: sa.Engine) -> SharedContexts:
                 people.update({r.id: person_context(r.name, r.id_number, r.id) for r in conn.execute(query)})
             for campaign_id in {row.campaign_id for row in rows} - campaigns.keys() - {None}:
                 campaigns[campaign_id] = campaign_context(notice_of(conn, campaign_id))
-        return {row.id: {**campaigns.get(row.campaign_id, {}), **people.get(row.case_id, {})} for row in rows}
+            checklists = _checklists(conn, [row for row in rows if row.kind in PAPER_KINDS])
+        return {row.id: {**campaigns.get(row.campaign_id, {}), **people.get(row.case_id, {}),
+                         **checklists.get(row.id, {})} for row in rows}
 
     return shared
+
+
+def _checklists(conn: sa.Connection, rows: list[Any]) -> dict[int, dict[str, Any]]:
+    """The paper checklist of each row's case (a teacher's has more), by row id."""
+    case_ids = sorted({row.case_id for row in rows if row.case_id is not None})
+    series: dict[int, tuple[int, str]] = {}
+    for part in chunks(case_ids):
+        query = sa.select(CASES.c.id, CASES.c.campaign_id, CASES.c.application).where(CASES.c.id.in_(part))
+        series.update({r.id: (r.campaign_id, json.loads(r.application)["series"]) for r in conn.execute(query)})
+    return {row.id: {"paper_items": paper_items(notice_of(conn, series[row.case_id][0]), series[row.case_id][1])}
+            for row in rows if row.case_id in series}
 
 
 def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock,

@@ -7,8 +7,8 @@ Every problem is named with the file and the key, all of them at once.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,15 +43,18 @@ def parse_notice_text(text: str, source: str) -> Notice:
     return parse_notice(data, source)
 
 
+# The one notice cache: parsed notices by the SHA-256 of their text, as each campaign
+# stores it. A replaced notice has a new hash, so nothing stale is ever served.
 _parsed: dict[str, Notice] = {}
 
 
-def cached_notice(text: str, source: str) -> Notice:
-    """Parse once per process per distinct text: commands run many events on one notice."""
-    key = hashlib.sha256(text.encode()).hexdigest()
-    if key not in _parsed:
-        _parsed[key] = parse_notice_text(text, source)
-    return _parsed[key]
+def cached_notice(sha: str, read: Callable[[], tuple[str, str]]) -> Notice:
+    """The notice whose text hashes to ``sha``; ``read`` gives (text, source) the first time
+    only: a command or a sweep runs many events on one notice."""
+    if sha not in _parsed:
+        text, source = read()
+        _parsed[sha] = parse_notice_text(text, source)
+    return _parsed[sha]
 
 
 def parse_notice(data: dict[str, Any], source: str) -> Notice:

@@ -82,19 +82,7 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         # command racing the sweep to the same second may.
         _ticks(engine, now, at - timedelta(microseconds=1))
         now = at
-        case = created[action["case"] - 1]
-        who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
-        extra = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld")}
-        if "items" in action:
-            extra["items"] = frozenset(action["items"])
-        try:
-            run_event(engine, case, Event(action["event"]), who, at, **extra)
-        except (Refused, Conflict) as err:
-            timeline.refusals += 1
-            # Each reason with its field and rule, as the command would print it.
-            reasons = "; ".join(str(r) for r in err.refusals) if isinstance(err, Refused) else str(err)
-            timeline.lines.append(f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {case:<3} "
-                                  f"{action['event']} by {who} REFUSED: {reasons}")
+        _act_on(engine, created[action["case"] - 1], action, timeline)
     _ticks(engine, now - timedelta(microseconds=1), until or now + timedelta(days=366 * 4))
     timeline.lines += _history_lines(engine)
     timeline.lines.sort(key=lambda line: (line[:19], int(line[26:29])))
@@ -102,6 +90,23 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         counts = conn.execute(sa.select(CASES.c.state, sa.func.count()).group_by(CASES.c.state))
         timeline.final.update({state: n for state, n in counts})
     return timeline
+
+
+def _act_on(engine: sa.Engine, case: int, action: dict[str, Any], timeline: Timeline) -> None:
+    """One staff action as its command would run it; a refusal is a line of the timeline."""
+    at = _at(action["at"])
+    who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
+    said = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld")}
+    if "items" in action:
+        said["items"] = frozenset(action["items"])
+    try:
+        run_event(engine, case, Event(action["event"]), who, at, **said)
+    except (Refused, Conflict) as err:
+        timeline.refusals += 1
+        # Each reason with its field and rule, as the command would print it.
+        reasons = "; ".join(str(r) for r in err.refusals) if isinstance(err, Refused) else str(err)
+        timeline.lines.append(f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {case:<3} "
+                              f"{action['event']} by {who} REFUSED: {reasons}")
 
 
 def _history_lines(engine: sa.Engine) -> list[str]:
@@ -122,6 +127,11 @@ def _history_lines(engine: sa.Engine) -> list[str]:
 def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
                     paper_items: list[str]) -> dict[str, Any]:
     """Applicants covering the interesting cases of the 2024 campaign, and what staff do."""
+    return {"start": "2024-09-27T10:00:00+08:00", "applications": _sample_people(template, commitment),
+            "actions": _sample_actions(template["unit"]["code"], opinion, paper_items)}
+
+
+def _sample_people(template: dict[str, Any], commitment: str) -> list[dict[str, Any]]:
     from states.idnumber import check_character
 
     def person(n: int, name: str, **changes: Any) -> dict[str, Any]:
@@ -134,7 +144,7 @@ def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
         return record
 
     master = [{**template["educations"][0], "level": "硕士研究生"}]
-    records = [
+    return [
         person(1, "艾力"),  # the whole way to confirmed
         person(2, "古丽", educations=master),  # a master: refused, then expires
         person(3, "王磊"),  # submits a second late
@@ -146,52 +156,49 @@ def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,
         person(9, "赵静"),  # approved but the paper file never comes: expires
         person(10, "孙悦"),  # never submits: expires
     ]
-    unit = template["unit"]["code"]
 
-    def path_to_publicity(case: int, day: int) -> list[dict[str, Any]]:
-        return [
-            {"at": f"2024-10-{day:02d}T10:00:00+08:00", "as": "clerk", "event": "submit", "case": case},
-            {"at": f"2024-10-{day:02d}T11:00:00+08:00", "as": "reviewer", "event": "start_review", "case": case},
-            {"at": f"2024-10-{day:02d}T11:30:00+08:00", "as": "reviewer", "event": "approve_online", "case": case},
-            {"at": f"2024-10-{day:02d}T15:00:00+08:00", "as": unit, "event": "start_publicity", "case": case},
-        ]
 
-    def to_confirmed(case: int, close_day: int) -> list[dict[str, Any]]:
-        return [
-            {"at": f"2024-10-{close_day:02d}T09:00:00+08:00", "as": unit, "event": "close_publicity",
-             "case": case, "opinion": opinion},
-            {"at": "2024-10-25T10:00:00+08:00", "as": "paper", "event": "receive_paper", "case": case,
-             "items": paper_items},
-            {"at": "2024-11-04T10:00:00+08:00", "as": "approver", "event": "confirm", "case": case},
-        ]
+def _act(at: str, who: str, event: str, case: int, **said: Any) -> dict[str, Any]:
+    return {"at": f"2024-{at}+08:00", "as": who, "event": event, "case": case, **said}
 
-    actions = [
-        *path_to_publicity(1, 8), *to_confirmed(1, 14),  # publicity counts the working Saturday 10-12
-        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 2},
-        {"at": "2024-10-30T18:00:01+08:00", "as": "clerk", "event": "submit", "case": 3},
-        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 4},
-        {"at": "2024-10-10T10:00:00+08:00", "as": "reviewer", "event": "start_review", "case": 4},
-        {"at": "2024-10-10T11:00:00+08:00", "as": "reviewer", "event": "return_for_correction", "case": 4,
-         "reason": "学信网备案表已过有效期"},
-        {"at": "2024-10-11T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 4},
-        *[a for a in path_to_publicity(4, 14) if a["event"] != "submit"], *to_confirmed(4, 21),
-        *path_to_publicity(5, 9),
-        {"at": "2024-10-10T10:00:00+08:00", "as": unit, "event": "record_objection", "case": 5,
-         "reason": "反映其工作年限不足"},
-        {"at": "2024-10-11T10:00:00+08:00", "as": unit, "event": "resolve_objection", "case": 5,
-         "reason": "经核实，工作年限符合要求", "upheld": False},
-        *to_confirmed(5, 17),
-        *path_to_publicity(6, 9),
-        {"at": "2024-10-10T10:00:00+08:00", "as": unit, "event": "record_objection", "case": 6,
-         "reason": "反映其学历证书系伪造"},
-        {"at": "2024-10-12T10:00:00+08:00", "as": unit, "event": "resolve_objection", "case": 6,
-         "reason": "经核实，异议成立", "upheld": True},
-        {"at": "2024-10-12T11:00:00+08:00", "as": unit, "event": "reject", "case": 6, "reason": "公示异议成立"},
-        *path_to_publicity(7, 8), *to_confirmed(7, 15),
-        {"at": "2024-12-02T10:00:00+08:00", "as": "approver", "event": "report_fraud", "case": 7,
-         "reason": "学信网备案表系伪造"},
-        {"at": "2024-10-09T10:00:00+08:00", "as": "clerk", "event": "submit", "case": 8},
-        {"at": "2024-10-12T10:00:00+08:00", "as": "clerk", "event": "withdraw", "case": 8, "reason": "本人申请撤回"},
-        *path_to_publicity(9, 10),
+
+def _to_publicity(unit: str, case: int, day: int) -> list[dict[str, Any]]:
+    return [_act(f"10-{day:02d}T10:00:00", "clerk", "submit", case),
+            _act(f"10-{day:02d}T11:00:00", "reviewer", "start_review", case),
+            _act(f"10-{day:02d}T11:30:00", "reviewer", "approve_online", case),
+            _act(f"10-{day:02d}T15:00:00", unit, "start_publicity", case)]
+
+
+def _to_confirmed(unit: str, case: int, close_day: int, opinion: str, items: list[str]) -> list[dict[str, Any]]:
+    return [_act(f"10-{close_day:02d}T09:00:00", unit, "close_publicity", case, opinion=opinion),
+            _act("10-25T10:00:00", "paper", "receive_paper", case, items=items),
+            _act("11-04T10:00:00", "approver", "confirm", case)]
+
+
+def _sample_actions(unit: str, opinion: str, items: list[str]) -> list[dict[str, Any]]:
+    def confirmed(case: int, close_day: int) -> list[dict[str, Any]]:
+        return _to_confirmed(unit, case, close_day, opinion, items)
+
+    return [
+        *_to_publicity(unit, 1, 8), *confirmed(1, 14),  # publicity counts the working Saturday 10-12
+        _act("10-09T10:00:00", "clerk", "submit", 2),
+        _act("10-30T18:00:01", "clerk", "submit", 3),
+        _act("10-09T10:00:00", "clerk", "submit", 4),
+        _act("10-10T10:00:00", "reviewer", "start_review", 4),
+        _act("10-10T11:00:00", "reviewer", "return_for_correction", 4, reason="学信网备案表已过有效期"),
+        _act("10-11T10:00:00", "clerk", "submit", 4),
+        *[a for a in _to_publicity(unit, 4, 14) if a["event"] != "submit"], *confirmed(4, 21),
+        *_to_publicity(unit, 5, 9),
+        _act("10-10T10:00:00", unit, "record_objection", 5, reason="反映其工作年限不足"),
+        _act("10-11T10:00:00", unit, "resolve_objection", 5, reason="经核实，工作年限符合要求", upheld=False),
+        *confirmed(5, 17),
+        *_to_publicity(unit, 6, 9),
+        _act("10-10T10:00:00", unit, "record_objection", 6, reason="反映其学历证书系伪造"),
+        _act("10-12T10:00:00", unit, "resolve_objection", 6, reason="经核实，异议成立", upheld=True),
+        _act("10-12T11:00:00", unit, "reject", 6, reason="公示异议成立"),
+        *_to_publicity(unit, 7, 8), *confirmed(7, 15),
+        _act("12-02T10:00:00", "approver", "report_fraud", 7, reason="学信网备案表系伪造"),
+        _act("10-09T10:00:00", "clerk", "submit", 8),
+        _act("10-12T10:00:00", "clerk", "withdraw", 8, reason="本人申请撤回"),
+        *_to_publicity(unit, 9, 10),
     ]
-    return {"start": "2024-09-27T10:00:00+08:00", "applications": records, "actions": actions}

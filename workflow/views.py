@@ -10,24 +10,11 @@ import sqlalchemy as sa
 
 from states import idnumber
 from states.clock import in_beijing
-from states.machine import (
-    EVENT_ROLES,
-    GUARDS,
-    SERVICE_ACTOR,
-    Command,
-    Event,
-    allowed_events,
-    deadline,
-)
+from states.machine import CHECKLIST_EVENTS, Prospect, prospects
 from states.status import Status
 from workflow.cases import load_case
 from workflow.errors import BadUsage
 from workflow.tables import APPLICANTS, BANS, CAMPAIGNS, CASES, HISTORY, UNITS
-
-# Rules that depend on what the operator types with the event, not on the case.
-INPUT_RULES = {"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"}
-# Events with a target state worth planning for; reject, withdraw and fraud are always open.
-ANYTIME = {Event.REJECT, Event.WITHDRAW, Event.REPORT_FRAUD, Event.EXPIRE}
 
 
 def _state(value: str) -> dict[str, str]:
@@ -68,20 +55,9 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
     name = conn.execute(
         sa.select(APPLICANTS.c.name).join(CASES, CASES.c.applicant_id == APPLICANTS.c.id).where(CASES.c.id == case_id)
     ).scalar_one()
-    upcoming = []
-    missing: list[dict[str, Any]] = []
-    for event in allowed_events(view):
-        refusals = GUARDS[event](view, Command(event, SERVICE_ACTOR, now))
-        if event in (Event.SUBMIT, Event.RECEIVE_PAPER):
-            missing += [{"for": event.value, "rule": r.rule, "field": r.field, "message": r.message} for r in refusals]
-        if event in ANYTIME:
-            continue
-        upcoming.append({
-            "event": event.value,
-            "roles": sorted(r.value for r in EVENT_ROLES[event]),
-            "until": deadline(view, event),
-            "blocked_by": [r.message for r in refusals if r.rule not in INPUT_RULES],
-        })
+    open_ = prospects(view, now)
+    planned = [p for p in open_ if p.planned]
+    anytime = [p for p in open_ if not p.planned]
     history = conn.execute(sa.select(HISTORY).where(HISTORY.c.case_id == case_id).order_by(HISTORY.c.id))
     p = view.publicity
     return {
@@ -92,16 +68,26 @@ def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, A
             "started_at": p.started_at, "completes_at": p.completes_at, "closed_at": p.closed_at,
             "open_objections": p.open_objections, "upheld_objections": p.upheld_objections,
         },
-        "missing": missing,
-        "next": upcoming,
-        "also": sorted(e.value for e in allowed_events(view) if e in ANYTIME),
-        "also_roles": {e.value: sorted(r.value for r in EVENT_ROLES[e]) for e in allowed_events(view) if e in ANYTIME},
+        "missing": [{"for": p.event.value, "rule": r.rule, "field": r.field, "message": r.message}
+                    for p in open_ if p.event in CHECKLIST_EVENTS for r in p.missing],
+        "next": [_next(p) for p in planned],
+        "also": sorted(p.event.value for p in anytime),
+        "also_roles": {p.event.value: _roles(p) for p in anytime},
         "history": [
             {**{k: v for k, v in h._mapping.items() if k not in ("case_id", "details")},
              "details": json.loads(h.details)}
             for h in history
         ],
     }
+
+
+def _roles(p: Prospect) -> list[str]:
+    return sorted(r.value for r in p.roles)
+
+
+def _next(p: Prospect) -> dict[str, Any]:
+    return {"event": p.event.value, "roles": _roles(p), "until": p.until,
+            "blocked_by": [r.message for r in p.blocked_by]}
 
 
 def state_counts(conn: sa.Connection) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from notifications.outbox import OUTBOX
 from notifications.rendering import Renderer
 from states.machine import Event
-from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer
+from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer, teacher
 from tests.integration.test_rules import _to_publicity, rules_of
 from tests.integration.world import World
 from workflow.messages import shared_contexts
@@ -41,6 +41,20 @@ def test_paper_messages_say_where_and_when_and_list_the_items_as_a_list(engine: 
     assert "2024-10-24 10:00" in sms  # the paper window's opening, not only its close
     items = re.findall(r"<li>(.*?)</li>", html)
     assert "<ol>" in html and len(items) == len(NOTICE.paper_checklist("工程技术")) == 8
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(OUTBOX.c.context).where(OUTBOX.c.kind == "close_publicity")).scalars().all()
+    assert stored and all("paper_items" not in json.loads(c) for c in stored)  # computed when sent
+
+
+def test_a_teachers_checklist_has_the_teachers_items(engine: sa.Engine) -> None:
+    world = World(engine)
+    case = world.import_([teacher()]).created[0]
+    _to_publicity(world, case)
+    world.run(case, Event.START_PUBLICITY, "school", bj(2024, 10, 9))
+    world.run(case, Event.CLOSE_PUBLICITY, "school", bj(2024, 10, 16), opinion=OPINION)
+    _, html, _ = rendered(engine, "close_publicity")
+    items = re.findall(r"<li>(.*?)</li>", html)
+    assert len(items) == len(NOTICE.paper_checklist("中小学教师")) == 12 and "普通话等级证书" in items
 
 
 @pytest.mark.parametrize("event, login, extra", [

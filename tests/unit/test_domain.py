@@ -229,7 +229,7 @@ def test_fraud_in_2024_bans_2025_to_2027() -> None:
 
 
 def test_each_bounded_event_is_refused_one_second_after_its_window_and_its_deadline_is_that_close() -> None:
-    from states.machine import BOUNDED_BY, GUARDS, SERVICE_ACTOR, Case, Command, deadline
+    from states.machine import BOUNDED_BY, SERVICE_ACTOR, Case, Command, deadline, refusals_of
     from states.status import Status
 
     unit = Unit("LT-SL-01", "轮台县水利站", "县级", "事业单位")
@@ -238,4 +238,4 @@ def test_each_bounded_event_is_refused_one_second_after_its_window_and_its_deadl
         closes = NOTICE.windows[key].closes
         assert deadline(case, event) == closes
         late = Command(event, SERVICE_ACTOR, closes + timedelta(seconds=1), reason="x")
-        assert f"window.{key}" in rules(GUARDS[event](case, late)), event
+        assert f"window.{key}" in rules(refusals_of(case, late)), event

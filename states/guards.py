@@ -1,0 +1,160 @@
+"""The guards: each event's rules over a case and a command, returning every reason it
+may not happen (none when it may). Which guard belongs to which event, and which window
+bounds it, is the process table's (``states.process``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from states.eligibility import refusals as eligibility_refusals
+from states.materials import online_refusals, paper_refusals, stale_records, unknown_paper_items
+from states.refusals import Refusal, reason_required
+from states.status import Status
+from states.text import control_character
+from states.values import Case, Command, Publicity, Role
+
+# Which window's closing expires a case in each state (the service's expiry).
+EXPIRY_WINDOW = {
+    Status.DRAFTED: "personal",
+    Status.RETURNED: "personal",
+    Status.SUBMITTED: "review",
+    Status.ONLINE_REVIEW: "review",
+    Status.UNIT_PUBLICITY: "paper",
+}
+
+
+def _reason(cmd: Command) -> list[Refusal]:
+    return reason_required(cmd.reason)
+
+
+def submit(case: Case, cmd: Command) -> list[Refusal]:
+    """Eligible, with every online material (the window is the process table's)."""
+    app, notice = case.application, case.notice
+    return eligibility_refusals(app, case.unit, notice, set(case.banned_years)) + online_refusals(app, notice)
+
+
+def reason_given(case: Case, cmd: Command) -> list[Refusal]:
+    return _reason(cmd)
+
+
+def start_publicity(case: Case, cmd: Command) -> list[Refusal]:
+    if case.publicity.started_at is not None:
+        return [Refusal("publicity.started", "公示已开始，不能重复开始")]
+    return []
+
+
+def _publicity_running(publicity: Publicity) -> list[Refusal]:
+    if publicity.started_at is None:
+        return [Refusal("publicity.not_started", "公示尚未开始")]
+    if publicity.passed:
+        return [Refusal("publicity.closed", "公示已结束")]
+    return []
+
+
+def record_objection(case: Case, cmd: Command) -> list[Refusal]:
+    return _publicity_running(case.publicity) + _reason(cmd)
+
+
+def resolve_objection(case: Case, cmd: Command) -> list[Refusal]:
+    found = _publicity_running(case.publicity)
+    if case.publicity.open_objections == 0:
+        found.append(Refusal("publicity.no_objection", "没有待处理的异议"))
+    if cmd.upheld is None:
+        found.append(Refusal("objection.outcome", "须说明异议成立或不成立", "upheld"))
+    return found + _reason(cmd)
+
+
+def close_publicity(case: Case, cmd: Command) -> list[Refusal]:
+    p, notice = case.publicity, case.notice
+    found = _publicity_running(p)
+    if p.completes_at is not None and cmd.now < p.completes_at:
+        found.append(Refusal(
+            "publicity.period",
+            f"公示期不少于 {notice.publicity_working_days} 个工作日，"
+            f"{p.completes_at.astimezone(notice.timezone):%Y-%m-%d %H:%M}（北京时间）后方可结束",
+        ))
+    if p.open_objections:
+        found.append(Refusal("publicity.objection_open", f"有 {p.open_objections} 条异议尚未处理"))
+    if p.upheld_objections:
+        found.append(Refusal("publicity.objection_upheld", "异议成立，不能推荐，应不予确认"))
+    if cmd.opinion != notice.unit_opinion_text:
+        found.append(Refusal(
+            "publicity.opinion", f"单位审核意见须为原文：“{notice.unit_opinion_text}”", "opinion"
+        ))
+    return found
+
+
+def complete_publicity_refusals(publicity: Publicity, now: datetime) -> list[Refusal]:
+    """The period is over with no open objection: the sweep's rule too."""
+    found = _publicity_running(publicity)
+    if publicity.completed_at is not None:
+        found.append(Refusal("publicity.completed", "公示已期满"))
+    if publicity.completes_at is not None and now < publicity.completes_at:
+        found.append(Refusal("publicity.period", "公示期未满"))
+    if publicity.open_objections:
+        found.append(Refusal("publicity.objection_open", f"有 {publicity.open_objections} 条异议尚未处理"))
+    return found
+
+
+def publicity_complete(publicity: Publicity, now: datetime) -> bool:
+    """Its working days are over with no open objection, and nobody has closed or
+    completed it: the moment the service records it complete. (The sweep's SQL twin,
+    ``workflow.sweeps.publicity_complete_sql``, is tested to agree.)"""
+    return not complete_publicity_refusals(publicity, now)
+
+
+def complete_publicity(case: Case, cmd: Command) -> list[Refusal]:
+    return complete_publicity_refusals(case.publicity, cmd.now)
+
+
+def receive_paper(case: Case, cmd: Command) -> list[Refusal]:
+    series = case.application.series
+    found = []
+    if not case.publicity.passed:
+        found.append(Refusal("publicity.not_passed", "单位公示尚未结束，不能受理纸质材料"))
+    found += unknown_paper_items(series, set(cmd.items), case.notice)
+    found += stale_records(case.application, cmd.now.astimezone(case.notice.timezone).date(),
+                           case.notice.record_max_age_months)
+    return found + paper_refusals(series, set(cmd.items), case.notice)
+
+
+def reject(case: Case, cmd: Command) -> list[Refusal]:
+    found = _reason(cmd)
+    # A unit may reject only its own case whose publicity brought an upheld objection.
+    if cmd.actor.role is Role.UNIT_OPERATOR and not case.publicity.upheld_objections:
+        found.append(Refusal("reject.unit_without_objection", "单位只能在公示异议成立时不予推荐"))
+    return found
+
+
+def report_fraud(case: Case, cmd: Command) -> list[Refusal]:
+    found = _reason(cmd)
+    if case.fraud_reported:
+        found.append(Refusal("fraud.already_reported", "本申报已认定弄虚作假"))
+    return found
+
+
+def expire(case: Case, cmd: Command) -> list[Refusal]:
+    window = case.notice.windows[EXPIRY_WINDOW[case.state]]
+    if not window.has_closed(cmd.now):
+        return [Refusal("expire.window_open", f"{window.name}时间尚未结束")]
+    return []
+
+
+def nothing(case: Case, cmd: Command) -> list[Refusal]:
+    return []
+
+
+# What an operator types with an event: a reason or an opinion is text for the record and
+# for messages, so it holds no control characters and stays a readable length.
+TYPED_TEXT_LIMIT = 2000
+
+
+def typed_text_refusals(cmd: Command) -> list[Refusal]:
+    found = []
+    for name, value in (("reason", cmd.reason), ("opinion", cmd.opinion)):
+        bad = control_character(value, multiline=True)
+        if bad is not None:
+            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符（{bad}）", name))
+        if len(value) > TYPED_TEXT_LIMIT:
+            found.append(Refusal(f"{name}.length", f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个", name))
+    return found
