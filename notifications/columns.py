@@ -28,7 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def instant(nullable: bool = False, index: bool = False) -> object:
+def instant(nullable: bool = False, index: bool = False) -> Any:
+    """A UTC instant column for a SQLModel table."""
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 

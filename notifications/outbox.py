@@ -45,12 +45,12 @@ class OutboxMessage(SQLModel, table=True):
     context: str  # JSON: the template's variables (ID numbers already masked)
     status: str = Field(max_length=16)  # an OutboxStatus
     attempts: int = 0
-    next_attempt_at: datetime = _instant()  # type: ignore[assignment]
-    claimed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    next_attempt_at: datetime = _instant()
+    claimed_at: datetime | None = _instant(nullable=True)
     claimed_by: str | None = Field(default=None, max_length=100)
     last_error: str | None = None
-    created_at: datetime = _instant()  # type: ignore[assignment]
-    sent_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = _instant()
+    sent_at: datetime | None = _instant(nullable=True)
 
 
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]

@@ -59,7 +59,7 @@ def _transitions() -> list[dict[str, object]]:
     """The table's moves in the machine's terms (plain state names: transitions names
     enum members by their NAME)."""
     return [
-        {"trigger": event.value, "source": sorted(s.value for s in sources),
+        {"trigger": event.value, "source": [s.value for s in Status if s in sources],
          "dest": None if target is None else target.value, "conditions": _guards_pass}
         for event, step in PROCESS.items() for sources, target in step.moves
     ]

@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests import pgserver
+from workflow.bootstrap import bootstrap
 from workflow.db import make_engine, upgrade
+from workflow.settings import Settings
 
 ENGINES = ["sqlite", "postgresql"]
 
@@ -70,9 +72,14 @@ def db_url(request: pytest.FixtureRequest, databases: Databases) -> str:
     return databases.url(request.param)
 
 
+def _engine(url: str) -> sa.Engine:
+    """As every front door gets one: from the composition root, with the settings default."""
+    return bootstrap(Settings(database_url=url)).engine(require=True)
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(db_url)
+    engine = _engine(db_url)
     yield engine
     engine.dispose()
 
@@ -80,6 +87,6 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def pg_engine(databases: Databases) -> Iterator[sa.Engine]:
     """PostgreSQL only: for what only PostgreSQL promises (replicas sharing one database)."""
-    engine = make_engine(databases.url("postgresql"))
+    engine = _engine(databases.url("postgresql"))
     yield engine
     engine.dispose()

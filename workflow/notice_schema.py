@@ -27,8 +27,14 @@ Day = date  # strict: a date and time is refused
 Years = Annotated[list[int], Field(min_length=1)]
 
 
-def count(minimum: int = 0, maximum: int = 10_000) -> type[int]:
-    return Annotated[int, Field(ge=minimum, le=maximum)]  # type: ignore[return-value]
+# Whole numbers within bounds any real notice keeps to.
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Hours = Annotated[int, Field(ge=0, le=1000)]
+Characters = Annotated[int, Field(ge=0, le=20_000)]
+WorkingDays = Annotated[int, Field(ge=1, le=30)]
+Months = Annotated[int, Field(ge=1, le=24)]
+DaysBefore = Annotated[int, Field(ge=0, le=60)]
+BanYears = Annotated[int, Field(ge=1, le=10)]
 
 
 class Section(BaseModel):
@@ -37,7 +43,7 @@ class Section(BaseModel):
 
 class Campaign(Section):
     code: Text
-    year: count(2000, 2100)  # type: ignore[valid-type]
+    year: Year
     title: Text
     issuer: Text
     timezone: Text
@@ -85,8 +91,8 @@ class Eligibility(Section):
 
 class ContinuingEducation(Section):
     years: Years
-    public_hours_per_year: count(maximum=1000)  # type: ignore[valid-type]
-    professional_hours_per_year: count(maximum=1000)  # type: ignore[valid-type]
+    public_hours_per_year: Hours
+    professional_hours_per_year: Hours
 
 
 class Teachers(Section):
@@ -94,8 +100,8 @@ class Teachers(Section):
 
 
 class WorkSummary(Section):
-    min_chars: count(maximum=20_000)  # type: ignore[valid-type]
-    max_chars: count(1, 20_000)  # type: ignore[valid-type]
+    min_chars: Characters
+    max_chars: Annotated[int, Field(ge=1, le=20_000)]
 
 
 class Texts_(Section):  # noqa: N801 (the [texts] table)
@@ -105,22 +111,22 @@ class Texts_(Section):  # noqa: N801 (the [texts] table)
 
 
 class Publicity(Section):
-    working_days: count(1, 30)  # type: ignore[valid-type]
+    working_days: WorkingDays
     start_day_counts: bool
     show_objection_text: bool
 
 
 class Paper(Section):
-    record_max_age_months: count(1, 24)  # type: ignore[valid-type]
+    record_max_age_months: Months
 
 
 class Reminders(Section):
-    personal_closing_days_before: count(maximum=60)  # type: ignore[valid-type]
-    review_closing_working_days_before: count(1, 30)  # type: ignore[valid-type]
+    personal_closing_days_before: DaysBefore
+    review_closing_working_days_before: WorkingDays
 
 
 class Fraud(Section):
-    ban_years: count(1, 10)  # type: ignore[valid-type]
+    ban_years: BanYears
 
 
 class Item(Section):

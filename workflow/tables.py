@@ -45,7 +45,7 @@ class Campaign(SQLModel, table=True):
     source: str
     notice_text: str
     notice_sha256: str = Field(max_length=64)
-    loaded_at: datetime = _instant()  # type: ignore[assignment]
+    loaded_at: datetime = _instant()
 
 
 class Case(SQLModel, table=True):
@@ -64,8 +64,8 @@ class Case(SQLModel, table=True):
     state: str = Field(max_length=32)
     version: int = 1  # optimistic lock: every change adds one
     application: str  # the declared facts as JSON (see workflow.importer)
-    created_at: datetime = _instant()  # type: ignore[assignment]
-    updated_at: datetime = _instant()  # type: ignore[assignment]
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
 
 
 class Material(SQLModel, table=True):
@@ -78,28 +78,28 @@ class Material(SQLModel, table=True):
     kind: str = Field(max_length=16)  # online | paper
     code: str = Field(max_length=64)
     reference: str = ""
-    recorded_at: datetime = _instant()  # type: ignore[assignment]
+    recorded_at: datetime = _instant()
 
 
 class Publicity(SQLModel, table=True):
     """The unit's publicity (公示) of one case."""
 
     case_id: int = Field(foreign_key="application_case.id", primary_key=True)
-    started_at: datetime = _instant()  # type: ignore[assignment]
-    completes_at: datetime = _instant()  # type: ignore[assignment]
-    closed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    started_at: datetime = _instant()
+    completes_at: datetime = _instant()
+    closed_at: datetime | None = _instant(nullable=True)
     opinion: str | None = None
-    completed_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]  # by the service
+    completed_at: datetime | None = _instant(nullable=True)  # by the service
 
 
 class Objection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="application_case.id", index=True)
     text: str
-    raised_at: datetime = _instant()  # type: ignore[assignment]
+    raised_at: datetime = _instant()
     upheld: bool | None = None  # None while open
     resolution: str | None = None
-    resolved_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    resolved_at: datetime | None = _instant(nullable=True)
 
 
 class History(SQLModel, table=True):
@@ -114,8 +114,8 @@ class History(SQLModel, table=True):
     role: str = Field(max_length=32)
     reason: str = ""
     details: str = "{}"  # JSON: what the event carried (items, objection, ...)
-    effective_at: datetime = _instant()  # type: ignore[assignment]  # the clock's time
-    recorded_at: datetime = _instant()  # type: ignore[assignment]  # the wall clock's
+    effective_at: datetime = _instant()  # the clock's time
+    recorded_at: datetime = _instant()  # the wall clock's
 
 
 class Ban(SQLModel, table=True):
@@ -127,14 +127,14 @@ class Ban(SQLModel, table=True):
     fraud_year: int
     first_year: int
     last_year: int
-    ends_at: datetime = _instant()  # type: ignore[assignment]
+    ends_at: datetime = _instant()
     reason: str
-    created_at: datetime = _instant()  # type: ignore[assignment]
+    created_at: datetime = _instant()
     created_by: str = Field(max_length=64)
-    lifted_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    lifted_at: datetime | None = _instant(nullable=True)
     lifted_by: str | None = Field(default=None, max_length=64)
     lift_reason: str | None = None
-    ended_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]  # recorded by the service
+    ended_at: datetime | None = _instant(nullable=True)  # recorded by the service
 
 
 class Operator(SQLModel, table=True):
@@ -148,7 +148,7 @@ class Operator(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)  # reviewers are warned by e-mail
     phone: str | None = Field(default=None, max_length=20)
     active: bool = True
-    created_at: datetime = _instant()  # type: ignore[assignment]
+    created_at: datetime = _instant()
 
 
 class ReminderRun(SQLModel, table=True):
@@ -159,14 +159,14 @@ class ReminderRun(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
     kind: str = Field(primary_key=True, max_length=64)
     messages: int
-    done_at: datetime = _instant()  # type: ignore[assignment]
+    done_at: datetime = _instant()
 
 
 class Audit(SQLModel, table=True):
     """An administrative act that is not a case's event: who, what, why, when."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _instant()  # type: ignore[assignment]
+    at: datetime = _instant()
     actor: str = Field(max_length=64)
     action: str = Field(max_length=64)
     subject: str = Field(max_length=200)
@@ -182,12 +182,12 @@ class ServiceInstance(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=100)
     host: str = Field(max_length=100)
     pid: int
-    started_at: datetime = _instant()  # type: ignore[assignment]
-    heartbeat_at: datetime = _instant()  # type: ignore[assignment]
+    started_at: datetime = _instant()
+    heartbeat_at: datetime = _instant()
     leading: bool = False
-    last_sweep_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    last_sweep_at: datetime | None = _instant(nullable=True)
     last_error: str | None = Field(default=None, max_length=2000)
-    last_error_at: datetime | None = _instant(nullable=True)  # type: ignore[assignment]
+    last_error_at: datetime | None = _instant(nullable=True)
 
 
 def _core(model: type[SQLModel]) -> sa.Table:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from notifications.outbox import Message, enqueue
+from notifications.outbox import Message, case_key, enqueue
 from states.machine import SERVICE_ACTOR, Event
 from states.notice import Notice
 from states.status import Status
@@ -66,7 +66,7 @@ def _publicity_messages(conn: sa.Connection, campaign_id: int, versions: dict[in
     messages = []
     for case_id, version in versions.items():
         person, unit, at = people[case_id], units[case_id], completes[case_id]
-        key = f"case{case_id}/v{version}/complete_publicity"
+        key = case_key(case_id, version, Event.COMPLETE_PUBLICITY.value)
         context = event_context(at, publicity_completes=beijing(at))
         messages += to_person(key, "complete_publicity", case_id, campaign_id, context, person.email, person.phone)
         unit_context = {**context, "greeting": unit.name}
