@@ -25,7 +25,8 @@ from tests.helpers import engineer, valid_id  # noqa: E402
 from workflow.campaigns import load_notice  # noqa: E402
 from workflow.db import make_engine, upgrade  # noqa: E402
 from workflow.events import run_event  # noqa: E402
-from workflow.records import ApplicationRecord, application_json  # noqa: E402
+from workflow.records import ApplicationRecord  # noqa: E402
+from workflow.stored_application import application_json  # noqa: E402
 
 TRANSITIONS = 450  # per side; both fit in the 1,000-case database
 REVIEWER = "bench-reviewer"  # a registered county reviewer, settled in each transaction

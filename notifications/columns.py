@@ -45,6 +45,12 @@ class utc_now(sa.sql.functions.FunctionElement[datetime]):  # noqa: N801 (an SQL
     name = "utc_now"
 
 
+def database_now(conn: sa.Connection) -> sa.ColumnElement[datetime]:
+    """The database's clock read once, as a literal: a set-based write of many rows stamps
+    them all alike without formatting the time once per row."""
+    return sa.literal(conn.execute(sa.select(utc_now())).scalar_one(), UTCDateTime)
+
+
 @compiles(utc_now, "sqlite")
 def _sqlite_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
     return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -53,3 +59,9 @@ def _sqlite_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
 @compiles(utc_now, "postgresql")
 def _postgresql_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
     return "(statement_timestamp() AT TIME ZONE 'UTC')"
+
+
+@compiles(utc_now)
+def _any_utc_now(element: utc_now, compiler: Any, **kw: Any) -> str:
+    """Other dialects, and statements printed for reading."""
+    return "CURRENT_TIMESTAMP"

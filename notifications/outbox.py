@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from notifications.addresses import is_email, is_mobile
+from notifications.columns import database_now, utc_now
 from notifications.columns import instant as _instant
-from notifications.columns import utc_now
 from notifications.statuses import OutboxStatus
 
 
@@ -119,21 +119,25 @@ def enqueue(conn: sa.Connection, messages: list[Message]) -> None:
     conn.execute(stamped.on_conflict_do_nothing(), rows)  # whichever of the two key indexes it meets
 
 
-def enqueue_select(conn: sa.Connection, rows: sa.Select[Any], kind: str, channel: str,
+def enqueue_select(conn: sa.Connection, by_channel: dict[str, sa.Select[Any]], kind: str,
                    context: dict[str, Any]) -> None:
-    """Set-based enqueue: one message on ``channel`` per row of ``rows``, whose columns are
-    the event's key, the case, the campaign and the recipient. The same ``context`` for
-    every row (the person's part is read from the case when sending)."""
-    key, case_id, campaign_id, recipient = rows.selected_columns
+    """Set-based enqueue, one statement for every channel: one message per row of each
+    channel's select, whose columns are the event's key, the case, the campaign and the
+    recipient. The same ``context`` for every row (the person's part is read from the
+    case when sending)."""
+    now = database_now(conn)  # read once: the same instant for every row
+    text = sa.literal(json.dumps(context, ensure_ascii=False, default=str))
+    parts = []
+    for channel, rows in by_channel.items():
+        key, case_id, campaign_id, recipient = rows.selected_columns
+        parts.append(rows.with_only_columns(
+            channel_key(key, channel), case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
+            text, sa.literal(OutboxStatus.PENDING.value), sa.literal(0), now, now, maintain_column_froms=True,
+        ))
     conn.execute(sa.insert(OUTBOX).from_select(
         ["key", "case_id", "campaign_id", "kind", "channel", "recipient", "context", "status",
          "attempts", "next_attempt_at", "created_at"],
-        rows.with_only_columns(
-            channel_key(key, channel), case_id, campaign_id, sa.literal(kind), sa.literal(channel), recipient,
-            sa.literal(json.dumps(context, ensure_ascii=False, default=str)), sa.literal(OutboxStatus.PENDING.value),
-            sa.literal(0), utc_now(), utc_now(),
-            maintain_column_froms=True,
-        ),
+        sa.union_all(*parts),
     ))
 
 

@@ -85,6 +85,14 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
+def sqlite_engine(databases: Databases) -> Iterator[sa.Engine]:
+    """SQLite only: for what only its one writer at a time promises."""
+    engine = _engine(databases.url("sqlite"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def pg_engine(databases: Databases) -> Iterator[sa.Engine]:
     """PostgreSQL only: for what only PostgreSQL promises (replicas sharing one database)."""
     engine = _engine(databases.url("postgresql"))

@@ -12,10 +12,20 @@ import sqlalchemy as sa
 
 from states.machine import SERVICE_ACTOR, Actor, Role
 from states.refusals import Refusal, Refused
+from workflow.db import hold_writer
 from workflow.tables import OPERATORS, UNITS
 
 # A login from a front door, or the service's own actor from within.
 Who = str | Actor | None
+# Built once: every use case runs it. The operator's row is held for the use case's
+# transaction (PostgreSQL: FOR SHARE; SQLite has one writer at a time already), so an
+# act and a disable under way happen one after the other, never across each other.
+_OPERATOR = (
+    sa.select(OPERATORS.c.role, OPERATORS.c.active, UNITS.c.code)
+    .select_from(OPERATORS.outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
+    .where(OPERATORS.c.login == sa.bindparam("login"))
+    .with_for_update(read=True, of=OPERATORS)
+)
 
 
 def identify(conn: sa.Connection, login: str | None) -> Actor:
@@ -24,11 +34,7 @@ def identify(conn: sa.Connection, login: str | None) -> Actor:
         raise Refused([Refusal(
             "operator.missing", "未指明操作员：使用 --as LOGIN 或设置 CHUDING_OPERATOR", "operator"
         )])
-    row = conn.execute(
-        sa.select(OPERATORS.c.role, OPERATORS.c.active, UNITS.c.code)
-        .select_from(OPERATORS.outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
-        .where(OPERATORS.c.login == login)
-    ).one_or_none()
+    row = conn.execute(_OPERATOR, {"login": login}).one_or_none()
     if row is None or not row.active:
         raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记或已停用", "operator")])
     return Actor(login, Role(row.role), row.code)
@@ -41,7 +47,9 @@ def require_role(actor: Actor, *roles: Role) -> None:
 
 
 def acting(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
-    """The actor behind ``who``, checked on ``conn``; with ``roles``, one of them."""
+    """The actor behind ``who``, checked on ``conn`` (the use case's own transaction,
+    which from here holds what it read); with ``roles``, one of them."""
+    hold_writer(conn)
     if isinstance(who, Actor):
         if who != SERVICE_ACTOR:
             raise TypeError("only the background service acts without a login")

@@ -12,7 +12,7 @@ from states.application import Unit
 from states.notice import Notice
 from states.status import Status
 from workflow.notices import cached_notice
-from workflow.records import application_from_json
+from workflow.stored_application import application_from_json
 from workflow.tables import (
     APPLICANTS,
     BANS,

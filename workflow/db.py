@@ -129,6 +129,14 @@ def hold_setup_lock(connection: sa.Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SETUP_LOCK)))
 
 
+def hold_writer(connection: sa.Connection) -> None:
+    """SQLite: take the write lock now, not at the first write, so that what this
+    transaction reads first (who is acting) cannot change before it writes. (The driver
+    would start the transaction only at the first write; PostgreSQL holds rows instead.)"""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def schema_revision(engine: sa.Engine) -> str | None:
     """The migration the database is at; None for a database chuding has not set up."""
     try:

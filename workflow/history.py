@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.columns import UTCDateTime, utc_now
+from notifications.columns import UTCDateTime, database_now, utc_now
 from states.machine import SERVICE_ACTOR, Actor
 from states.status import Status
 from workflow.tables import HISTORY
@@ -39,12 +39,13 @@ def record(conn: sa.Connection, entries: list[dict[str, Any]]) -> None:
         conn.execute(_INSERT, entries)
 
 
-def record_select(conn: sa.Connection, case_ids: sa.Select[Any], event: str, from_state: Status,
-                  to_state: Status, at: datetime, reason: str) -> None:
-    """Set-based: the same service event for every case ``case_ids`` selects."""
-    conn.execute(sa.insert(HISTORY).from_select(COLUMNS, case_ids.with_only_columns(
-        case_ids.selected_columns[0], sa.literal(event), sa.literal(from_state.value),
+def record_select(conn: sa.Connection, cases: sa.Select[Any], event: str, to_state: Status,
+                  at: datetime, reason: str) -> None:
+    """Set-based: the same service event for every case ``cases`` selects, as (id, state)."""
+    case_id, from_state = cases.selected_columns
+    conn.execute(sa.insert(HISTORY).from_select(COLUMNS, cases.with_only_columns(
+        case_id, sa.literal(event), from_state,
         sa.literal(to_state.value), sa.literal(SERVICE_ACTOR.login), sa.literal(SERVICE_ACTOR.role.value),
-        sa.literal(reason), sa.literal("{}"), sa.literal(at, UTCDateTime), utc_now(),
+        sa.literal(reason), sa.literal("{}"), sa.literal(at, UTCDateTime), database_now(conn),
         maintain_column_froms=True,
     )))

@@ -26,12 +26,8 @@ from workflow.cases import notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.import_file import masked_id, read_records, validate_records
 from workflow.messages import case_context, to_person
-from workflow.records import (
-    ApplicationRecord,
-    application_json,
-    notice_problems,
-    raw_notice_problems,
-)
+from workflow.records import ApplicationRecord, notice_problems, raw_notice_problems
+from workflow.stored_application import application_json
 from workflow.tables import APPLICANTS, CASES, MATERIALS, UNITS
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)

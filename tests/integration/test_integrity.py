@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,31 @@ def test_a_reason_with_control_characters_or_absurd_length_is_refused(engine: sa
         world.run(case, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 9), reason=reason)
     assert {r.rule for r in err.value.refusals} <= {"reason.control", "reason.length"}
     assert world.state(case) == "online_review"
+
+
+def test_a_disabled_operator_cannot_act(engine: sa.Engine) -> None:
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    with engine.begin() as conn:
+        set_active(conn, "clerk", False)
+    with pytest.raises(Refused, match="operator.unknown"):
+        world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    assert world.state(case) == "drafted" and [h.event for h in world.history(case)] == ["import"]
+
+
+def test_an_act_waits_for_a_disable_under_way_and_is_refused(engine: sa.Engine) -> None:
+    """Who acts is settled in the act's own transaction: a disable not yet committed holds
+    the operator's row (SQLite: the write lock), the act waits for it, then finds the
+    operator disabled."""
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    disabling = engine.connect()
+    transaction = disabling.begin()
+    set_active(disabling, "clerk", False)
+    threading.Timer(0.5, transaction.commit).start()
+    started = time.monotonic()
+    with pytest.raises(Refused, match="operator.unknown"):
+        world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    assert time.monotonic() - started >= 0.4
+    disabling.close()
+    assert world.state(case) == "drafted"
