@@ -12,6 +12,7 @@ from states.application import Unit
 from states.notice import Notice
 from states.status import Status
 from workflow.notices import cached_notice
+from workflow.sql import json_pairs, pairs
 from workflow.stored_application import application_from_json
 from workflow.tables import (
     APPLICANTS,
@@ -53,18 +54,19 @@ _CASE = (
         _count(OBJECTIONS.c.upheld.is_(True)).label("upheld_objections"),
         sa.select(sa.func.count()).select_from(BANS).where(BANS.c.case_id == CASES.c.id)
         .scalar_subquery().label("fraud_reported"),
+        # The person's bans in force and the case's online files, brought along as JSON.
+        sa.select(json_pairs(BANS.c.first_year, BANS.c.last_year))
+        .where(BANS.c.id_number == APPLICANTS.c.id_number, BANS.c.lifted_at.is_(None))
+        .scalar_subquery().label("bans"),
+        sa.select(json_pairs(MATERIALS.c.code, MATERIALS.c.reference))
+        .where(MATERIALS.c.case_id == CASES.c.id, MATERIALS.c.kind == "online")
+        .scalar_subquery().label("files"),
     )
     .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
     .join(UNITS, UNITS.c.id == CASES.c.unit_id)
     .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
     .outerjoin(PUBLICITIES, PUBLICITIES.c.case_id == CASES.c.id)
     .where(CASES.c.id == sa.bindparam("case_id"))
-)
-_BANS = sa.select(BANS.c.first_year, BANS.c.last_year).where(
-    BANS.c.id_number == sa.bindparam("id_number"), BANS.c.lifted_at.is_(None)
-)
-_FILES = sa.select(MATERIALS.c.code, MATERIALS.c.reference).where(
-    MATERIALS.c.case_id == sa.bindparam("case_id"), MATERIALS.c.kind == "online"
 )
 
 
@@ -102,16 +104,11 @@ def loaded_notices(conn: sa.Connection) -> list[tuple[int, Notice]]:
     return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
 
 
-def banned_years(conn: sa.Connection, id_number: str) -> frozenset[int]:
-    rows = conn.execute(_BANS, {"id_number": id_number})
-    return frozenset(y for first, last in rows for y in range(first, last + 1))
-
-
 def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
     row = conn.execute(_CASE, {"case_id": case_id}).one_or_none()
     if row is None:
         raise CaseNotFound(case_id)
-    files = {code: ref for code, ref in conn.execute(_FILES, {"case_id": case_id})}
+    files = dict(pairs(row.files))
     view = machine.Case(
         state=Status(row.state),
         application=application_from_json(row.application, files),
@@ -121,7 +118,7 @@ def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
             row.started_at, row.completes_at, row.closed_at, row.completed_at,
             row.open_objections, row.upheld_objections,
         ),
-        banned_years=banned_years(conn, row.id_number),
+        banned_years=frozenset(y for first, last in pairs(row.bans) for y in range(first, last + 1)),
         fraud_reported=bool(row.fraud_reported),
     )
     return LoadedCase(

@@ -1,0 +1,33 @@
+"""SQL both databases speak, where their spellings differ."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+
+class json_pairs(sa.sql.functions.FunctionElement[str]):  # noqa: N801 (an SQL function's name)
+    """An aggregate: the group's rows as a JSON array of ``[a, b]`` pairs (read with
+    ``pairs``), so that one query brings a case's rows of another table along."""
+
+    type = sa.Text()
+    inherit_cache = True
+    name = "json_pairs"
+
+
+@compiles(json_pairs, "sqlite")
+def _sqlite_json_pairs(element: json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_pairs, "postgresql")
+def _postgresql_json_pairs(element: json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
+
+
+def pairs(text: str | None) -> list[tuple[Any, Any]]:
+    """The pairs ``json_pairs`` made; none for an empty group (PostgreSQL gives NULL)."""
+    return [(a, b) for a, b in json.loads(text)] if text else []
