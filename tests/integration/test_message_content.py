@@ -30,13 +30,18 @@ def rendered(engine: sa.Engine, kind: str) -> tuple[str, str, str]:
     return mail.text, mail.html, RENDERER.sms(kind, context, "轮台县人社局")
 
 
-def test_paper_messages_say_where_and_when_and_list_the_items_as_a_list(engine: sa.Engine) -> None:
+def _publicity_closed(engine: sa.Engine, record: dict[str, object], unit_operator: str) -> tuple[str, str, str]:
+    """The close_publicity message of ``record``'s case, rendered as the relay sends it."""
     world = World(engine)
-    case = world.import_([engineer()]).created[0]
+    case = world.import_([record]).created[0]
     _to_publicity(world, case)
-    world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
-    world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
-    text, html, sms = rendered(engine, "close_publicity")
+    world.run(case, Event.START_PUBLICITY, unit_operator, bj(2024, 10, 9))
+    world.run(case, Event.CLOSE_PUBLICITY, unit_operator, bj(2024, 10, 16), opinion=OPINION)
+    return rendered(engine, "close_publicity")
+
+
+def test_paper_messages_say_where_and_when_and_list_the_items_as_a_list(engine: sa.Engine) -> None:
+    text, html, sms = _publicity_closed(engine, engineer(), "water")
     assert NOTICE.contact.paper_address in text and NOTICE.contact.paper_hours in text
     assert "2024-10-24 10:00" in sms  # the paper window's opening, not only its close
     items = re.findall(r"<li>(.*?)</li>", html)
@@ -47,12 +52,7 @@ def test_paper_messages_say_where_and_when_and_list_the_items_as_a_list(engine: 
 
 
 def test_a_teachers_checklist_has_the_teachers_items(engine: sa.Engine) -> None:
-    world = World(engine)
-    case = world.import_([teacher()]).created[0]
-    _to_publicity(world, case)
-    world.run(case, Event.START_PUBLICITY, "school", bj(2024, 10, 9))
-    world.run(case, Event.CLOSE_PUBLICITY, "school", bj(2024, 10, 16), opinion=OPINION)
-    _, html, _ = rendered(engine, "close_publicity")
+    _, html, _ = _publicity_closed(engine, teacher(), "school")
     items = re.findall(r"<li>(.*?)</li>", html)
     assert len(items) == len(NOTICE.paper_checklist("中小学教师")) == 12 and "普通话等级证书" in items
 
