@@ -88,12 +88,19 @@ def list_operators(conn: sa.Connection) -> list[dict[str, object]]:
 
 def register_operator(
     engine: sa.Engine, who: Who, login: str, name: str, role: str, unit_code: str | None,
-    email: str | None = None, phone: str | None = None,
+    email: str | None = None, phone: str | None = None, password: str | None = None,
 ) -> None:
-    """`operator add`: an administrator registers an operator."""
+    """`operator add`: an administrator registers an operator, with a first password to be
+    changed at first login if one is given."""
+    from workflow.passwords import first_password, strength_refusals
+
     with engine.begin() as conn:
-        acting(conn, who, Role.ADMINISTRATOR)
+        actor = acting(conn, who, Role.ADMINISTRATOR)
+        if password is not None and (problems := strength_refusals(login, password)):
+            raise Refused(problems)
         add_operator(conn, login, name or login, role, unit_code, email, phone)
+        if password is not None:
+            first_password(conn, actor, login, password)
 
 
 def disable_operator(engine: sa.Engine, who: Who, login: str) -> None:

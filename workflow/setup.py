@@ -7,14 +7,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states.machine import Role
+from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from workflow.access import Who
 
 
 def initialise(engine: sa.Engine, who: Who, notices: list[Path], admin: str | None = None,
-               admin_name: str = "管理员", force: bool = False, reason: str = "") -> dict[str, Any]:
-    """Safe to repeat: an unchanged notice and an existing administrator change nothing."""
+               admin_name: str = "管理员", force: bool = False, reason: str = "",
+               admin_password: str | None = None) -> dict[str, Any]:
+    """Safe to repeat: an unchanged notice and an existing administrator change nothing.
+
+    A new administrator gets ``admin_password``, or else a one-time password, returned
+    here once, to be changed at first login."""
     from workflow.campaigns import load_notices
     from workflow.db import hold_setup_lock, upgrade
 
@@ -23,20 +27,26 @@ def initialise(engine: sa.Engine, who: Who, notices: list[Path], admin: str | No
         hold_setup_lock(conn)
         loaded = load_notices(conn, notices, who if isinstance(who, str) else None, force, reason)
         created = bool(admin) and not _is_administrator(conn, admin or "")
-        if admin and created:
-            _first_administrator(conn, admin, admin_name)
+        one_time = _first_administrator(conn, admin, admin_name, admin_password) if admin and created else None
     return {"ok": True, "database": engine.url.render_as_string(hide_password=True), "notices": loaded,
-            "admin": admin, "admin_created": created}
+            "admin": admin, "admin_created": created, "one_time_password": one_time}
 
 
-def _first_administrator(conn: sa.Connection, login: str, name: str) -> None:
+def _first_administrator(conn: sa.Connection, login: str, name: str, password: str | None) -> str | None:
     """Only an empty database takes an administrator from `init`; later ones come from
-    an administrator's `operator add`."""
+    an administrator's `operator add`. Returns the one-time password, if one was made."""
     from workflow.operators import add_operator, has_operators
+    from workflow.passwords import first_password, one_time_password, strength_refusals
 
     if has_operators(conn):
         raise Refused([Refusal("operator.bootstrap", "已有操作员；请由管理员用 operator add 登记", "admin")])
+    if password is not None and (problems := strength_refusals(login, password)):
+        raise Refused(problems)
     add_operator(conn, login, name, Role.ADMINISTRATOR.value, None)
+    if password is None:
+        return one_time_password(conn, login)
+    first_password(conn, Actor(login, Role.ADMINISTRATOR), login, password)
+    return None
 
 
 def _is_administrator(conn: sa.Connection, login: str) -> bool:

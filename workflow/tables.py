@@ -149,6 +149,12 @@ class Operator(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)
     active: bool = True
     created_at: datetime = _instant()
+    # Logging in (the web pages): an Argon2 hash, never the password; a password set by
+    # someone else (or printed once by `init`) must be changed at first login.
+    password_hash: str | None = Field(default=None, max_length=255)
+    password_must_change: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = _instant(nullable=True)
 
 
 class ReminderRun(SQLModel, table=True):

@@ -112,7 +112,8 @@ def test_replacing_a_running_campaigns_notice_needs_force_and_a_reason(
     engine = make_engine(sh.env["CHUDING_DATABASE_URL"] if "://" in sh.env["CHUDING_DATABASE_URL"]
                          else f"sqlite:///{sh.env['CHUDING_DATABASE_URL']}")
     with engine.connect() as conn:
-        [audit] = conn.execute(sa.text("SELECT actor, action, subject, reason, details FROM audit")).all()
+        [audit] = conn.execute(sa.text("SELECT actor, action, subject, reason, details FROM audit"
+                                       " WHERE action = 'notice.replace'")).all()
     engine.dispose()
     assert audit[:4] == ("admin", "notice.replace", "luntai-2024", "通知更正：个人申报提前截止")
     assert "closes = 2024-10-30T18:00:00" in json.loads(audit[4])["previous_notice"]

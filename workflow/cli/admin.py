@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from states.machine import Role
-from workflow.cli.common import JsonOut, Reason, RowId, beijing, emit, guarded, runtime, table, who
+from workflow.cli.common import (
+    JsonOut,
+    Reason,
+    RowId,
+    beijing,
+    emit,
+    guarded,
+    read_password,
+    runtime,
+    table,
+    who,
+)
 
 operator_app = typer.Typer(no_args_is_help=True, help="Register and list operators.")
 unit_app = typer.Typer(no_args_is_help=True, help="Recommending units.")
@@ -24,16 +35,24 @@ def init(
     as_json: JsonOut = False,
 ) -> None:
     """Create or upgrade the database, load notices, register the first administrator."""
+    import sys
+
     from workflow.setup import initialise
 
     with guarded(as_json):
+        # At a terminal the administrator chooses a password; otherwise one is made and shown once.
+        chosen = read_password(f"Password for {admin}") if admin and sys.stdin.isatty() else None
         done = initialise(runtime().engine(require=False, create=True), who(), notice or [],
-                          admin, admin_name, force, reason)
+                          admin, admin_name, force, reason, chosen)
         lines = [f"database ready: {done['database']}"]
         lines += [f"notice {n['campaign']}: {n['change']} ({n['file']})" for n in done["notices"]]
         if admin:
             lines.append(f"administrator registered: {admin}" if done["admin_created"]
-                         else f"administrator {admin} already registered; nothing changed")
+                         else f"administrator {admin} already registered; nothing changed"
+                              " (its password too: `chuding operator passwd`)")
+        if done["one_time_password"]:
+            lines.append(f"one-time password for {admin}: {done['one_time_password']}"
+                         " (shown only now; it must be changed at first login)")
         emit(as_json, done, lambda: typer.echo("\n".join(lines)))
 
 
@@ -45,15 +64,30 @@ def operator_add(
     unit: Annotated[str | None, typer.Option(help="Unit code (unit operators only).")] = None,
     email: Annotated[str | None, typer.Option(help="For reminders (reviewers are warned of expiring cases).")] = None,
     phone: Annotated[str | None, typer.Option(help="Mobile number for SMS reminders.")] = None,
+    password: Annotated[bool, typer.Option(
+        "--password", help="Give a first password (prompted, or the first line of standard input);"
+                           " it must be changed at first login.")] = False,
     as_json: JsonOut = False,
 ) -> None:
     """Register an operator (administrators only)."""
     from workflow.operators import register_operator
 
     with guarded(as_json):
-        register_operator(runtime().engine(), who(), login, name, role, unit, email, phone)
+        given = read_password(f"Password for {login}") if password else None
+        register_operator(runtime().engine(), who(), login, name, role, unit, email, phone, given)
         emit(as_json, {"ok": True, "login": login, "role": role, "unit": unit},
              lambda: typer.echo(f"operator {login} registered as {role}"))
+
+
+@operator_app.command("passwd")
+def operator_passwd(login: str, as_json: JsonOut = False) -> None:
+    """Set a password: your own, or (administrators) another operator's, to be changed at
+    their first login. Read from a prompt or the first line of standard input."""
+    from workflow.passwords import set_password
+
+    with guarded(as_json):
+        set_password(runtime().engine(), who(), login, read_password(f"New password for {login}"))
+        emit(as_json, {"ok": True, "login": login}, lambda: typer.echo(f"password of {login} set"))
 
 
 @operator_app.command("disable")

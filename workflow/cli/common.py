@@ -54,6 +54,21 @@ def who() -> str | None:
     return runtime().settings.operator
 
 
+def read_password(prompt: str) -> str:
+    """A password from a prompt (twice, hidden) or, when piped, the first line of standard
+    input; never from the command line, where others could read it."""
+    import sys
+
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline()
+    if not line.strip():
+        from workflow.errors import BadUsage
+
+        raise BadUsage("no password on standard input: give it as the first line")
+    return line.rstrip("\r\n")
+
+
 # ---- output -------------------------------------------------------------------------
 
 def _json_value(value: Any) -> Any:

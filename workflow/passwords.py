@@ -1,0 +1,176 @@
+"""Operators' passwords and logging in: Argon2 hashes, a lock after repeated failures,
+and an audit row for every login, failure, lock and password change.
+
+A password is read by the front door (a prompt, standard input, a form) and handed to
+these use cases; it is never stored, logged or put in an error.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from notifications.columns import utc_now
+from states.clock import beijing_text
+from states.machine import Actor, Role
+from states.refusals import Refusal, Refused
+from states.text import control_character
+from workflow.access import Who, acting, identify
+from workflow.tables import AUDIT, OPERATORS
+
+MIN_LENGTH, MAX_LENGTH = 10, 200
+FAILURES_BEFORE_LOCK = 5
+LOCK = timedelta(minutes=15)
+# Refused alike, so that a stranger cannot tell a wrong password from an unknown login.
+WRONG = Refusal("login.failed", "登录名或密码不正确", "password")
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher  # only commands that handle passwords pay for it
+
+    return PasswordHasher()
+
+
+def strength_refusals(login: str, password: str) -> list[Refusal]:
+    """What makes a password unusable, every reason at once (never the password itself)."""
+    found = []
+    if len(password) < MIN_LENGTH:
+        found.append(Refusal("password.short", f"密码至少 {MIN_LENGTH} 个字符", "password"))
+    if len(password) > MAX_LENGTH:
+        found.append(Refusal("password.long", f"密码最多 {MAX_LENGTH} 个字符", "password"))
+    if control_character(password, multiline=False) is not None:
+        found.append(Refusal("password.control", "密码不能含控制字符", "password"))
+    if password.strip().casefold() == login.strip().casefold():
+        found.append(Refusal("password.login", "密码不能与登录名相同", "password"))
+    return found
+
+
+def _shown(text: str, limit: int = 64) -> str:
+    """A login as typed, fit for the audit: escaped where it holds control characters, cut
+    to the column's length (a stranger may type anything)."""
+    if control_character(text, multiline=False) is not None:
+        text = text.encode("unicode_escape").decode("ascii")
+    return text[:limit]
+
+
+def _audit(conn: sa.Connection, actor: str, action: str, subject: str, address: str | None = None) -> None:
+    details = json.dumps({"address": _shown(address, 100)} if address else {}, ensure_ascii=False)
+    conn.execute(sa.insert(AUDIT).values(at=utc_now(), actor=_shown(actor), action=action,
+                                         subject=_shown(subject), reason="", details=details))
+
+
+def _store(conn: sa.Connection, login: str, password: str, must_change: bool) -> None:
+    conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
+        password_hash=_hasher().hash(password), password_must_change=must_change,
+        failed_logins=0, locked_until=None))
+
+
+def first_password(conn: sa.Connection, actor: Actor, login: str, password: str) -> None:
+    """The password a new operator starts with (checked by the caller): to be changed at
+    first login unless they chose it themselves."""
+    _store(conn, login, password, must_change=actor.login != login)
+    _audit(conn, actor.login, "password.change", login)
+
+
+def set_password(engine: sa.Engine, who: Who, login: str, password: str) -> None:
+    """`operator passwd`: an operator changes their own password, or an administrator sets
+    one for another operator, who must then change it at first login."""
+    with engine.begin() as conn:
+        actor = acting(conn, who)
+        if actor.login != login:
+            acting(conn, who, Role.ADMINISTRATOR)
+            identify(conn, login)  # an active, registered operator
+        problems = strength_refusals(login, password)
+        if problems:
+            raise Refused(problems)
+        _store(conn, login, password, must_change=actor.login != login)
+        _audit(conn, actor.login, "password.change", login)
+
+
+def one_time_password(conn: sa.Connection, login: str) -> str:
+    """A password printed once (the first administrator's at `init`), to be changed at first
+    login: 16 random characters from an alphabet without look-alikes."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
+    password = "".join(secrets.choice(alphabet) for _ in range(16))
+    _store(conn, login, password, must_change=True)
+    _audit(conn, login, "password.one_time", login)
+    return password
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who logged in, and whether they must choose a new password before anything else."""
+
+    actor: Actor
+    must_change_password: bool
+
+
+def log_in(engine: sa.Engine, login: str, password: str, address: str | None, now: datetime) -> Login:
+    """The operator behind ``login`` and ``password``, or a refusal that does not say which
+    was wrong. Every attempt is audited (and kept: a refused login commits its failure);
+    the fifth failure in a row locks the login for 15 minutes."""
+    with engine.begin() as conn:
+        outcome = _attempt(conn, login, password, address, now)
+    if isinstance(outcome, Refusal):
+        raise Refused([outcome])
+    return outcome
+
+
+def _attempt(conn: sa.Connection, login: str, password: str, address: str | None, now: datetime) -> Login | Refusal:
+    row = conn.execute(
+        sa.select(OPERATORS.c.password_hash, OPERATORS.c.active, OPERATORS.c.failed_logins,
+                  OPERATORS.c.locked_until, OPERATORS.c.password_must_change)
+        .where(OPERATORS.c.login == login).with_for_update()
+    ).one_or_none()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        _audit(conn, login, "login.locked", login, address)
+        until = beijing_text(row.locked_until, seconds=False)
+        return Refusal("login.locked", f"连续 {FAILURES_BEFORE_LOCK} 次登录失败，已锁定至 {until}（北京时间）", "login")
+    if row is None or not row.active or len(password) > MAX_LENGTH or not _verified(row.password_hash, password):
+        _failed(conn, login, row, address, now)
+        return WRONG
+    conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(failed_logins=0, locked_until=None))
+    _audit(conn, login, "login.success", login, address)
+    return Login(identify(conn, login), bool(row.password_must_change))
+
+
+def _verified(stored: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher = _hasher()
+    try:
+        # With no password set, a hash of nothing is still checked: the same time either way.
+        return bool(hasher.verify(stored or _DUMMY.get(hasher), password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class _Dummy:
+    """One hash of a random password per process, checked when there is no real one."""
+
+    value: str | None = None
+
+    def get(self, hasher: Any) -> str:
+        if self.value is None:
+            self.value = hasher.hash(secrets.token_urlsafe(16))
+        return self.value
+
+
+_DUMMY = _Dummy()
+
+
+def _failed(conn: sa.Connection, login: str, row: Any, address: str | None, now: datetime) -> None:
+    _audit(conn, login, "login.failure", login, address)
+    if row is None:
+        return
+    failures = row.failed_logins + 1
+    locked = now + LOCK if failures >= FAILURES_BEFORE_LOCK else None
+    conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
+        failed_logins=0 if locked else failures, locked_until=locked))
+    if locked:
+        _audit(conn, login, "login.lock", login, address)
