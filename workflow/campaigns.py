@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +12,10 @@ from notifications.columns import utc_now
 from states.machine import Role
 from states.notice import Notice
 from states.refusals import Refusal, Refused, reason_required
+from workflow.audit import audit
 from workflow.fields import text_refusals
 from workflow.notices import parse_notice_text, read_notice_text
-from workflow.tables import AUDIT, CAMPAIGNS, CASES
+from workflow.tables import CAMPAIGNS, CASES
 
 
 class UnknownCampaign(LookupError):
@@ -60,10 +60,8 @@ def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -
             " they run under (deadlines among them); if that is meant, run again with --force and --reason"),
             "notice")])
     if cases and forced is not None:
-        conn.execute(sa.insert(AUDIT).values(
-            at=utc_now(), actor=forced.operator, action="notice.replace", subject=notice.code, reason=forced.reason,
-            details=json.dumps({"file": str(path), "previous_notice": stored.notice_text}, ensure_ascii=False),
-        ))
+        audit(conn, forced.operator, "notice.replace", notice.code, forced.reason,
+              file=str(path), previous_notice=stored.notice_text)
     conn.execute(sa.update(CAMPAIGNS).where(CAMPAIGNS.c.code == notice.code).values(**values))
     return notice, "replaced"
 

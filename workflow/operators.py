@@ -66,6 +66,10 @@ def set_active(conn: sa.Connection, login: str, active: bool) -> None:
             other.c.role == Role.ADMINISTRATOR.value, other.c.active, other.c.login != login)
         change = change.where(sa.or_(OPERATORS.c.role != Role.ADMINISTRATOR.value, another_administrator))
     if conn.execute(change).rowcount == 1:
+        if not active:
+            from workflow.sessions import revoke_sessions
+
+            revoke_sessions(conn, login)  # a disabled operator's open sessions end now
         return
     if conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).first() is None:
         raise Refused([Refusal("operator.unknown", f"操作员 {login} 未登记", "login")])

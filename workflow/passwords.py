@@ -7,7 +7,6 @@ these use cases; it is never stored, logged or put in an error.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,13 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.columns import utc_now
 from states.clock import beijing_text
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.text import control_character
 from workflow.access import Who, acting, identify
-from workflow.tables import AUDIT, OPERATORS
+from workflow.audit import audit
+from workflow.sessions import revoke_sessions
+from workflow.tables import OPERATORS
 
 MIN_LENGTH, MAX_LENGTH = 10, 200
 FAILURES_BEFORE_LOCK = 5
@@ -50,20 +50,6 @@ def strength_refusals(login: str, password: str) -> list[Refusal]:
     return found
 
 
-def _shown(text: str, limit: int = 64) -> str:
-    """A login as typed, fit for the audit: escaped where it holds control characters, cut
-    to the column's length (a stranger may type anything)."""
-    if control_character(text, multiline=False) is not None:
-        text = text.encode("unicode_escape").decode("ascii")
-    return text[:limit]
-
-
-def _audit(conn: sa.Connection, actor: str, action: str, subject: str, address: str | None = None) -> None:
-    details = json.dumps({"address": _shown(address, 100)} if address else {}, ensure_ascii=False)
-    conn.execute(sa.insert(AUDIT).values(at=utc_now(), actor=_shown(actor), action=action,
-                                         subject=_shown(subject), reason="", details=details))
-
-
 def _store(conn: sa.Connection, login: str, password: str, must_change: bool) -> None:
     conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
         password_hash=_hasher().hash(password), password_must_change=must_change,
@@ -74,7 +60,7 @@ def first_password(conn: sa.Connection, actor: Actor, login: str, password: str)
     """The password a new operator starts with (checked by the caller): to be changed at
     first login unless they chose it themselves."""
     _store(conn, login, password, must_change=actor.login != login)
-    _audit(conn, actor.login, "password.change", login)
+    audit(conn, actor.login, "password.change", login)
 
 
 def set_password(engine: sa.Engine, who: Who, login: str, password: str) -> None:
@@ -89,7 +75,8 @@ def set_password(engine: sa.Engine, who: Who, login: str, password: str) -> None
         if problems:
             raise Refused(problems)
         _store(conn, login, password, must_change=actor.login != login)
-        _audit(conn, actor.login, "password.change", login)
+        audit(conn, actor.login, "password.change", login)
+        revoke_sessions(conn, login)  # every session it had ends; it logs in again
 
 
 def one_time_password(conn: sa.Connection, login: str) -> str:
@@ -98,7 +85,7 @@ def one_time_password(conn: sa.Connection, login: str) -> str:
     alphabet = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
     password = "".join(secrets.choice(alphabet) for _ in range(16))
     _store(conn, login, password, must_change=True)
-    _audit(conn, login, "password.one_time", login)
+    audit(conn, login, "password.one_time", login)
     return password
 
 
@@ -128,14 +115,14 @@ def _attempt(conn: sa.Connection, login: str, password: str, address: str | None
         .where(OPERATORS.c.login == login).with_for_update()
     ).one_or_none()
     if row is not None and row.locked_until is not None and row.locked_until > now:
-        _audit(conn, login, "login.locked", login, address)
+        audit(conn, login, "login.locked", login, address=address)
         until = beijing_text(row.locked_until, seconds=False)
         return Refusal("login.locked", f"连续 {FAILURES_BEFORE_LOCK} 次登录失败，已锁定至 {until}（北京时间）", "login")
     if row is None or not row.active or len(password) > MAX_LENGTH or not _verified(row.password_hash, password):
         _failed(conn, login, row, address, now)
         return WRONG
     conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(failed_logins=0, locked_until=None))
-    _audit(conn, login, "login.success", login, address)
+    audit(conn, login, "login.success", login, address=address)
     return Login(identify(conn, login), bool(row.password_must_change))
 
 
@@ -165,7 +152,7 @@ _DUMMY = _Dummy()
 
 
 def _failed(conn: sa.Connection, login: str, row: Any, address: str | None, now: datetime) -> None:
-    _audit(conn, login, "login.failure", login, address)
+    audit(conn, login, "login.failure", login, address=address)
     if row is None:
         return
     failures = row.failed_logins + 1
@@ -173,4 +160,4 @@ def _failed(conn: sa.Connection, login: str, row: Any, address: str | None, now:
     conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
         failed_logins=0 if locked else failures, locked_until=locked))
     if locked:
-        _audit(conn, login, "login.lock", login, address)
+        audit(conn, login, "login.lock", login, address=address)

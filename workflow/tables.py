@@ -196,6 +196,22 @@ class ServiceInstance(SQLModel, table=True):
     last_error_at: datetime | None = _instant(nullable=True)
 
 
+class LoginSession(SQLModel, table=True):
+    """A logged-in operator's session, kept on the server so that any replica can serve it
+    and it can be revoked. The browser holds the token; only its SHA-256 is stored."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64)  # SHA-256 of the token, hex
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    csrf: str = Field(max_length=64)  # the token every form of this session carries
+    address: str = Field(default="", max_length=100)
+    created_at: datetime = _instant()
+    last_seen_at: datetime = _instant()
+    expires_at: datetime = _instant()  # the absolute end, however active
+    revoked_at: datetime | None = _instant(nullable=True)
+
+
 def _core(model: type[SQLModel]) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
 
@@ -215,3 +231,4 @@ OPERATORS = _core(Operator)
 REMINDER_RUNS = _core(ReminderRun)
 AUDIT = _core(Audit)
 SERVICES = _core(ServiceInstance)
+SESSIONS = _core(LoginSession)

@@ -1,0 +1,97 @@
+"""Sessions of operators logged in to the web pages, kept on the server.
+
+The browser holds a random token; the database holds only its SHA-256, so a copy of the
+database opens no session. A session ends after 30 minutes idle or 12 hours in all, at
+logout, when its operator is disabled, and when the operator's password changes. Each
+session has its own CSRF token, which every form it submits must carry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from notifications.columns import utc_now
+from states.machine import Actor
+from states.refusals import Refusal, Refused
+from workflow.access import identify
+from workflow.audit import audit
+from workflow.tables import OPERATORS, SESSIONS
+
+IDLE = timedelta(minutes=30)
+LIFETIME = timedelta(hours=12)
+GONE = Refusal("session.ended", "登录已过期或已退出，请重新登录", "session")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session as its front door sees it: the token (only ever handed to the browser),
+    its CSRF token, who it is, and whether they must first choose a new password."""
+
+    token: str
+    csrf: str
+    actor: Actor
+    must_change_password: bool
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(engine: sa.Engine, login: str, password: str, address: str, now: datetime) -> Session:
+    """Log in (refused as ``passwords.log_in`` refuses) and open a session."""
+    from workflow.passwords import log_in
+
+    done = log_in(engine, login, password, address, now)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        operator_id = conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).scalar_one()
+        conn.execute(sa.insert(SESSIONS), {
+            "id": _key(token), "operator_id": operator_id, "csrf": csrf, "address": address[:100],
+            "created_at": now, "last_seen_at": now, "expires_at": now + LIFETIME,
+        })
+    return Session(token, csrf, done.actor, done.must_change_password)
+
+
+def resume(engine: sa.Engine, token: str, now: datetime) -> Session:
+    """The live session behind ``token``, seen again now; ``session.ended`` otherwise."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(SESSIONS.c.csrf, SESSIONS.c.last_seen_at, SESSIONS.c.expires_at, OPERATORS.c.login,
+                      OPERATORS.c.password_must_change)
+            .join(OPERATORS, OPERATORS.c.id == SESSIONS.c.operator_id)
+            .where(SESSIONS.c.id == _key(token), SESSIONS.c.revoked_at.is_(None), OPERATORS.c.active)
+        ).one_or_none()
+        if row is None or now >= row.expires_at or now >= row.last_seen_at + IDLE:
+            raise Refused([GONE])
+        conn.execute(sa.update(SESSIONS).where(SESSIONS.c.id == _key(token)).values(last_seen_at=now))
+        return Session(token, row.csrf, identify(conn, row.login), bool(row.password_must_change))
+
+
+def close_session(engine: sa.Engine, token: str, address: str, now: datetime) -> None:
+    """Logout: the session ends now (a second logout changes nothing)."""
+    with engine.begin() as conn:
+        operator_id = conn.execute(
+            sa.update(SESSIONS).where(SESSIONS.c.id == _key(token), SESSIONS.c.revoked_at.is_(None))
+            .values(revoked_at=now).returning(SESSIONS.c.operator_id)
+        ).scalar()
+        if operator_id is not None:
+            login = conn.execute(sa.select(OPERATORS.c.login).where(OPERATORS.c.id == operator_id)).scalar_one()
+            audit(conn, login, "logout", login, address=address)
+
+
+def revoke_sessions(conn: sa.Connection, login: str) -> None:
+    """Every session of ``login`` ends (it was disabled, or its password changed)."""
+    mine = sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login).scalar_subquery()
+    conn.execute(sa.update(SESSIONS).where(SESSIONS.c.operator_id == mine, SESSIONS.c.revoked_at.is_(None))
+                 .values(revoked_at=utc_now()))
+
+
+def csrf_matches(session: Session, given: str | None) -> bool:
+    """A form's CSRF token is this session's (compared in constant time)."""
+    return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
