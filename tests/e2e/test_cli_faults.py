@@ -203,7 +203,7 @@ def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_e
     for event in ("submit", "reject", "withdraw", "report_fraud"):
         assert event in text, event
     sh.env["CHUDING_MAIL_DIR"], sh.env["CHUDING_SMS_DIR"] = str(tmp_path / "m"), str(tmp_path / "s")
-    service = subprocess.Popen([*CHUDING, "serve", "--lead-seconds", "0.3"], cwd=tmp_path,
+    service = subprocess.Popen([*CHUDING, "serve", "--no-http", "--lead-seconds", "0.3"], cwd=tmp_path,
                                env={**sh.env, "CHUDING_NOW": "2024-11-05T09:00:00+08:00"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

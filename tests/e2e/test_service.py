@@ -37,7 +37,7 @@ def chuding(env: dict[str, str], *args: str, code: int = 0) -> subprocess.Comple
 
 def serve(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([*CHUDING, "serve", "--lead-seconds", "0.3", "--relay-seconds", "0.5", *args],
+        return subprocess.Popen([*CHUDING, "serve", "--no-http", "--lead-seconds", "0.3", "--relay-seconds", "0.5", *args],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -92,20 +92,20 @@ def test_a_second_service_on_the_same_sqlite_file_refuses(tmp_path: Path) -> Non
     env = prepare(url, tmp_path)
     first = serve(env, tmp_path / "first.log")
     wait_for(lambda: "leading the schedule" in (tmp_path / "first.log").read_text(), "the first to lead")
-    second = chuding(env, "serve", code=4)
+    second = chuding(env, "serve", "--no-http", code=4)
     assert "another chuding service" in second.stderr and "one service per SQLite file" in second.stderr
     assert stop(first) == 0
 
 
 def test_an_unusable_database_stops_the_service_with_a_message(tmp_path: Path) -> None:
     env = env_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path)
-    done = chuding(env, "serve", code=4)
+    done = chuding(env, "serve", "--no-http", code=4)
     assert "no database file" in done.stderr and "run `chuding init`" in done.stderr
-    as_json = json.loads(chuding(env, "serve", "--json", code=4).stdout)
+    as_json = json.loads(chuding(env, "serve", "--no-http", "--json", code=4).stdout)
     assert as_json["ok"] is False and "run `chuding init`" in as_json["reasons"][0]["message"]
     assert not (tmp_path / "empty.sqlite3").exists()  # a mistyped path leaves nothing behind
     (tmp_path / "empty.sqlite3").touch()  # an empty file is no chuding database either
-    assert "run `chuding init` first" in chuding(env, "serve", code=4).stderr
+    assert "run `chuding init` first" in chuding(env, "serve", "--no-http", code=4).stderr
 
 
 def test_status_shows_next_deadlines_in_beijing_time_and_the_leader(tmp_path: Path) -> None:

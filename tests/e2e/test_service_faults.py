@@ -110,7 +110,7 @@ def test_two_paths_to_one_sqlite_file_make_one_service(tmp_path: Path) -> None:
         wait_for(lambda: "leading the schedule" in (tmp_path / "first.log").read_text(), "the first to lead")
         for other in (tmp_path / "link.sqlite3", tmp_path / "dirlink" / "one.sqlite3",
                       tmp_path / "real" / ".." / "real" / "one.sqlite3"):
-            second = chuding({**env, "CHUDING_DATABASE_URL": f"sqlite:///{other}"}, "serve", code=4)
+            second = chuding({**env, "CHUDING_DATABASE_URL": f"sqlite:///{other}"}, "serve", "--no-http", code=4)
             assert "one service per SQLite file" in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
@@ -149,7 +149,7 @@ def test_a_damaged_database_file_stops_the_service_with_exit_4(tmp_path: Path) -
 def serve_command() -> list[str]:
     from tests.e2e.test_service import CHUDING
 
-    return [*CHUDING, "serve"]
+    return [*CHUDING, "serve", "--no-http"]
 
 
 def test_stops_at_random_moments_on_postgresql(pg_engine: sa.Engine, tmp_path: Path) -> None:

@@ -81,9 +81,12 @@ def test_only_the_composition_root_builds_clocks_and_reads_settings() -> None:
             assert not bad, f"{name} uses {bad}"
 
 
-def test_the_command_line_decides_nothing() -> None:
-    """Role checks and who-is-acting live in the service layer, where the web calls them too."""
-    for path in (ROOT / "workflow" / "cli").glob("*.py"):
+@pytest.mark.parametrize("front_door", ["cli", "web"])
+def test_the_front_doors_decide_nothing(front_door: str) -> None:
+    """Role checks, who-is-acting and unit scoping live in the service layer, where every
+    front door reaches them."""
+    for path in (ROOT / "workflow" / front_door).glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        for rule in ("require_role", "identify(", "acting(", "Role.ADMINISTRATOR", "has_operators"):
-            assert rule not in text, f"workflow/cli/{path.name} holds {rule}"
+        for rule in ("require_role", "identify(", "acting(", "has_operators", "unit_code", "Role.ADMINISTRATOR",
+                     "Role.UNIT_OPERATOR"):
+            assert rule not in text, f"workflow/{front_door}/{path.name} holds {rule}"

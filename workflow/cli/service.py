@@ -45,9 +45,12 @@ def serve(
     sweep_seconds: Annotated[float, typer.Option(help="Seconds between catch-up sweeps.")] = 60,
     relay_seconds: Annotated[float, typer.Option(help="Seconds between relay passes.")] = 5,
     lead_seconds: Annotated[float, typer.Option(help="Seconds between heartbeats / tries to lead.")] = 2,
+    http: Annotated[str, typer.Option(help="Serve the web pages at HOST:PORT.")] = "127.0.0.1:8000",
+    no_http: Annotated[bool, typer.Option("--no-http", help="Run only the schedule, no web pages.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Log one JSON object per line.")] = False,
 ) -> None:
-    """Run the background service: deadlines, reminders, ban ends and messages, until stopped."""
+    """Run the background service — deadlines, reminders, ban ends and messages — and the
+    web pages, until stopped."""
     import logging
     import signal
     import threading
@@ -57,7 +60,30 @@ def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
 
-    from workflow.service import JsonLogFormatter, Service, ServiceUnusable
+    from workflow.service import Service, ServiceUnusable
+
+    _logging(as_json)
+    with guarded(as_json):
+        service = Service(runtime(), sweep_seconds, relay_seconds, lead_seconds)
+        web = None if no_http else _web(http)
+        try:
+            finished = service.run(stop)
+        except ServiceUnusable as err:
+            fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
+        finally:
+            if web is not None:
+                web.stop()
+    if not finished:
+        # A job cut short still holds a worker thread the interpreter would wait for;
+        # its transaction is rolled back as the process ends.
+        logging.shutdown()
+        os._exit(0)
+
+
+def _logging(as_json: bool) -> None:
+    import logging
+
+    from workflow.service import JsonLogFormatter
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if as_json:
@@ -65,17 +91,14 @@ def serve(
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
     logging.getLogger("chuding.service").info("starting")
-    with guarded(as_json):
-        service = Service(runtime(), sweep_seconds, relay_seconds, lead_seconds)
-        try:
-            finished = service.run(stop)
-        except ServiceUnusable as err:
-            fail(as_json, EXIT_UNUSABLE, "unusable", [str(err)])
-    if not finished:
-        # A job cut short still holds a worker thread the interpreter would wait for;
-        # its transaction is rolled back as the process ends.
-        logging.shutdown()
-        os._exit(0)
+
+
+def _web(address: str) -> Any:
+    from workflow.web.server import WebServer
+
+    web = WebServer(runtime(), address)
+    web.start()
+    return web
 
 
 def diagram(as_json: JsonOut = False) -> None:

@@ -1,0 +1,123 @@
+"""The web pages over a real database: who may come in, and what each person sees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from states.machine import Event
+from tests.helpers import ID_A, bj, engineer, teacher
+from tests.integration.world import World
+from workflow.bootstrap import bootstrap
+from workflow.passwords import set_password
+from workflow.settings import Settings
+from workflow.tables import SESSIONS
+from workflow.web import create_app
+
+GOOD = "correct horse battery"
+NOW = "2024-10-09T10:00:00+08:00"
+
+
+@pytest.fixture
+def site(db_url: str, engine: sa.Engine) -> Iterator[tuple[World, TestClient]]:
+    world = World(engine)
+    world.import_([engineer(), teacher()])
+    for login in ("clerk", "reviewer", "water", "school"):
+        set_password(engine, login, login, GOOD)
+    app = create_app(bootstrap(Settings(database_url=db_url, now=NOW)))
+    with TestClient(app, follow_redirects=False) as client:
+        yield world, client
+    app.state.engine.dispose()
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def log_in(client: TestClient, login: str, password: str = GOOD) -> str:
+    form = client.get("/login")
+    done = client.post("/login", data={"login": login, "password": password, "csrf": csrf(form.text)})
+    assert done.status_code == 303, done.text
+    return csrf(client.get("/").text)
+
+
+def test_a_page_needs_a_login_and_every_page_carries_the_security_headers(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    assert client.get("/").headers["location"] == "/login"
+    page = client.get("/login")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"] == "no-referrer"
+    assert "<script" not in page.text
+
+
+def test_a_login_without_its_csrf_token_is_refused_and_opens_nothing(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    client.get("/login")
+    refused = client.post("/login", data={"login": "clerk", "password": GOOD, "csrf": "forged"})
+    assert refused.status_code == 403
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(SESSIONS)).scalar() == 0
+
+
+def test_a_wrong_password_says_so_and_the_right_one_lets_in_with_a_strict_cookie(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    form = client.get("/login")
+    wrong = client.post("/login", data={"login": "clerk", "password": "nope nope nope", "csrf": csrf(form.text)})
+    assert wrong.status_code == 401 and "登录名或密码不正确" in wrong.text
+    form = client.get("/login")
+    done = client.post("/login", data={"login": "clerk", "password": GOOD, "csrf": csrf(form.text)})
+    cookie = done.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert done.headers["location"] == "/"
+
+
+def test_logout_needs_the_session_s_csrf_token(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    token = log_in(client, "clerk")
+    assert client.post("/logout", data={"csrf": "forged"}).status_code == 403
+    assert client.get("/").status_code == 200  # still logged in
+    assert client.post("/logout", data={"csrf": token}).headers["location"] == "/login"
+    assert client.get("/").headers["location"] == "/login"
+
+
+def test_a_password_set_by_someone_else_must_be_changed_first(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    set_password(engine, "admin", "reviewer", "given by the admin")
+    form = client.get("/login")
+    done = client.post("/login", data={"login": "reviewer", "password": "given by the admin", "csrf": csrf(form.text)})
+    assert done.headers["location"] == "/password"
+    assert client.get("/cases").headers["location"] == "/password"
+    token = csrf(client.get("/password").text)
+    changed = client.post("/password", data={"password": "my own new one", "again": "my own new one", "csrf": token})
+    assert changed.headers["location"] == "/login"
+    assert client.get("/").headers["location"] == "/login"  # the old session ended
+    log_in(client, "reviewer", "my own new one")
+
+
+def test_a_unit_operator_sees_only_their_unit_s_cases(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    log_in(client, "water")
+    listed = client.get("/cases").text
+    assert "LT-SL-01" in listed and "LT-ED-07" not in listed
+    assert client.get("/cases/1").status_code == 200
+    assert client.get("/cases/2").status_code == 404  # the school's case: not found, not forbidden
+    assert client.get("/cases/99999999999").status_code == 404
+
+
+def test_my_work_lists_what_the_role_can_do_with_its_deadline_and_ids_masked(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    log_in(client, "reviewer")
+    page = client.get("/").text
+    assert "共 1 件待办" in page and 'href="/cases/1"' in page and "2024-10-31 18:00:00" in page
+    assert ID_A not in page and "652822********0018" in page
+    case = client.get("/cases/1").text
+    assert ID_A not in case and "submit" in case

@@ -1,0 +1,50 @@
+"""The web pages for staff and units: a thin adapter over the same use cases as the
+command line, rendered on the server (Jinja2), working without any script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from workflow.web.security import (
+    SESSION_COOKIE,
+    LoginNeeded,
+    PasswordChangeNeeded,
+    security_headers,
+)
+
+if TYPE_CHECKING:
+    from workflow.bootstrap import Runtime
+
+HERE = Path(__file__).parent
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The application, built over ``runtime`` (the composition root's)."""
+    from workflow.web import auth, pages
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
+    app.state.engine = runtime.engine()
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.middleware("http")(security_headers)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginNeeded)
+    async def to_login(request: Request, exc: LoginNeeded) -> RedirectResponse:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.exception_handler(PasswordChangeNeeded)
+    async def to_password(request: Request, exc: PasswordChangeNeeded) -> RedirectResponse:
+        return RedirectResponse("/password", status_code=303)
+
+    return app

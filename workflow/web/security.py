@@ -1,0 +1,78 @@
+"""What every page carries: security headers, the session cookie, and CSRF checks."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException, Request, Response
+
+if TYPE_CHECKING:
+    from workflow.sessions import Session
+
+SESSION_COOKIE = "chuding_session"
+LOGIN_CSRF_COOKIE = "chuding_login_csrf"
+HEADERS = {
+    # No inline script anywhere; pages work without any script at all.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                               " frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    response = await call_next(request)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    """HttpOnly and SameSite always; Secure whenever the page came over HTTPS."""
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path="/")
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def require_same(expected: str | None, given: str | None) -> None:
+    """A state-changing request without the right CSRF token is refused (403), changing nothing."""
+    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
+        raise HTTPException(status_code=403, detail="缺少或错误的表单令牌（CSRF）；请返回重新提交")
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+class LoginNeeded(Exception):
+    """The request has no live session: the page redirects to /login."""
+
+
+class PasswordChangeNeeded(Exception):
+    """The operator must choose a new password before anything else."""
+
+
+def current_session(request: Request, allow_password_change: bool = False) -> Session:
+    """The live session behind the request's cookie, seen again now."""
+    from states.refusals import Refused
+    from workflow.sessions import resume
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginNeeded
+    runtime = request.app.state.runtime
+    try:
+        session = resume(request.app.state.engine, token, runtime.wall.now())
+    except Refused:
+        raise LoginNeeded from None
+    if session.must_change_password and not allow_password_change:
+        raise PasswordChangeNeeded
+    return session

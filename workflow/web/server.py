@@ -1,0 +1,59 @@
+"""The web pages served beside the schedule, by uvicorn in a thread of `chuding serve`."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import TYPE_CHECKING
+
+from workflow.errors import BadUsage
+
+if TYPE_CHECKING:
+    from workflow.bootstrap import Runtime
+
+log = logging.getLogger("chuding.web")
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:8000`` for IPv6), or bad usage naming the option."""
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadUsage(f"--http {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8000")
+    return host, int(port)
+
+
+class WebServer:
+    """Binds at once (a port in use is an error before anything starts), then serves in a
+    thread until ``stop``."""
+
+    def __init__(self, runtime: Runtime, address: str):
+        import uvicorn
+
+        from workflow.web import create_app
+
+        host, port = listen_address(address)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((host, port))
+        except OSError as err:
+            self.socket.close()
+            raise BadUsage(f"--http {address}: cannot listen there ({err.strerror}); choose another"
+                           " address, or --no-http") from None
+        self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{port}/"
+        config = uvicorn.Config(create_app(runtime), lifespan="off", log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]},
+                                       name="web", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        log.info("web pages at %s", self.url)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.socket.close()
