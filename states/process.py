@@ -22,8 +22,9 @@ UNIT, SERVICE = frozenset({Role.UNIT_OPERATOR}), frozenset({Role.SERVICE})
 @dataclass(frozen=True)
 class Step:
     """One event: its moves (sources → target; None keeps the state), the roles that may
-    cause it, its guard, the window that bounds it, and whether it is planned work (False
-    for what may happen at any time: reject, withdraw, fraud, expiry)."""
+    cause it, its guard, the window that bounds it, whether it is planned work (False for
+    what may happen at any time: reject, withdraw, fraud, expiry), and what the person
+    gives with it (``Command`` fields: reason, opinion, items, upheld)."""
 
     event: Event
     moves: tuple[tuple[frozenset[S], S | None], ...]
@@ -31,6 +32,7 @@ class Step:
     guard: Guard = guards.nothing
     window: str | None = None
     planned: bool = True
+    takes: tuple[str, ...] = ()
 
 
 def _from(*states: S) -> frozenset[S]:
@@ -43,25 +45,25 @@ PROCESS: dict[Event, Step] = {step.event: step for step in [
     Step(Event.START_REVIEW, ((_from(S.SUBMITTED), S.ONLINE_REVIEW),),
          frozenset({Role.COUNTY_REVIEWER}), window="review"),
     Step(Event.RETURN_FOR_CORRECTION, ((_from(S.ONLINE_REVIEW), S.RETURNED),),
-         frozenset({Role.COUNTY_REVIEWER}), guards.reason_given, "review"),
+         frozenset({Role.COUNTY_REVIEWER}), guards.reason_given, "review", takes=("reason",)),
     Step(Event.APPROVE_ONLINE, ((_from(S.ONLINE_REVIEW), S.UNIT_PUBLICITY),),
          frozenset({Role.COUNTY_REVIEWER}), window="review"),
     Step(Event.START_PUBLICITY, IN_PUBLICITY, UNIT, guards.start_publicity),
-    Step(Event.RECORD_OBJECTION, IN_PUBLICITY, UNIT, guards.record_objection),
-    Step(Event.RESOLVE_OBJECTION, IN_PUBLICITY, UNIT, guards.resolve_objection),
-    Step(Event.CLOSE_PUBLICITY, IN_PUBLICITY, UNIT, guards.close_publicity),
+    Step(Event.RECORD_OBJECTION, IN_PUBLICITY, UNIT, guards.record_objection, takes=("reason",)),
+    Step(Event.RESOLVE_OBJECTION, IN_PUBLICITY, UNIT, guards.resolve_objection, takes=("reason", "upheld")),
+    Step(Event.CLOSE_PUBLICITY, IN_PUBLICITY, UNIT, guards.close_publicity, takes=("opinion",)),
     Step(Event.COMPLETE_PUBLICITY, IN_PUBLICITY, SERVICE, guards.complete_publicity),
     Step(Event.RECEIVE_PAPER, ((_from(S.UNIT_PUBLICITY), S.PAPER_RECEIVED),),
-         frozenset({Role.COUNTY_CLERK}), guards.receive_paper, "paper"),
+         frozenset({Role.COUNTY_CLERK}), guards.receive_paper, "paper", takes=("items",)),
     Step(Event.CONFIRM, ((_from(S.PAPER_RECEIVED), S.CONFIRMED),), frozenset({Role.COUNTY_APPROVER})),
     Step(Event.REJECT, ((NON_FINAL, S.REJECTED),),
          frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER, Role.UNIT_OPERATOR}), guards.reject,
-         planned=False),
+         planned=False, takes=("reason",)),
     Step(Event.WITHDRAW, ((_from(S.DRAFTED, S.SUBMITTED, S.RETURNED, S.ONLINE_REVIEW), S.WITHDRAWN),),
-         frozenset({Role.APPLICANT_CLERK}), planned=False),
+         frozenset({Role.APPLICANT_CLERK}), planned=False, takes=("reason",)),
     Step(Event.REPORT_FRAUD, ((_from(S.CONFIRMED), S.REVOKED),
                               (frozenset(S) - _from(S.CONFIRMED, S.REVOKED), S.REJECTED)),
-         frozenset({Role.COUNTY_APPROVER}), guards.report_fraud, planned=False),
+         frozenset({Role.COUNTY_APPROVER}), guards.report_fraud, planned=False, takes=("reason",)),
     Step(Event.EXPIRE, ((frozenset(guards.EXPIRY_WINDOW), S.EXPIRED),), SERVICE, guards.expire, planned=False),
 ]}
 

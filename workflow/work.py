@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states.machine import Actor, Role
+from states.machine import Actor, Event, Role
 from states.process import PROCESS
 from workflow.access import Who, identify
-from workflow.cases import CaseNotFound
+from workflow.cases import CaseNotFound, load_case
 from workflow.tables import CASES, UNITS
 from workflow.views import case_report, list_cases
 
@@ -29,13 +29,20 @@ def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: s
 
 
 def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[str, Any]:
-    """One case as ``who`` may see it: another unit's case does not exist for them."""
+    """One case as ``who`` may see it (another unit's case does not exist for them), with
+    the events they may do on it now and what each takes: the forms of a page."""
     with engine.connect() as conn:
         actor = identify(conn, who if isinstance(who, str) else None)
         report = case_report(conn, case_id, now)
-    if _unit_of(actor) is not None and report["unit"] != actor.unit_code:
-        raise CaseNotFound(case_id)
-    return report
+        if _unit_of(actor) is not None and report["unit"] != actor.unit_code:
+            raise CaseNotFound(case_id)
+        view = load_case(conn, case_id).view
+    mine = [e for e in [n["event"] for n in report["next"]] + report["also"]
+            if actor.role in PROCESS[Event(e)].roles]
+    return {**report, "actions": [{"event": e, "takes": list(PROCESS[Event(e)].takes)} for e in mine],
+            "paper_checklist": [{"code": i.code, "name": i.name}
+                                for i in view.notice.paper_checklist(view.application.series)],
+            "unit_opinion": view.notice.unit_opinion_text}
 
 
 def my_work(engine: sa.Engine, who: Who, now: datetime) -> list[dict[str, Any]]:

@@ -121,3 +121,28 @@ def test_my_work_lists_what_the_role_can_do_with_its_deadline_and_ids_masked(sit
     assert ID_A not in page and "652822********0018" in page
     case = client.get("/cases/1").text
     assert ID_A not in case and "submit" in case
+
+
+def test_a_reviewer_returns_a_case_from_its_page_with_the_same_rules_as_the_command(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    world.run(1, Event.START_REVIEW, "reviewer", bj(2024, 10, 8, 11))
+    token = log_in(client, "reviewer")
+    page = client.get("/cases/1").text
+    assert 'action="/cases/1/return_for_correction"' in page and 'action="/cases/1/confirm"' not in page
+    refused = client.post("/cases/1/return_for_correction", data={"csrf": token, "reason": "  "})
+    assert refused.status_code == 400 and "reason.missing" in refused.text
+    assert world.state(1) == "online_review"
+    forged = client.post("/cases/1/return_for_correction", data={"csrf": "forged", "reason": "缺件"})
+    assert forged.status_code == 403 and world.state(1) == "online_review"
+    done = client.post("/cases/1/return_for_correction", data={"csrf": token, "reason": "学信网备案表过期"})
+    assert done.headers["location"] == "/cases/1" and world.state(1) == "returned"
+    last = world.history(1)[-1]
+    assert (last.event, last.actor, last.reason) == ("return_for_correction", "reviewer", "学信网备案表过期")
+
+
+def test_a_unit_operator_cannot_act_on_another_unit_s_case_even_by_address(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    token = log_in(client, "water")
+    assert client.post("/cases/2/start_publicity", data={"csrf": token}).status_code == 404
+    assert client.post("/cases/1/no_such_event", data={"csrf": token}).status_code == 404

@@ -117,34 +117,41 @@ ITEMS = Said(Annotated[list[str], typer.Option("--item", "-i", help="A checklist
 
 GROUPS = {"publicity": "The unit's publicity (公示) of a case."}
 
-# One row per event command: its name, its group (None: top level), the event, what it
-# takes besides the case, and its help.
-EVENT_COMMANDS: list[tuple[str, str | None, Event, dict[str, Said], str]] = [
-    ("submit", None, Event.SUBMIT, {},
-     "Submit an application (clerk for the applicant): window, eligibility, materials."),
-    ("start-review", None, Event.START_REVIEW, {}, "Take a submitted case into online review (county reviewer)."),
-    ("return", None, Event.RETURN_FOR_CORRECTION, {"reason": REASONS},
+# What each thing an event takes (``states.process``) is on the command line; two events
+# take theirs their own way.
+SAID = {"reason": REASON, "opinion": OPINION, "upheld": UPHELD, "items": ITEMS}
+OWN_WAY = {Event.RETURN_FOR_CORRECTION: {"reason": REASONS}, Event.WITHDRAW: {"reason": Said(Reason, "")}}
+
+# One row per event command: its name, its group (None: top level), the event, its help.
+EVENT_COMMANDS: list[tuple[str, str | None, Event, str]] = [
+    ("submit", None, Event.SUBMIT, "Submit an application (clerk for the applicant): window, eligibility, materials."),
+    ("start-review", None, Event.START_REVIEW, "Take a submitted case into online review (county reviewer)."),
+    ("return", None, Event.RETURN_FOR_CORRECTION,
      "Return a case to the applicant for correction, with the reasons (county reviewer)."),
-    ("approve", None, Event.APPROVE_ONLINE, {},
+    ("approve", None, Event.APPROVE_ONLINE,
      "Pass the online review: the case goes to its unit's publicity (county reviewer)."),
-    ("receive-paper", None, Event.RECEIVE_PAPER, {"items": ITEMS},
-     "Receive the paper file with every checklist item (county clerk)."),
-    ("confirm", None, Event.CONFIRM, {}, "Confirm the qualification (county approver)."),
-    ("reject", None, Event.REJECT, {"reason": REASON}, "Reject a case that has not ended, with a reason"
+    ("receive-paper", None, Event.RECEIVE_PAPER, "Receive the paper file with every checklist item (county clerk)."),
+    ("confirm", None, Event.CONFIRM, "Confirm the qualification (county approver)."),
+    ("reject", None, Event.REJECT, "Reject a case that has not ended, with a reason"
      " (county reviewer or approver; unit on an upheld objection)."),
-    ("withdraw", None, Event.WITHDRAW, {"reason": Said(Reason, "")},
-     "Withdraw an application at the applicant's request (clerk for the applicant)."),
-    ("fraud", None, Event.REPORT_FRAUD, {"reason": REASON},
+    ("withdraw", None, Event.WITHDRAW, "Withdraw an application at the applicant's request (clerk for the applicant)."),
+    ("fraud", None, Event.REPORT_FRAUD,
      "Record proven fraud: reject (or revoke if confirmed) and ban the person (county approver)."),
-    ("start", "publicity", Event.START_PUBLICITY, {},
+    ("start", "publicity", Event.START_PUBLICITY,
      "Start the publicity now; it completes at 24:00 of its last working day (unit)."),
-    ("objection", "publicity", Event.RECORD_OBJECTION, {"reason": REASON},
-     "Record an objection raised during the publicity (unit)."),
-    ("resolve", "publicity", Event.RESOLVE_OBJECTION, {"reason": REASON, "upheld": UPHELD},
+    ("objection", "publicity", Event.RECORD_OBJECTION, "Record an objection raised during the publicity (unit)."),
+    ("resolve", "publicity", Event.RESOLVE_OBJECTION,
      "Resolve the oldest open objection: upheld (then reject) or dismissed (unit)."),
-    ("close", "publicity", Event.CLOSE_PUBLICITY, {"opinion": OPINION},
+    ("close", "publicity", Event.CLOSE_PUBLICITY,
      "Close a completed publicity with no open objection, with the unit's opinion (unit)."),
 ]
+
+
+def options_of(event: Event) -> dict[str, Said]:
+    """The options of ``event``'s command: what the process table says it takes."""
+    from states.process import PROCESS
+
+    return {name: OWN_WAY.get(event, {}).get(name, SAID[name]) for name in PROCESS[event].takes}
 
 
 def _detail(value: Any) -> str:
@@ -189,8 +196,8 @@ def register(app: typer.Typer) -> None:
     app.command("list")(list_)
     app.command()(show)
     groups: dict[str, typer.Typer] = {}
-    for name, group, event, options, help_ in EVENT_COMMANDS:
+    for name, group, event, help_ in EVENT_COMMANDS:
         if group and group not in groups:
             groups[group] = typer.Typer(no_args_is_help=True, help=GROUPS[group])
             app.add_typer(groups[group], name=group)
-        (groups[group] if group else app).command(name)(event_command(event, options, help_))
+        (groups[group] if group else app).command(name)(event_command(event, options_of(event), help_))

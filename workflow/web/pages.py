@@ -3,12 +3,19 @@ what the logged-in person may see."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
 
 from states.clock import beijing_text
-from workflow.web.security import current_session
+from states.machine import Event
+from states.process import PROCESS
+from states.refusals import Refused
+from workflow.web.security import current_session, require_same
+
+if TYPE_CHECKING:
+    from workflow.sessions import Session
 
 router = APIRouter()
 
@@ -39,10 +46,17 @@ def cases(request: Request) -> Response:
 
 @router.get("/cases/{number}")
 def case(request: Request, number: int) -> Response:
+    session = current_session(request)
+    return _case_page(request, session, number)
+
+
+def _case_page(request: Request, session: Session, number: int, status: int = 200,
+               **said: Any) -> Response:
+    """One case as this person may see it (404 for any other), with ``said`` shown beside
+    the form it answers (refusals, or a conflict)."""
     from workflow.cases import CaseNotFound
     from workflow.work import case_for
 
-    session = current_session(request)
     if not 1 <= number <= 2**31 - 1:
         raise HTTPException(status_code=404, detail="没有这个申报")
     try:
@@ -50,4 +64,32 @@ def case(request: Request, number: int) -> Response:
                           request.app.state.runtime.clock.now())
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
-    return _render(request, "case.html", session=session, r=report)
+    response = _render(request, "case.html", session=session, r=report, said=said)
+    response.status_code = status
+    return response
+
+
+@router.post("/cases/{number}/{event}")
+def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "", opinion: Annotated[str, Form()] = "",
+        upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None) -> Response:
+    """One event on one case, as the command line's: the same use case, refusals and history."""
+    from workflow.errors import Conflict
+    from workflow.events import run_event
+
+    session = current_session(request)
+    require_same(session.csrf, csrf)
+    if event not in {e.value for e in Event}:
+        raise HTTPException(status_code=404, detail="没有这个事项")
+    _case_page(request, session, number)  # a case this person may not see is not found
+    said = {"reason": reason, "opinion": opinion, "upheld": {"upheld": True, "dismissed": False}.get(upheld),
+            "items": frozenset(items or [])}
+    takes = PROCESS[Event(event)].takes
+    try:
+        run_event(request.app.state.engine, number, Event(event), session.actor.login,
+                  request.app.state.runtime.clock.now(), **{k: v for k, v in said.items() if k in takes})
+    except Refused as err:
+        return _case_page(request, session, number, 400, event=event, refusals=[str(r) for r in err.refusals])
+    except Conflict:
+        return _case_page(request, session, number, 409, event=event, conflict=True)
+    return RedirectResponse(f"/cases/{number}", status_code=303)
