@@ -63,7 +63,7 @@ def first_password(conn: sa.Connection, actor: Actor, login: str, password: str)
     audit(conn, actor.login, "password.change", login)
 
 
-def set_password(engine: sa.Engine, who: Who, login: str, password: str) -> None:
+def set_password(engine: sa.Engine, who: Who, login: str, password: str, address: str | None = None) -> None:
     """`operator passwd`: an operator changes their own password, or an administrator sets
     one for another operator, who must then change it at first login."""
     with engine.begin() as conn:
@@ -75,7 +75,7 @@ def set_password(engine: sa.Engine, who: Who, login: str, password: str) -> None
         if problems:
             raise Refused(problems)
         _store(conn, login, password, must_change=actor.login != login)
-        audit(conn, actor.login, "password.change", login)
+        audit(conn, actor.login, "password.change", login, address=address)
         revoke_sessions(conn, login)  # every session it had ends; it logs in again
 
 

@@ -15,7 +15,7 @@ from tests.integration.world import World
 from workflow.bootstrap import bootstrap
 from workflow.passwords import set_password
 from workflow.settings import Settings
-from workflow.tables import SESSIONS
+from workflow.tables import AUDIT, SESSIONS
 from workflow.web import create_app
 
 GOOD = "correct horse battery"
@@ -99,6 +99,10 @@ def test_a_password_set_by_someone_else_must_be_changed_first(site, engine: sa.E
     changed = client.post("/password", data={"password": "my own new one", "again": "my own new one", "csrf": token})
     assert changed.headers["location"] == "/login"
     assert client.get("/").headers["location"] == "/login"  # the old session ended
+    with engine.connect() as conn:
+        details = conn.execute(sa.select(AUDIT.c.details).where(AUDIT.c.action == "password.change")
+                               .order_by(AUDIT.c.id.desc())).scalars().first()
+    assert '"testclient"' in details  # the address it came from
     log_in(client, "reviewer", "my own new one")
 
 

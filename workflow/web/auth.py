@@ -82,7 +82,7 @@ def change_password(request: Request, password: Annotated[str, Form()], again: A
     if password != again:
         return _page(request, "password.html", 400, session=session, refusals=["两次输入的新密码不一致"])
     try:
-        set_password(request.app.state.engine, session.actor.login, session.actor.login, password)
+        set_password(request.app.state.engine, session.actor.login, session.actor.login, password, address(request))
     except Refused as err:
         return _page(request, "password.html", 400, session=session, refusals=[r.message for r in err.refusals])
     # A new password ends every session, this one too: log in again with it.
