@@ -22,8 +22,11 @@ def _state(value: str) -> dict[str, str]:
 
 
 def list_cases(
-    conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int
+    conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int,
+    text: str | None = None, before: int | None = None,
 ) -> list[dict[str, Any]]:
+    """Newest first; ``text`` finds a case number or part of a name; ``before`` pages on
+    (the cases older than that number), which stays fast however many there are."""
     if state is not None and state not in {s.value for s in Status}:
         known = ", ".join(s.value for s in Status)
         raise BadUsage(f"--state: unknown state {state!r} (known: {known})")
@@ -42,11 +45,21 @@ def list_cases(
         query = query.where(UNITS.c.code == unit)
     if campaign:
         query = query.where(CAMPAIGNS.c.code == campaign)
+    if text and text.strip():
+        query = query.where(_matching(text.strip()))
+    if before is not None:
+        query = query.where(CASES.c.id < before)
     return [
         {"case": r.id, "campaign": r.code, "name": r.name, "id_number": idnumber.mask(r.id_number),
          "unit": r.unit, **_state(r.state), "updated_at": r.updated_at}
         for r in conn.execute(query)
     ]
+
+
+def _matching(text: str) -> sa.ColumnElement[bool]:
+    """A case number, or part of the applicant's name (typed as is: % and _ are letters)."""
+    name = APPLICANTS.c.name.contains(text, autoescape=True)
+    return sa.or_(CASES.c.id == int(text), name) if text.isdigit() and len(text) < 10 else name
 
 
 def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, Any]:

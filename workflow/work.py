@@ -21,11 +21,13 @@ def _unit_of(actor: Actor) -> str | None:
 
 
 def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: str | None = None,
-              limit: int = 500) -> list[dict[str, Any]]:
-    """The case list as ``who`` may see it."""
+              limit: int = 500, unit: str | None = None, text: str | None = None,
+              before: int | None = None) -> list[dict[str, Any]]:
+    """The case list as ``who`` may see it: a unit operator's is their unit's, whatever
+    unit they ask for."""
     with engine.connect() as conn:
         actor = identify(conn, who if isinstance(who, str) else None)
-        return list_cases(conn, state, _unit_of(actor), campaign, limit)
+        return list_cases(conn, state, _unit_of(actor) or unit, campaign, limit, text, before)
 
 
 def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[str, Any]:

@@ -150,3 +150,36 @@ def test_a_unit_operator_cannot_act_on_another_unit_s_case_even_by_address(site)
     token = log_in(client, "water")
     assert client.post("/cases/2/start_publicity", data={"csrf": token}).status_code == 404
     assert client.post("/cases/1/no_such_event", data={"csrf": token}).status_code == 404
+
+
+def test_the_list_filters_searches_by_name_or_number_and_pages(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    import workflow.web.pages as pages
+    from tests.helpers import valid_id, with_id
+
+    world, client = site
+    world.import_([with_id(engineer(), valid_id(100 + i), f"申报人{i}") for i in range(5)])
+    token = log_in(client, "reviewer")
+    listed = client.get("/cases?state=drafted").text
+    assert listed.count('href="/cases/') == 7
+    bad = client.get("/cases?state=nonsense")
+    assert bad.status_code == 400 and "unknown state" in bad.text
+    found = client.post("/cases", data={"csrf": token, "q": "申报人3"}).text
+    assert found.count('href="/cases/') == 1
+    by_number = client.post("/cases", data={"csrf": token, "q": "2"}).text
+    assert 'href="/cases/2"' in by_number
+    assert client.post("/cases", data={"q": "申报人3"}).status_code == 403  # a search is a form: CSRF too
+    pages.PAGE = 3
+    try:
+        first = client.get("/cases").text
+        assert first.count('href="/cases/') == 3 and 'name="before" value="5"' in first
+        second = client.post("/cases", data={"csrf": token, "before": "5"}).text
+        assert [int(n) for n in re.findall(r'href="/cases/(\d+)"', second)] == [4, 3, 2]
+    finally:
+        pages.PAGE = 50
+
+
+def test_a_unit_operator_asking_for_another_unit_still_sees_only_their_own(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    log_in(client, "water")
+    page = client.get("/cases?unit=LT-ED-07").text
+    assert "LT-ED-07" not in page.split("<tbody>")[1] and "LT-SL-01" in page

@@ -35,13 +35,41 @@ def my_work(request: Request) -> Response:
     return _render(request, "work.html", session=session, rows=rows, now=now)
 
 
+PAGE = 50
+
+
 @router.get("/cases")
-def cases(request: Request) -> Response:
+def cases(request: Request, state: str = "", unit: str = "", before: int | None = None) -> Response:
+    """The case list, filtered by state and unit, paged newest first."""
+    return _case_list(request, current_session(request), state, unit, "", before)
+
+
+@router.post("/cases")
+def search(request: Request, csrf: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "",
+           unit: Annotated[str, Form()] = "", q: Annotated[str, Form()] = "",
+           before: Annotated[int | None, Form()] = None) -> Response:
+    """The same, searching a name or case number: sent in the form's body, never in an
+    address, since a name is personal data."""
+    session = current_session(request)
+    require_same(session.csrf, csrf)
+    return _case_list(request, session, state, unit, q, before)
+
+
+def _case_list(request: Request, session: Session, state: str, unit: str, q: str, before: int | None) -> Response:
+    from workflow.errors import BadUsage
     from workflow.work import cases_for
 
-    session = current_session(request)
-    rows = cases_for(request.app.state.engine, session.actor.login)
-    return _render(request, "cases.html", session=session, rows=rows)
+    wanted = {"state": state[:32], "unit": unit[:64], "q": q[:100]}
+    try:
+        rows = cases_for(request.app.state.engine, session.actor.login, wanted["state"] or None, None, PAGE + 1,
+                         wanted["unit"] or None, wanted["q"] or None, before if before and before > 0 else None)
+        problem = ""
+    except BadUsage as err:
+        rows, problem = [], str(err).partition(": ")[2]
+    response = _render(request, "cases.html", session=session, rows=rows[:PAGE], wanted=wanted, problem=problem,
+                       next_before=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
+    response.status_code = 400 if problem else 200
+    return response
 
 
 @router.get("/cases/{number}")
