@@ -183,3 +183,25 @@ def test_a_unit_operator_asking_for_another_unit_still_sees_only_their_own(site)
     log_in(client, "water")
     page = client.get("/cases?unit=LT-ED-07").text
     assert "LT-ED-07" not in page.split("<tbody>")[1] and "LT-SL-01" in page
+
+
+def test_forms_offer_the_checklist_of_the_case_s_series_and_the_opinion_pre_filled(site, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import OPINION
+    from tests.integration.test_rules import _to_publicity
+
+    world, client = site
+    for case, unit in ((1, "water"), (2, "school")):
+        _to_publicity(world, case)
+        world.run(case, Event.START_PUBLICITY, unit, bj(2024, 10, 9))
+    log_in(client, "water")
+    close = client.get("/cases/1").text
+    assert 'action="/cases/1/close_publicity"' in close and f'name="opinion" value="{OPINION}"' in close
+    client.cookies.clear()
+    for case in (1, 2):
+        world.run(case, Event.CLOSE_PUBLICITY, "water" if case == 1 else "school", bj(2024, 10, 16), opinion=OPINION)
+    set_password(engine, "paper", "paper", GOOD)
+    log_in(client, "paper")
+    engineer_form = client.get("/cases/1").text
+    teacher_form = client.get("/cases/2").text
+    assert engineer_form.count('name="items"') == 8 and "教师资格证书" not in engineer_form
+    assert teacher_form.count('name="items"') == 12 and "教师资格证书" in teacher_form
