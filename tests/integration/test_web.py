@@ -205,3 +205,23 @@ def test_forms_offer_the_checklist_of_the_case_s_series_and_the_opinion_pre_fill
     teacher_form = client.get("/cases/2").text
     assert engineer_form.count('name="items"') == 8 and "教师资格证书" not in engineer_form
     assert teacher_form.count('name="items"') == 12 and "教师资格证书" in teacher_form
+
+
+def test_one_session_works_on_two_replicas_and_ends_on_both_when_disabled(pg_engine: sa.Engine) -> None:
+    """PostgreSQL: two `serve` replicas share the sessions, so no sticky sessions are needed."""
+    from workflow.operators import set_active
+
+    World(pg_engine)
+    set_password(pg_engine, "clerk", "clerk", GOOD)
+    url = pg_engine.url.render_as_string(hide_password=False)
+    apps = [create_app(bootstrap(Settings(database_url=url, now=NOW))) for _ in range(2)]
+    with TestClient(apps[0], follow_redirects=False) as first, TestClient(apps[1], follow_redirects=False) as second:
+        log_in(first, "clerk")
+        second.cookies.update(first.cookies)
+        assert second.get("/cases").status_code == 200  # the replica that did not log it in
+        with pg_engine.begin() as conn:
+            set_active(conn, "clerk", False)
+        assert first.get("/").headers["location"] == "/login"
+        assert second.get("/").headers["location"] == "/login"
+    for app in apps:
+        app.state.engine.dispose()
