@@ -7,6 +7,7 @@ these use cases; it is never stored, logged or put in an error.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +19,9 @@ from states.clock import beijing_text
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.text import control_character
-from workflow.access import Who, acting, identify
+from workflow.access import Who, acting, identify, require_role
 from workflow.audit import audit
+from workflow.db import hold_writer
 from workflow.sessions import revoke_sessions
 from workflow.tables import OPERATORS
 
@@ -69,7 +71,7 @@ def set_password(engine: sa.Engine, who: Who, login: str, password: str, address
     with engine.begin() as conn:
         actor = acting(conn, who)
         if actor.login != login:
-            acting(conn, who, Role.ADMINISTRATOR)
+            require_role(actor, Role.ADMINISTRATOR)
             identify(conn, login)  # an active, registered operator
         problems = strength_refusals(login, password)
         if problems:
@@ -109,7 +111,11 @@ def log_in(engine: sa.Engine, login: str, password: str, address: str | None, no
 
 
 def _attempt(conn: sa.Connection, login: str, password: str, address: str | None, now: datetime) -> Login | Refusal:
-    row = conn.execute(
+    # Attempts at the same moment are counted one after the other: SQLite's write lock
+    # from the first read, PostgreSQL's lock on the operator's row.
+    hold_writer(conn)
+    # No registered login holds a control character (and PostgreSQL refuses a NUL in a query).
+    row = None if control_character(login, multiline=False) is not None else conn.execute(
         sa.select(OPERATORS.c.password_hash, OPERATORS.c.active, OPERATORS.c.failed_logins,
                   OPERATORS.c.locked_until, OPERATORS.c.password_must_change)
         .where(OPERATORS.c.login == login).with_for_update()
@@ -118,7 +124,9 @@ def _attempt(conn: sa.Connection, login: str, password: str, address: str | None
         audit(conn, login, "login.locked", login, address=address)
         until = beijing_text(row.locked_until, seconds=False)
         return Refusal("login.locked", f"连续 {FAILURES_BEFORE_LOCK} 次登录失败，已锁定至 {until}（北京时间）", "login")
-    if row is None or not row.active or len(password) > MAX_LENGTH or not _verified(row.password_hash, password):
+    # Checked even for an unknown login, so that its answer takes as long as a known one's.
+    verified = _verified(row.password_hash if row is not None else None, password[:MAX_LENGTH])
+    if row is None or not row.active or len(password) > MAX_LENGTH or not verified:
         _failed(conn, login, row, address, now)
         return WRONG
     conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(failed_logins=0, locked_until=None))
@@ -129,26 +137,17 @@ def _attempt(conn: sa.Connection, login: str, password: str, address: str | None
 def _verified(stored: str | None, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    hasher = _hasher()
     try:
-        # With no password set, a hash of nothing is still checked: the same time either way.
-        return bool(hasher.verify(stored or _DUMMY.get(hasher), password))
+        # With no password set, a stand-in hash is checked: the same time either way.
+        return bool(_hasher().verify(stored or _stand_in(), password))
     except (VerificationError, InvalidHashError):
         return False
 
 
-class _Dummy:
+@functools.cache
+def _stand_in() -> str:
     """One hash of a random password per process, checked when there is no real one."""
-
-    value: str | None = None
-
-    def get(self, hasher: Any) -> str:
-        if self.value is None:
-            self.value = hasher.hash(secrets.token_urlsafe(16))
-        return self.value
-
-
-_DUMMY = _Dummy()
+    return str(_hasher().hash(secrets.token_urlsafe(16)))
 
 
 def _failed(conn: sa.Connection, login: str, row: Any, address: str | None, now: datetime) -> None:

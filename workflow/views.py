@@ -12,6 +12,7 @@ from states import idnumber
 from states.clock import in_beijing
 from states.machine import CHECKLIST_EVENTS, Prospect, prospects
 from states.status import Status
+from states.text import control_character
 from workflow.cases import load_case
 from workflow.errors import BadUsage
 from workflow.tables import APPLICANTS, BANS, CAMPAIGNS, CASES, HISTORY, UNITS
@@ -27,6 +28,10 @@ def list_cases(
 ) -> list[dict[str, Any]]:
     """Newest first; ``text`` finds a case number or part of a name; ``before`` pages on
     (the cases older than that number), which stays fast however many there are."""
+    for name, value in (("state", state), ("unit", unit), ("campaign", campaign), ("text", text)):
+        bad = control_character(value or "", multiline=False)
+        if bad is not None:  # typed in a form; the database would choke on a NUL
+            raise BadUsage(f"--{name}: must not hold a control character ({bad})")
     if state is not None and state not in {s.value for s in Status}:
         known = ", ".join(s.value for s in Status)
         raise BadUsage(f"--state: unknown state {state!r} (known: {known})")
@@ -59,7 +64,7 @@ def list_cases(
 def _matching(text: str) -> sa.ColumnElement[bool]:
     """A case number, or part of the applicant's name (typed as is: % and _ are letters)."""
     name = APPLICANTS.c.name.contains(text, autoescape=True)
-    return sa.or_(CASES.c.id == int(text), name) if text.isdigit() and len(text) < 10 else name
+    return sa.or_(CASES.c.id == int(text), name) if text.isdecimal() and len(text) < 10 else name
 
 
 def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, Any]:

@@ -105,3 +105,36 @@ def test_whatever_a_stranger_types_is_audited_safely(engine: sa.Engine) -> None:
             log_in(engine, login, "y" * 100_000, "::1", NOW)
     actors = [r.actor for r in audit(engine, "login.failure")]
     assert all(len(a) <= 64 for a in actors) and "\x1b" not in "".join(actors)
+
+
+def test_failed_logins_at_the_same_moment_are_each_counted(engine: sa.Engine) -> None:
+    """Ten wrong passwords at once: five count and lock, the rest meet the lock (none lost)."""
+    from tests.integration.test_integrity import race
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    outcomes = race(*[lambda: log_in(engine, "clerk", "wrong password!", None, NOW) for _ in range(10)])
+    assert all(isinstance(o, Refused) for o in outcomes), outcomes
+    assert len(audit(engine, "login.failure")) == 5 and len(audit(engine, "login.lock")) == 1
+    assert len(audit(engine, "login.locked")) == 5
+
+
+def test_an_unknown_login_costs_the_same_argon2_check_as_a_known_one(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from argon2 import PasswordHasher
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    checked: list[str] = []
+    real = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: checked.append(p) or real(self, h, p))
+    for login in ("clerk", "nobody"):
+        with pytest.raises(Refused, match="login.failed"):
+            log_in(engine, login, "wrong password!", None, NOW)
+    assert checked == ["wrong password!", "wrong password!"]
+
+
+def test_a_login_with_a_nul_byte_is_refused_like_any_unknown_login(engine: sa.Engine) -> None:
+    World(engine)
+    with pytest.raises(Refused, match="login.failed"):
+        log_in(engine, "cl\x00erk", GOOD, "::1", NOW)
+    assert [len(r.actor) > 0 for r in audit(engine, "login.failure")] == [True]

@@ -225,3 +225,15 @@ def test_one_session_works_on_two_replicas_and_ends_on_both_when_disabled(pg_eng
         assert second.get("/").headers["location"] == "/login"
     for app in apps:
         app.state.engine.dispose()
+
+
+def test_a_search_for_any_kind_of_digit_answers_and_never_fails(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    token = log_in(client, "reviewer")
+    for text in ("²", "１", "1" * 40, "<script>", "%_"):
+        page = client.post("/cases", data={"csrf": token, "q": text})
+        assert page.status_code == 200, (text, page.text[:200])
+    for field in ("q", "unit", "state"):  # a control character is refused, naming the field
+        page = client.post("/cases", data={"csrf": token, field: "a\x00b"})
+        assert page.status_code == 400 and "control character" in page.text, (field, page.text[:300])
+    assert 'href="/cases/1"' in client.post("/cases", data={"csrf": token, "q": "１"}).text  # full-width 1

@@ -65,7 +65,7 @@ def _case_list(request: Request, session: Session, state: str, unit: str, q: str
                          wanted["unit"] or None, wanted["q"] or None, before if before and before > 0 else None)
         problem = ""
     except BadUsage as err:
-        rows, problem = [], str(err).partition(": ")[2]
+        rows, problem = [], str(err)  # names the field and the rule
     response = _render(request, "cases.html", session=session, rows=rows[:PAGE], wanted=wanted, problem=problem,
                        next_before=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
     response.status_code = 400 if problem else 200
