@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from notifications.columns import utc_now
-from states.machine import Actor
+from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
-from workflow.access import identify
 from workflow.audit import audit
-from workflow.tables import OPERATORS, SESSIONS
+from workflow.tables import OPERATORS, SESSIONS, UNITS
 
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
@@ -63,14 +62,16 @@ def resume(engine: sa.Engine, token: str, now: datetime) -> Session:
     with engine.begin() as conn:
         row = conn.execute(
             sa.select(SESSIONS.c.csrf, SESSIONS.c.last_seen_at, SESSIONS.c.expires_at, OPERATORS.c.login,
-                      OPERATORS.c.password_must_change)
+                      OPERATORS.c.role, UNITS.c.code, OPERATORS.c.password_must_change)
             .join(OPERATORS, OPERATORS.c.id == SESSIONS.c.operator_id)
+            .outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id)
             .where(SESSIONS.c.id == _key(token), SESSIONS.c.revoked_at.is_(None), OPERATORS.c.active)
         ).one_or_none()
         if row is None or now >= row.expires_at or now >= row.last_seen_at + IDLE:
             raise Refused([GONE])
         conn.execute(sa.update(SESSIONS).where(SESSIONS.c.id == _key(token)).values(last_seen_at=now))
-        return Session(token, row.csrf, identify(conn, row.login), bool(row.password_must_change))
+        actor = Actor(row.login, Role(row.role), row.code)
+        return Session(token, row.csrf, actor, bool(row.password_must_change))
 
 
 def close_session(engine: sa.Engine, token: str, address: str, now: datetime) -> None:

@@ -13,7 +13,7 @@ from states.clock import in_beijing
 from states.machine import CHECKLIST_EVENTS, Prospect, prospects
 from states.status import Status
 from states.text import control_character
-from workflow.cases import load_case
+from workflow.cases import LoadedCase, load_case
 from workflow.errors import BadUsage
 from workflow.tables import APPLICANTS, BANS, CAMPAIGNS, CASES, HISTORY, UNITS
 
@@ -68,8 +68,12 @@ def _matching(text: str) -> sa.ColumnElement[bool]:
 
 
 def case_report(conn: sa.Connection, case_id: int, now: datetime) -> dict[str, Any]:
-    case = load_case(conn, case_id)
-    view = case.view
+    return report_of(conn, load_case(conn, case_id), now)
+
+
+def report_of(conn: sa.Connection, case: LoadedCase, now: datetime) -> dict[str, Any]:
+    """A case already loaded, as staff read it."""
+    case_id, view = case.id, case.view
     name = conn.execute(
         sa.select(APPLICANTS.c.name).join(CASES, CASES.c.applicant_id == APPLICANTS.c.id).where(CASES.c.id == case_id)
     ).scalar_one()

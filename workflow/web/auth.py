@@ -14,6 +14,7 @@ from workflow.web.security import (
     address,
     current_session,
     new_login_token,
+    require_csrf,
     require_same,
     set_cookie,
 )
@@ -59,7 +60,7 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     from workflow.sessions import close_session
 
     session = current_session(request, allow_password_change=True)
-    require_same(session.csrf, csrf)
+    require_csrf(session, csrf)
     close_session(request.app.state.engine, session.token, address(request), request.app.state.runtime.wall.now())
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -78,7 +79,7 @@ def change_password(request: Request, password: Annotated[str, Form()], again: A
     from workflow.passwords import set_password
 
     session = current_session(request, allow_password_change=True)
-    require_same(session.csrf, csrf)
+    require_csrf(session, csrf)
     if password != again:
         return _page(request, "password.html", 400, session=session, refusals=["两次输入的新密码不一致"])
     try:

@@ -12,7 +12,7 @@ from states.clock import beijing_text
 from states.machine import Event
 from states.process import PROCESS
 from states.refusals import Refused
-from workflow.web.security import current_session, require_same
+from workflow.web.security import current_session, require_csrf
 
 if TYPE_CHECKING:
     from workflow.sessions import Session
@@ -51,7 +51,7 @@ def search(request: Request, csrf: Annotated[str, Form()] = "", state: Annotated
     """The same, searching a name or case number: sent in the form's body, never in an
     address, since a name is personal data."""
     session = current_session(request)
-    require_same(session.csrf, csrf)
+    require_csrf(session, csrf)
     return _case_list(request, session, state, unit, q, before)
 
 
@@ -85,8 +85,6 @@ def _case_page(request: Request, session: Session, number: int, status: int = 20
     from workflow.cases import CaseNotFound
     from workflow.work import case_for
 
-    if not 1 <= number <= 2**31 - 1:
-        raise HTTPException(status_code=404, detail="没有这个申报")
     try:
         report = case_for(request.app.state.engine, session.actor.login, number,
                           request.app.state.runtime.clock.now())
@@ -95,6 +93,17 @@ def _case_page(request: Request, session: Session, number: int, status: int = 20
     response = _render(request, "case.html", session=session, r=report, said=said)
     response.status_code = status
     return response
+
+
+def _visible(request: Request, session: Session, number: int) -> None:
+    """A case this person may not see is not found, to a form as to a look."""
+    from workflow.cases import CaseNotFound
+    from workflow.work import ensure_visible
+
+    try:
+        ensure_visible(request.app.state.engine, session.actor.login, number)
+    except CaseNotFound:
+        raise HTTPException(status_code=404, detail="没有这个申报") from None
 
 
 @router.post("/cases/{number}/{event}")
@@ -106,10 +115,10 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
     from workflow.events import run_event
 
     session = current_session(request)
-    require_same(session.csrf, csrf)
+    require_csrf(session, csrf)
     if event not in {e.value for e in Event}:
         raise HTTPException(status_code=404, detail="没有这个事项")
-    _case_page(request, session, number)  # a case this person may not see is not found
+    _visible(request, session, number)
     said = {"reason": reason, "opinion": opinion, "upheld": {"upheld": True, "dismissed": False}.get(upheld),
             "items": frozenset(items or [])}
     takes = PROCESS[Event(event)].takes

@@ -42,10 +42,22 @@ def new_login_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+REFUSED_FORM = "缺少或错误的表单令牌（CSRF）；请返回重新提交"
+
+
 def require_same(expected: str | None, given: str | None) -> None:
-    """A state-changing request without the right CSRF token is refused (403), changing nothing."""
+    """The login form (before any session): its token is the one set in its cookie."""
     if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
-        raise HTTPException(status_code=403, detail="缺少或错误的表单令牌（CSRF）；请返回重新提交")
+        raise HTTPException(status_code=403, detail=REFUSED_FORM)
+
+
+def require_csrf(session: Session, given: str | None) -> None:
+    """A state-changing request without its session's CSRF token is refused (403),
+    changing nothing."""
+    from workflow.sessions import csrf_matches
+
+    if not csrf_matches(session, given):
+        raise HTTPException(status_code=403, detail=REFUSED_FORM)
 
 
 def address(request: Request) -> str:
