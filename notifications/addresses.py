@@ -66,3 +66,11 @@ def is_mobile(value: str) -> bool:
     except BadAddress:
         return False
     return True
+
+
+def masked(recipient: str) -> str:
+    """An address as shown on a screen: 138****5678, z***@example.cn."""
+    local, at, domain = recipient.partition("@")
+    if at:
+        return f"{local[:1]}***@{domain}"
+    return f"{recipient[:3]}****{recipient[-4:]}" if len(recipient) >= 8 else "****"

@@ -25,6 +25,11 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     SERVICE = "service"  # the background service itself
 
+    @property
+    def label(self) -> str:
+        """The role's name as the bureau's staff say it."""
+        return ROLE_LABELS[self]
+
 
 class Event(StrEnum):
     """Something that happens to a case: caused by an operator's command or by the service."""
@@ -44,6 +49,40 @@ class Event(StrEnum):
     WITHDRAW = "withdraw"
     REPORT_FRAUD = "report_fraud"
     EXPIRE = "expire"
+
+    @property
+    def label(self) -> str:
+        """The event's name as the bureau's staff say it."""
+        return EVENT_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.APPLICANT_CLERK: "申报经办人",
+    Role.COUNTY_REVIEWER: "县级审核人",
+    Role.COUNTY_CLERK: "县级受理人",
+    Role.COUNTY_APPROVER: "县级审批人",
+    Role.UNIT_OPERATOR: "单位经办人",
+    Role.ADMINISTRATOR: "系统管理员",
+    Role.SERVICE: "系统",
+}
+
+EVENT_LABELS = {
+    Event.SUBMIT: "提交申报",
+    Event.START_REVIEW: "开始网上审核",
+    Event.RETURN_FOR_CORRECTION: "退回修改",
+    Event.APPROVE_ONLINE: "网上审核通过",
+    Event.START_PUBLICITY: "开始单位公示",
+    Event.RECORD_OBJECTION: "登记异议",
+    Event.RESOLVE_OBJECTION: "处理异议",
+    Event.CLOSE_PUBLICITY: "结束公示并出具单位意见",
+    Event.COMPLETE_PUBLICITY: "公示期满",
+    Event.RECEIVE_PAPER: "受理纸质材料",
+    Event.CONFIRM: "确认职称",
+    Event.REJECT: "不予确认",
+    Event.WITHDRAW: "撤回申报",
+    Event.REPORT_FRAUD: "认定弄虚作假",
+    Event.EXPIRE: "逾期",
+}
 
 
 @dataclass(frozen=True)

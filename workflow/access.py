@@ -59,3 +59,11 @@ def acting(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
     if roles:
         require_role(actor, *roles)
     return actor
+
+
+def viewing(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
+    """The actor behind a login, for a read (no write lock taken); with ``roles``, one of them."""
+    actor = identify(conn, who if isinstance(who, str) else None)
+    if roles:
+        require_role(actor, *roles)
+    return actor

@@ -149,12 +149,16 @@ def _messages(case: LoadedCase, cmd: Command, to_state: Status, details: dict[st
 
 
 def run_event(engine: sa.Engine, case_id: int, event: Event, who: Who, now: datetime,
-              **said: Any) -> Transition:
+              seen_version: int | None = None, **said: Any) -> Transition:
     """Apply one event to one case, all of it or nothing: the use case behind every
-    event command. ``said`` is what the person typed with it (reason, opinion, items, upheld)."""
+    event command. ``said`` is what the person typed with it (reason, opinion, items, upheld).
+    With ``seen_version`` (the version a form was filled in from), a case changed since
+    is a ``Conflict``: the person decided on what they saw, not on what is there now."""
     with engine.begin() as conn:
         cmd = Command(event, acting(conn, who), now, **said)
         case = load_case(conn, case_id)
+        if seen_version is not None and seen_version != case.version:
+            raise Conflict(case.id, seen_version)
         to_state = decide(case.view, cmd)
         _claim(conn, case, to_state, cmd.now)
         effect = EFFECTS.get(cmd.event)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from notifications.columns import utc_now
 from states.machine import SERVICE_ACTOR, Role
 from states.refusals import Refusal, Refused
-from workflow.access import Who, acting
+from workflow.access import Who, acting, viewing
 from workflow.fields import contact_refusals, text_refusals
 from workflow.tables import OPERATORS, UNITS
 
@@ -88,6 +88,13 @@ def list_operators(conn: sa.Connection) -> list[dict[str, object]]:
         .order_by(OPERATORS.c.login)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def operators_for(engine: sa.Engine, who: Who) -> list[dict[str, object]]:
+    """Every operator, for an administrator."""
+    with engine.connect() as conn:
+        viewing(conn, who, Role.ADMINISTRATOR)
+        return list_operators(conn)
 
 
 def register_operator(

@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from notifications import outbox
+from notifications.addresses import masked
 from notifications.settings import NotificationSettings
 from states.machine import Role
 from states.refusals import Refusal, Refused
-from workflow.access import Who, acting
+from workflow.access import Who, acting, viewing
 
 
 def _summary(row: Any, settings: NotificationSettings) -> dict[str, Any]:
@@ -28,6 +29,15 @@ def list_messages(engine: sa.Engine, settings: NotificationSettings, status: str
     """`outbox list`: the newest messages, with the Message-ID each e-mail carries."""
     with engine.connect() as conn:
         return [_summary(r, settings) for r in outbox.rows(conn, status, case_id, limit)]
+
+
+def messages_for(engine: sa.Engine, who: Who, settings: NotificationSettings, status: str | None,
+                 limit: int) -> list[dict[str, Any]]:
+    """The outbox as the staff who answer for it (county clerks, administrators) see it."""
+    with engine.connect() as conn:
+        viewing(conn, who, Role.COUNTY_CLERK, Role.ADMINISTRATOR)
+        found = [_summary(r, settings) for r in outbox.rows(conn, status, None, limit)]
+    return [{**m, "recipient": masked(m["recipient"])} for m in found]
 
 
 def show_message(engine: sa.Engine, settings: NotificationSettings, message: int) -> dict[str, Any]:

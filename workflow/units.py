@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from states.machine import Role
 from states.refusals import Refusal, Refused
-from workflow.access import Who, acting
+from workflow.access import Who, acting, viewing
 from workflow.cases import loaded_notices
 from workflow.fields import contact_refusals, text_refusals
 from workflow.tables import UNITS
@@ -47,3 +47,10 @@ def register_unit(engine: sa.Engine, who: Who, code: str, name: str, level: str,
 
 def list_units(conn: sa.Connection) -> list[dict[str, object]]:
     return [dict(r._mapping) for r in conn.execute(sa.select(UNITS.c.code, UNITS.c.name, UNITS.c.level, UNITS.c.type).order_by(UNITS.c.code))]
+
+
+def units_for(engine: sa.Engine, who: Who) -> list[dict[str, object]]:
+    """Every recommending unit, for an administrator."""
+    with engine.connect() as conn:
+        viewing(conn, who, Role.ADMINISTRATOR)
+        return list_units(conn)

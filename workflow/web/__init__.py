@@ -3,6 +3,8 @@ command line, rendered on the server (Jinja2), working without any script."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,16 +28,16 @@ HERE = Path(__file__).parent
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The application, built over ``runtime`` (the composition root's)."""
-    from workflow.web import auth, pages
+    from workflow.web import auth, campaign, pages, staff
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
     app.state.engine = runtime.engine()
-    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates = templates()
     app.middleware("http")(security_headers)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(auth.router)
-    app.include_router(pages.router)
+    for module in (auth, pages, campaign, staff):
+        app.include_router(module.router)
 
     @app.exception_handler(LoginNeeded)
     async def to_login(request: Request, exc: LoginNeeded) -> RedirectResponse:
@@ -48,3 +50,26 @@ def create_app(runtime: Runtime) -> FastAPI:
         return RedirectResponse("/password", status_code=303)
 
     return app
+
+
+def _label(kind: type[StrEnum]) -> Callable[[str], str]:
+    def label(value: str) -> str:
+        try:
+            return kind(value).label  # type: ignore[attr-defined, no-any-return]
+        except ValueError:
+            return value
+
+    return label
+
+
+def templates() -> Jinja2Templates:
+    """The pages' templates, with the names people read instead of the codes stored."""
+    from states.clock import beijing_text
+    from states.status import Status
+    from states.values import Event, Role
+
+    found = Jinja2Templates(directory=str(HERE / "templates"))
+    labels = {"event_label": _label(Event), "role_label": _label(Role), "state_label": _label(Status)}
+    found.env.globals.update(beijing=beijing_text, **labels)
+    found.env.filters.update(labels)
+    return found

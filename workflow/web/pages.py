@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from states.clock import beijing_text
 from states.machine import Event
 from states.process import PROCESS
 from states.refusals import Refused
@@ -21,7 +20,6 @@ router = APIRouter()
 
 
 def _render(request: Request, name: str, **context: Any) -> Response:
-    context.setdefault("beijing", beijing_text)
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
@@ -108,7 +106,7 @@ def _visible(request: Request, session: Session, number: int) -> None:
 
 @router.post("/cases/{number}/{event}")
 def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] = "",
-        reason: Annotated[str, Form()] = "", opinion: Annotated[str, Form()] = "",
+        version: Annotated[int | None, Form()] = None, reason: Annotated[str, Form()] = "", opinion: Annotated[str, Form()] = "",
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None) -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history."""
     from workflow.errors import Conflict
@@ -124,7 +122,7 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
     takes = PROCESS[Event(event)].takes
     try:
         run_event(request.app.state.engine, number, Event(event), session.actor.login,
-                  request.app.state.runtime.clock.now(), **{k: v for k, v in said.items() if k in takes})
+                  request.app.state.runtime.clock.now(), version, **{k: v for k, v in said.items() if k in takes})
     except Refused as err:
         return _case_page(request, session, number, 400, event=event, refusals=[str(r) for r in err.refusals])
     except Conflict:

@@ -1,0 +1,116 @@
+"""The campaign, import, outbox and administration pages, and forms filled in from a page
+that has since gone stale: over a real database, through the same use cases as the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from states.machine import Event
+from tests.helpers import ID_A, bj, engineer, valid_id, with_id
+from tests.integration.test_web import GOOD, log_in, site  # noqa: F401 - the fixture
+from workflow.passwords import set_password
+from notifications.outbox import OUTBOX
+from workflow.tables import CASES, OPERATORS, UNITS
+
+
+def test_the_campaign_page_counts_and_draws_its_charts_scoped_to_the_unit(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    log_in(client, "reviewer")
+    page = client.get("/campaign")
+    assert page.status_code == 200
+    text = page.text
+    assert "共 2 件申报" in text and text.count("<svg") == 3 and "<script" not in text
+    assert "LT-SL-01" in text and "LT-ED-07" in text
+    assert "2024-10-08：1 件" in text  # the one submission, on its Beijing day
+    assert "个人申报" in text or "windows" not in text  # the windows are named as the notice names them
+    client.cookies.clear()
+    log_in(client, "school")
+    mine = client.get("/campaign").text
+    assert "共 1 件申报" in mine and "LT-SL-01" not in mine and "弄虚作假" not in mine
+
+
+def test_a_form_filled_in_from_a_stale_page_is_a_conflict_and_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    token = log_in(client, "reviewer")
+    page = client.get("/cases/1").text
+    version = int(page.split('name="version" value="')[1].split('"')[0])
+    world.run(1, Event.START_REVIEW, "reviewer", bj(2024, 10, 9))  # someone else, meanwhile
+    stale = client.post("/cases/1/start_review", data={"csrf": token, "version": str(version)})
+    assert stale.status_code == 409 and "已被他人修改" in stale.text and 'href="/cases/1"' in stale.text
+    assert world.state(1) == "online_review" and len(world.history(1)) == 3
+
+
+def test_an_uploaded_file_is_imported_all_or_nothing_with_every_problem_named(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    token = log_in(client, "clerk")
+    good = [with_id(engineer(), valid_id(300 + i), f"上传{i}") for i in range(2)]
+    done = client.post("/import", data={"csrf": token},
+                       files={"file": ("a.json", json.dumps(good, ensure_ascii=False).encode(), "application/json")})
+    assert done.status_code == 200 and "新建 2 件" in done.text
+    bad = [with_id(engineer(), valid_id(400), "好的"), {**engineer(), "unit": {}}, {"applicant": "x"}]
+    refused = client.post("/import", data={"csrf": token},
+                          files={"file": ("b.json", json.dumps(bad, ensure_ascii=False).encode(), "application/json")})
+    assert refused.status_code == 400 and "未导入任何申报" in refused.text
+    assert "record 2" in refused.text and "record 3" in refused.text
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == 4
+    assert client.post("/import", data={"csrf": "forged"},
+                       files={"file": ("a.json", b"[]", "application/json")}).status_code == 403
+    not_utf8 = client.post("/import", data={"csrf": token}, files={"file": ("c.json", b"\xff\xfe[", "text/plain")})
+    assert not_utf8.status_code == 400 and "UTF-8" in not_utf8.text
+    client.cookies.clear()
+    reviewer = log_in(client, "reviewer")
+    one = json.dumps([with_id(engineer(), valid_id(500), "审核人导入")], ensure_ascii=False).encode()
+    assert client.post("/import", data={"csrf": reviewer},
+                       files={"file": ("a.json", one, "application/json")}).status_code == 403
+
+
+def test_dead_messages_are_shown_masked_and_sent_again_by_staff_only(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    world, client = site
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    with engine.begin() as conn:
+        conn.execute(sa.update(OUTBOX).values(status="dead", last_error="550 mailbox unavailable"))
+        dead = conn.execute(sa.select(OUTBOX.c.id, OUTBOX.c.recipient)).all()
+    log_in(client, "clerk")
+    assert client.get("/outbox").status_code == 403
+    client.cookies.clear()
+    set_password(engine, "admin", "admin", GOOD)
+    token = log_in(client, "admin")
+    page = client.get("/outbox").text
+    assert "550 mailbox unavailable" in page
+    for _, recipient in dead:
+        assert recipient not in page
+    retried = client.post("/outbox/retry", data={"csrf": token, "message": [str(dead[0].id)]})
+    assert retried.status_code == 303
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(sa.select(OUTBOX.c.id, OUTBOX.c.status)).all())
+    assert statuses[dead[0].id] == "pending" and all(s == "dead" for i, s in statuses.items() if i != dead[0].id)
+
+
+def test_an_administrator_registers_units_and_operators_and_disables_one(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    log_in(client, "reviewer")
+    assert client.get("/admin").status_code == 403
+    client.cookies.clear()
+    set_password(engine, "admin", "admin", GOOD)
+    token = log_in(client, "admin")
+    unit = client.post("/admin/units", data={"csrf": token, "code": "LT-YY-02", "name": "轮台县人民医院",
+                                             "level": "县级", "type": "事业单位"})
+    assert unit.status_code == 303
+    bad = client.post("/admin/operators", data={"csrf": token, "login": "doc", "role": "unit_operator"})
+    assert bad.status_code == 400 and "unit" in bad.text  # a unit operator needs a unit: said beside the form
+    added = client.post("/admin/operators", data={"csrf": token, "login": "doc", "role": "unit_operator",
+                                                  "unit": "LT-YY-02", "password": "first one given"})
+    assert added.status_code == 303
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(UNITS.c.name).where(UNITS.c.code == "LT-YY-02")).scalar() == "轮台县人民医院"
+        assert conn.execute(sa.select(OPERATORS.c.active).where(OPERATORS.c.login == "doc")).scalar()
+    water = client.__class__(client.app, follow_redirects=False)
+    log_in(water, "water")
+    assert client.post("/admin/operators/water/disable", data={"csrf": token}).status_code == 303
+    assert water.get("/").headers["location"] == "/login"  # their session ended with it
+    assert ID_A not in client.get("/admin").text

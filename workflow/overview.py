@@ -1,0 +1,90 @@
+"""The campaign at a glance: cases per state and unit, how far they got, submissions per
+day against the windows, deadlines passed and coming, bans in force. Staff see the whole
+county; a unit operator sees only their unit's cases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from states import idnumber
+from states.clock import in_beijing
+from states.machine import Role
+from states.status import Status
+from workflow.access import Who, identify
+from workflow.cases import loaded_notices
+from workflow.tables import BANS, CASES, HISTORY, UNITS
+
+# The way a case goes when all is well: the funnel's steps.
+FUNNEL = (Status.DRAFTED, Status.SUBMITTED, Status.ONLINE_REVIEW, Status.UNIT_PUBLICITY,
+          Status.PAPER_RECEIVED, Status.CONFIRMED)
+
+
+def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, Any]:
+    with engine.connect() as conn:
+        actor = identify(conn, who if isinstance(who, str) else None)
+        unit = actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
+        scope = sa.true() if unit is None else UNITS.c.code == unit
+        cases = CASES.join(UNITS, UNITS.c.id == CASES.c.unit_id)
+        per_unit = conn.execute(
+            sa.select(UNITS.c.code, CASES.c.state, sa.func.count()).select_from(cases).where(scope)
+            .group_by(UNITS.c.code, CASES.c.state).order_by(UNITS.c.code)
+        ).all()
+        reached = dict(conn.execute(
+            sa.select(HISTORY.c.to_state, sa.func.count(sa.distinct(HISTORY.c.case_id)))
+            .select_from(HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id))
+            .where(scope, HISTORY.c.to_state.in_([s.value for s in FUNNEL]))
+            .group_by(HISTORY.c.to_state)
+        ).all())
+        submitted = conn.execute(
+            sa.select(HISTORY.c.effective_at)
+            .select_from(HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id))
+            .where(scope, HISTORY.c.event == "submit")
+        ).scalars().all()
+        notices = loaded_notices(conn)
+        bans = conn.execute(
+            sa.select(BANS.c.id, BANS.c.id_number, BANS.c.first_year, BANS.c.last_year, BANS.c.ends_at)
+            .where(BANS.c.lifted_at.is_(None), BANS.c.ended_at.is_(None), BANS.c.ends_at > now)
+            .order_by(BANS.c.ends_at)
+        ).all() if unit is None else []
+    table = _state_by_unit(per_unit)
+    windows = [(n.year, w) for _, n in notices for w in sorted(n.windows.values(), key=lambda w: w.opens)]
+    total = sum(row["total"] for row in table)
+    return {
+        "unit": unit,
+        "states": [s.value for s in Status],
+        "by_unit": table,
+        "total": total,
+        "funnel": [{"state": s.value, "label": s.label,
+                    "count": total if s is Status.DRAFTED else reached.get(s.value, 0)} for s in FUNNEL],
+        "unit_bars": [{"label": row["unit"], "count": row["total"]} for row in table],
+        "per_day": _per_day(submitted),
+        "windows": [{"campaign": year, "key": w.key, "name": w.name, "opens": w.opens, "closes": w.closes,
+                     "passed": w.has_closed(now), "open": w.contains(now)} for year, w in windows],
+        # Where a window opens or closes on a day of the submissions chart, a mark says so.
+        "window_marks": {in_beijing(at).date(): f"{w.name}{edge}" for _, w in windows
+                         for at, edge in ((w.opens, "开始"), (w.closes, "截止"))},
+        "bans": [{"id": b.id, "id_number": idnumber.mask(b.id_number), "years": f"{b.first_year}–{b.last_year}",
+                  "ends_at": b.ends_at} for b in bans],
+    }
+
+
+def _state_by_unit(rows: list[Any]) -> list[dict[str, Any]]:
+    units: dict[str, Counter[str]] = {}
+    for code, state, count in rows:
+        units.setdefault(code, Counter())[state] += count
+    return [{"unit": code, "counts": dict(counts), "total": sum(counts.values())} for code, counts in units.items()]
+
+
+def _per_day(instants: list[datetime]) -> list[dict[str, Any]]:
+    """Submissions per Beijing day, every day from the first to the last shown (a day
+    without any is a zero, not a gap)."""
+    days = Counter(in_beijing(i).date() for i in instants)
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    span = (last - first).days + 1
+    return [{"day": first + timedelta(d), "count": days.get(first + timedelta(d), 0)} for d in range(span)]

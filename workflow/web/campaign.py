@@ -1,0 +1,67 @@
+"""The campaign at a glance, and the import of a file of applications (uploaded)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+
+from states.refusals import Refused
+from workflow.web.rendering import render
+from workflow.web.security import current_session, require_csrf
+
+router = APIRouter()
+
+# The largest file the import page takes: far above a county's year (a few thousand
+# applications are a few MB), far below what would strain the server.
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@router.get("/campaign")
+def campaign(request: Request) -> Response:
+    from workflow.overview import campaign_overview
+
+    session = current_session(request)
+    now = request.app.state.runtime.clock.now()
+    return render(request, "campaign.html", session=session, o=campaign_overview(request.app.state.engine,
+                                                                                  session.actor.login, now), now=now)
+
+
+@router.get("/import")
+def import_form(request: Request) -> Response:
+    return render(request, "import.html", session=current_session(request), problems=[], done=None)
+
+
+@router.post("/import")
+async def import_file(request: Request, file: UploadFile, csrf: Annotated[str, Form()] = "") -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from workflow.errors import ImportRefused
+    from workflow.importer import import_applications
+
+    session = current_session(request)
+    require_csrf(session, csrf)
+    data = await file.read(MAX_UPLOAD + 1)
+    name = (file.filename or "upload.json")[-200:]
+    if len(data) > MAX_UPLOAD:
+        return render(request, "import.html", 413, session=session, done=None,
+                      problems=[f"文件：超过 {MAX_UPLOAD // 1024 // 1024} MB，未导入任何申报"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return render(request, "import.html", 400, session=session, done=None,
+                      problems=[f"文件：第 {err.start + 1} 个字节起不是 UTF-8 编码，未导入任何申报"])
+    try:
+        result = await run_in_threadpool(import_applications, request.app.state.engine, text, name,
+                                         session.actor.login, request.app.state.runtime.clock.now())
+    except ImportRefused as err:
+        return render(request, "import.html", 400, session=session, done=None,
+                      problems=[str(p) for p in err.problems])
+    except Refused as err:
+        return render(request, "import.html", 403, session=session, done=None,
+                      problems=[str(r) for r in err.refusals])
+    touched = result.created + result.amended
+    if len(touched) == 1:
+        return RedirectResponse(f"/cases/{touched[0]}", status_code=303)
+    return render(request, "import.html", session=session, problems=[], done=result)

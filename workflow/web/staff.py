@@ -1,0 +1,121 @@
+"""The bureau's own pages: the outbox (county clerks, administrators), operators and
+units (administrators). Each is a use case of the service layer, which checks the role."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from states.refusals import Refused
+from workflow.web.rendering import render
+from workflow.web.security import current_session, require_csrf
+
+router = APIRouter()
+
+
+def _refused(request: Request, err: Refused, page: str, **context: Any) -> Response:
+    """A refusal: 403 when the person's role may not do this at all, else 400 beside the form."""
+    status = 403 if any(r.rule.startswith(("role.", "operator.")) for r in err.refusals) else 400
+    return render(request, page, status, refusals=[str(r) for r in err.refusals], **context)
+
+
+@router.get("/outbox")
+def outbox_page(request: Request, status: str = "dead") -> Response:
+    from notifications.statuses import OutboxStatus
+    from workflow.outbox import messages_for
+
+    session = current_session(request)
+    chosen = status if status in {s.value for s in OutboxStatus} else "dead"
+    try:
+        rows = messages_for(request.app.state.engine, session.actor.login, request.app.state.runtime.settings,
+                            chosen, 200)
+    except Refused as err:
+        return _refused(request, err, "outbox.html", session=session, rows=[], shown=chosen,
+                        statuses=[s.value for s in OutboxStatus])
+    return render(request, "outbox.html", session=session, rows=rows, shown=chosen, refusals=[],
+                  statuses=[s.value for s in OutboxStatus])
+
+
+@router.post("/outbox/retry")
+def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
+                 message: Annotated[list[int] | None, Form()] = None) -> Response:
+    from workflow.outbox import requeue
+
+    session = current_session(request)
+    require_csrf(session, csrf)
+    try:
+        requeue(request.app.state.engine, session.actor.login, message or None,
+                request.app.state.runtime.clock.now())
+    except Refused as err:
+        return _refused(request, err, "outbox.html", session=session, rows=[], shown="dead", statuses=[])
+    return RedirectResponse("/outbox?status=pending", status_code=303)
+
+
+def _people(request: Request, status: int = 200, **said: Any) -> Response:
+    from states.machine import Role
+    from workflow.operators import operators_for
+    from workflow.units import units_for
+
+    session = current_session(request)
+    engine = request.app.state.engine
+    try:
+        operators, units = operators_for(engine, session.actor.login), units_for(engine, session.actor.login)
+    except Refused as err:
+        return _refused(request, err, "people.html", session=session, operators=[], units=[], roles=[], said={})
+    roles = [r for r in Role if r is not Role.SERVICE]
+    return render(request, "people.html", status, session=session, operators=operators, units=units,
+                  roles=roles, refusals=[], said=said)
+
+
+@router.get("/admin")
+def people(request: Request) -> Response:
+    return _people(request)
+
+
+@router.post("/admin/operators")
+def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Annotated[str, Form()] = "",
+                 name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
+                 unit: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                 phone: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:
+    from workflow.operators import register_operator
+
+    session = current_session(request)
+    require_csrf(session, csrf)
+    try:
+        register_operator(request.app.state.engine, session.actor.login, login.strip(), name.strip(), role,
+                          unit.strip() or None, email.strip() or None, phone.strip() or None, password or None)
+    except Refused as err:
+        return _people(request, 400, form="operator", refusals=[str(r) for r in err.refusals])
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/operators/{login}/disable")
+def disable(request: Request, login: str, csrf: Annotated[str, Form()] = "") -> Response:
+    from workflow.operators import disable_operator
+
+    session = current_session(request)
+    require_csrf(session, csrf)
+    try:
+        disable_operator(request.app.state.engine, session.actor.login, login)
+    except Refused as err:
+        return _people(request, 400, form="disable", refusals=[str(r) for r in err.refusals])
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/units")
+def add_unit(request: Request, csrf: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "",
+             name: Annotated[str, Form()] = "", level: Annotated[str, Form()] = "",
+             type_: Annotated[str, Form(alias="type")] = "", email: Annotated[str, Form()] = "",
+             phone: Annotated[str, Form()] = "") -> Response:
+    from workflow.units import register_unit
+
+    session = current_session(request)
+    require_csrf(session, csrf)
+    try:
+        register_unit(request.app.state.engine, session.actor.login, code.strip(), name.strip(), level.strip(),
+                      type_.strip(), email.strip() or None, phone.strip() or None)
+    except Refused as err:
+        return _people(request, 400, form="unit", refusals=[str(r) for r in err.refusals])
+    return RedirectResponse("/admin", status_code=303)
