@@ -53,6 +53,22 @@ class NotificationSettings(BaseSettings):
     # Templates: a folder whose files override the built-in ones of the same name.
     template_dir: Path | None = None
 
+    # The applicant's own page: with a public address, each e-mail about a case carries a
+    # link to it, signed with link_secret (the same on every replica) and valid link_days.
+    public_base_url: str | None = None
+    link_secret: SecretStr | None = None
+    link_days: int = Field(default=30, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _links_need_a_secret(self) -> NotificationSettings:
+        if self.public_base_url is not None:
+            if not self.public_base_url.startswith(("https://", "http://")):
+                raise ValueError("CHUDING_PUBLIC_BASE_URL must start with https:// (or http://)")
+            if self.link_secret is None or len(self.link_secret.get_secret_value()) < 32:
+                raise ValueError("CHUDING_LINK_SECRET of at least 32 characters is needed with CHUDING_PUBLIC_BASE_URL"
+                                 " (the links' signatures; keep it the same on every replica)")
+        return self
+
     @model_validator(mode="after")
     def _no_password_in_clear(self) -> NotificationSettings:
         if self.smtp_security == "none" and self.smtp_password and not self.smtp_allow_plaintext_password:

@@ -112,9 +112,10 @@ def to_person(
             for channel, address in reach if address]
 
 
-def shared_contexts(engine: sa.Engine) -> SharedContexts:
+def shared_contexts(engine: sa.Engine, link: Callable[[int], str] | None = None) -> SharedContexts:
     """The relay's source of the campaign's and the person's part of each row's context:
-    one query per batch of rows for the people, each campaign's notice read once."""
+    one query per batch of rows for the people, each campaign's notice read once; with
+    ``link``, the applicant's link to their case's page."""
     campaigns: dict[int, dict[str, Any]] = {}
 
     def shared(rows: list[Any]) -> dict[int, dict[str, Any]]:
@@ -129,9 +130,13 @@ def shared_contexts(engine: sa.Engine) -> SharedContexts:
                 campaigns[campaign_id] = campaign_context(notice_of(conn, campaign_id))
             checklists = _checklists(conn, [row for row in rows if row.kind in PAPER_KINDS])
         return {row.id: {**campaigns.get(row.campaign_id, {}), **people.get(row.case_id, {}),
-                         **checklists.get(row.id, {})} for row in rows}
+                         **checklists.get(row.id, {}), **_link(link, row.case_id)} for row in rows}
 
     return shared
+
+
+def _link(link: Callable[[int], str] | None, case_id: int | None) -> dict[str, str]:
+    return {"status_link": link(case_id)} if link is not None and case_id is not None else {}
 
 
 def _checklists(conn: sa.Connection, rows: list[Any]) -> dict[int, dict[str, Any]]:
@@ -148,4 +153,7 @@ def _checklists(conn: sa.Connection, rows: list[Any]) -> dict[int, dict[str, Any
 def send_outbox(engine: sa.Engine, settings: NotificationSettings, clock: Clock,
                 stopping: Callable[[], bool] | None = None, through: Channels | None = None) -> RelayReport:
     """One relay pass with the shared parts of the context wired in."""
-    return send_due(engine, settings, clock, shared_contexts(engine), stopping, through)
+    from workflow.links import link_maker
+
+    return send_due(engine, settings, clock, shared_contexts(engine, link_maker(settings, clock.now())),
+                    stopping, through)

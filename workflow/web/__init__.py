@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.web.security import (
     SESSION_COOKIE,
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
 
 HERE = Path(__file__).parent
+# Said in the pages' language where the framework would answer in English.
+STANDARD_DETAILS = {404: "没有这个页面。", 405: "此页面不接受这种请求。", 413: "提交的内容过大。",
+                    500: "服务器出错，未作任何更改。请稍后再试。"}
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -48,6 +52,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(PasswordChangeNeeded)
     async def to_password(request: Request, exc: PasswordChangeNeeded) -> RedirectResponse:
         return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        """A refusal a person can read (not found, forbidden, too large), never a stack."""
+        from workflow.web.rendering import render
+
+        from http import HTTPStatus
+
+        standard = exc.detail == HTTPStatus(exc.status_code).phrase  # Starlette's English default
+        detail = STANDARD_DETAILS.get(exc.status_code, "未能办理") if standard or exc.status_code >= 500 else exc.detail
+        return render(request, "error.html", exc.status_code, status=exc.status_code, detail=detail)
 
     return app
 

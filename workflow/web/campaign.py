@@ -65,3 +65,15 @@ async def import_file(request: Request, file: UploadFile, csrf: Annotated[str, F
     if len(touched) == 1:
         return RedirectResponse(f"/cases/{touched[0]}", status_code=303)
     return render(request, "import.html", session=session, problems=[], done=result)
+
+
+@router.get("/status/{token}")
+def applicant_status(request: Request, token: str) -> Response:
+    """The applicant's page by their signed link: no login, masked data, nothing for a bad link."""
+    from workflow.public_status import status_by_link
+
+    runtime = request.app.state.runtime
+    found = status_by_link(request.app.state.engine, runtime.settings, token[:200], runtime.clock.now())
+    if found is None:
+        return render(request, "error.html", 404, status=404, detail="此链接无效或已过期。请向推荐单位或人社局咨询办理进度。")
+    return render(request, "applicant.html", s=found)

@@ -7,5 +7,5 @@ from typing import Any
 from fastapi import Request, Response
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)  # type: ignore[no-any-return]
