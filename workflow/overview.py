@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from states import idnumber
 from states.clock import in_beijing
 from states.machine import Role
+from states.notice import Window
 from states.status import Status
 from workflow.access import Who, identify
 from workflow.cases import loaded_notices
@@ -61,7 +62,7 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
         "funnel": [{"state": s.value, "label": s.label,
                     "count": total if s is Status.DRAFTED else reached.get(s.value, 0)} for s in FUNNEL],
         "unit_bars": [{"label": row["unit"], "count": row["total"]} for row in table],
-        "per_day": _per_day(submitted),
+        "per_day": _per_day(submitted, [w for _, w in windows if w.key == "personal"]),
         "windows": [{"campaign": year, "key": w.key, "name": w.name, "opens": w.opens, "closes": w.closes,
                      "passed": w.has_closed(now), "open": w.contains(now)} for year, w in windows],
         # Where a window opens or closes on a day of the submissions chart, a mark says so.
@@ -79,12 +80,18 @@ def _state_by_unit(rows: list[Any]) -> list[dict[str, Any]]:
     return [{"unit": code, "counts": dict(counts), "total": sum(counts.values())} for code, counts in units.items()]
 
 
-def _per_day(instants: list[datetime]) -> list[dict[str, Any]]:
-    """Submissions per Beijing day, every day from the first to the last shown (a day
-    without any is a zero, not a gap)."""
+# The longest stretch the submissions chart draws, in days (the newest ones).
+CHART_DAYS = 120
+
+
+def _per_day(instants: list[datetime], personal: list[Window]) -> list[dict[str, Any]]:
+    """Submissions per Beijing day over the personal windows and every day with one (a day
+    without any is a zero, not a gap), so the chart reads against the windows."""
     days = Counter(in_beijing(i).date() for i in instants)
-    if not days:
+    edges = [in_beijing(at).date() for w in personal for at in (w.opens, w.closes)] + list(days)
+    if not edges:
         return []
-    first, last = min(days), max(days)
+    last = max(edges)
+    first = max(min(edges), last - timedelta(days=CHART_DAYS - 1))
     span = (last - first).days + 1
     return [{"day": first + timedelta(d), "count": days.get(first + timedelta(d), 0)} for d in range(span)]

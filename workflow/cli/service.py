@@ -90,6 +90,7 @@ def _logging(as_json: bool) -> None:
         for handler in logging.getLogger().handlers:
             handler.setFormatter(JsonLogFormatter())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own outcome
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # every state callback, else: noise
     logging.getLogger("chuding.service").info("starting")
 
 

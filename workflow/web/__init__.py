@@ -67,12 +67,16 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+# What the history records besides the process's events.
+OTHER_LABELS = {"import": "导入申报", "amend": "修改申报"}
+
+
 def _label(kind: type[StrEnum]) -> Callable[[str], str]:
     def label(value: str) -> str:
         try:
             return kind(value).label  # type: ignore[attr-defined, no-any-return]
         except ValueError:
-            return value
+            return OTHER_LABELS.get(value, value)
 
     return label
 

@@ -1,0 +1,197 @@
+"""People at work in a real browser: one case from import to confirmed by five operators in
+their own sessions; refusals, other units' cases, stale forms, logout, lockout, CSRF, and
+the applicant's link. Screenshots of the main pages are kept as test artifacts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
+from tests.e2e.test_service import wait_for
+from tests.helpers import EXAMPLE_FILE, bj
+from workflow.links import sign
+
+OCT_9, OCT_16, OCT_24 = "2024-10-09T10:00:00+08:00", "2024-10-16T10:00:00+08:00", "2024-10-24T11:00:00+08:00"
+
+
+def press(driver: Any, button: Any) -> None:
+    """Click a form's button and wait for the page it leads to (never read the old one)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 30).until(staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def log_in(driver: Any, site: Site, login: str, password: str = PASSWORD) -> None:
+    driver.get(f"{site.base}/login")
+    driver.find_element(By.NAME, "login").send_keys(login)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    press(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
+
+
+def act(driver: Any, site: Site, case: int, event: str, **fields: str) -> None:
+    """Open the case's page and do ``event`` from its own form, as a person would."""
+    driver.get(f"{site.base}/cases/{case}")
+    form = driver.find_element(By.ID, f"act-{event}")
+    for name, value in fields.items():
+        box = form.find_element(By.NAME, name)
+        box.clear()
+        box.send_keys(value)
+    press(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def text(driver: Any) -> str:
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, browsers: Any) -> None:
+    site.start(OCT_9)
+    clerk, reviewer, water, paper, approver = (browsers() for _ in range(5))
+    clerk.get(f"{site.base}/")
+    assert clerk.current_url.endswith("/login")
+    screenshot(clerk, "login")
+    log_in(clerk, site, "clerk")
+    press(clerk, clerk.find_element(By.LINK_TEXT, "导入"))
+    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    assert "新建 2 件" in text(clerk)
+    screenshot(clerk, "import")
+    act(clerk, site, 1, "submit")
+    assert "已提交" in text(clerk) and site.state(1) == "submitted"
+
+    log_in(reviewer, site, "reviewer")
+    work = text(reviewer)
+    assert "共 1 件待办" in work and "2024-10-31 18:00:00" in work and "开始网上审核" in work
+    screenshot(reviewer, "my-work")
+    act(reviewer, site, 1, "start_review")
+    act(reviewer, site, 1, "approve_online")
+    assert site.state(1) == "unit_publicity"
+
+    log_in(water, site, "water")
+    act(water, site, 1, "start_publicity")
+    assert "单位公示" in text(water)
+
+    log_in(paper, site, "paper")
+    act(paper, site, 1, "receive_paper")  # too soon, and nothing ticked: every reason is shown
+    refusal = paper.find_element(By.CSS_SELECTOR, "#act-receive_paper .refusal")
+    assert len(refusal.find_elements(By.TAG_NAME, "li")) >= 2, refusal.text
+    screenshot(paper, "refusal")
+    assert site.state(1) == "unit_publicity"
+
+    site.start(OCT_16)  # a week later: the publicity period is over; everyone is still logged in
+    driver = water
+    act(driver, site, 1, "close_publicity")  # the opinion comes pre-filled with the required words
+    assert site.state(1) == "unit_publicity" and "结束公示" in text(driver)
+
+    site.start(OCT_24)  # the paper window is open
+    paper.get(f"{site.base}/cases/1")
+    boxes = paper.find_elements(By.CSS_SELECTOR, "#act-receive_paper input[type=checkbox]")
+    assert len(boxes) == 8  # an engineer's list: without the teachers' extra items
+    for box in boxes:
+        box.click()
+    press(paper, paper.find_element(By.CSS_SELECTOR, "#act-receive_paper button"))
+    assert site.state(1) == "paper_received"
+
+    log_in(approver, site, "approver")
+    act(approver, site, 1, "confirm")
+    assert site.state(1) == "confirmed" and "已确认" in text(approver)
+    history = approver.find_elements(By.CSS_SELECTOR, "h2 + table tbody tr")
+    assert any("确认职称" in row.text and "approver" in row.text for row in history)
+    screenshot(approver, "case")
+    approver.get(f"{site.base}/campaign")
+    assert len(approver.find_elements(By.TAG_NAME, "svg")) == 3
+    screenshot(approver, "campaign")
+    approver.get(f"{site.base}/cases")
+    screenshot(approver, "cases")
+
+
+def test_people_see_only_what_is_theirs_and_stale_or_forged_forms_change_nothing(site: Site, browsers: Any) -> None:
+    site.start(OCT_9)
+    clerk, reviewer, school = browsers(), browsers(), browsers()
+    log_in(clerk, site, "clerk")
+    clerk.get(f"{site.base}/import")
+    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    act(clerk, site, 2, "submit")
+
+    log_in(school, site, "school")  # the school's operator: case 1 is the water station's
+    school.get(f"{site.base}/cases")
+    listed = [a.text for a in school.find_elements(By.CSS_SELECTOR, "tbody a")]
+    assert listed == ["2"]
+    school.get(f"{site.base}/cases/1")
+    assert "没有这个申报" in text(school)
+
+    log_in(reviewer, site, "reviewer")
+    reviewer.get(f"{site.base}/cases/2")  # the page is read...
+    act(clerk, site, 2, "withdraw", reason="申报人本人要求撤回")  # ...and the case changes meanwhile
+    press(reviewer, reviewer.find_element(By.CSS_SELECTOR, "#act-start_review button"))
+    assert "已被他人修改" in text(reviewer) and site.state(2) == "withdrawn"
+    press(reviewer, reviewer.find_element(By.LINK_TEXT, "重新载入"))
+    assert "已撤回" in text(reviewer)
+
+    reviewer.get(f"{site.base}/cases/1")
+    act(clerk, site, 1, "submit")
+    reviewer.get(f"{site.base}/cases/1")
+    reviewer.execute_script("document.querySelector('#act-start_review input[name=csrf]').value = 'forged'")
+    press(reviewer, reviewer.find_element(By.CSS_SELECTOR, "#act-start_review button"))
+    assert "不能办理" in text(reviewer) and site.state(1) == "submitted"
+
+    reviewer.get(f"{site.base}/")
+    press(reviewer, reviewer.find_element(By.CSS_SELECTOR, "form.logout button"))
+    assert reviewer.current_url.endswith("/login")
+    reviewer.get(f"{site.base}/cases/1")
+    assert reviewer.current_url.endswith("/login")
+
+
+def test_five_wrong_passwords_lock_the_login(site: Site, browsers: Any) -> None:
+    site.start(OCT_9)
+    driver = browsers()
+    for _ in range(5):
+        log_in(driver, site, "spare", "not the password at all")
+        assert "登录名或密码不正确" in text(driver) or "锁定" in text(driver)
+    log_in(driver, site, "spare")  # the right one, too late
+    assert "锁定" in text(driver) and driver.current_url.endswith("/login")
+    screenshot(driver, "locked")
+
+
+def test_the_applicant_s_link_shows_their_case_and_a_tampered_or_expired_one_nothing(
+        site: Site, browsers: Any) -> None:
+    site.start(OCT_9)
+    clerk, applicant = browsers(), browsers()
+    log_in(clerk, site, "clerk")
+    clerk.get(f"{site.base}/import")
+    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    act(clerk, site, 1, "submit")
+    mail = site.tmp / "mail"
+
+    def link() -> str | None:
+        for path in sorted(mail.glob("*.eml")) if mail.exists() else []:
+            body = message_from_bytes(path.read_bytes(), policy=default).get_body(("plain",))
+            found = re.search(rf"{re.escape(site.base)}/status/[0-9]+\.[0-9]+\.[A-Za-z0-9_-]+",
+                              body.get_content() if body is not None else "")
+            if found and found.group().split("/status/")[1].startswith("1."):
+                return found.group()
+        return None
+
+    wait_for(lambda: link() is not None, "an e-mail with the applicant's link", 60)
+    applicant.get(str(link()))
+    page = text(applicant)
+    assert "办理进度" in page and "652822********0018" in page and "艾****" in page
+    assert "登录" not in applicant.title
+    screenshot(applicant, "applicant")
+    good = str(link()).split("/status/")[1]
+    case, expires, signature = good.split(".")
+    applicant.get(f"{site.base}/status/2.{expires}.{signature}")
+    assert "此链接无效或已过期" in text(applicant) and "652822" not in text(applicant)
+    expired = sign(SECRET, 1, bj(2024, 10, 9, 10) - timedelta(seconds=1))
+    applicant.get(f"{site.base}/status/{expired}")
+    assert "此链接无效或已过期" in text(applicant)
