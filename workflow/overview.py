@@ -5,6 +5,7 @@ county; a unit operator sees only their unit's cases."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
             sa.select(UNITS.c.code, CASES.c.state, sa.func.count()).select_from(cases).where(scope)
             .group_by(UNITS.c.code, CASES.c.state).order_by(UNITS.c.code)
         ).all()
-        reached = dict(conn.execute(
+        reached: dict[str, int] = dict(conn.execute(
             sa.select(HISTORY.c.to_state, sa.func.count(sa.distinct(HISTORY.c.case_id)))
             .select_from(HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id))
             .where(scope, HISTORY.c.to_state.in_([s.value for s in FUNNEL]))
@@ -73,7 +74,7 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
     }
 
 
-def _state_by_unit(rows: list[Any]) -> list[dict[str, Any]]:
+def _state_by_unit(rows: Sequence[Any]) -> list[dict[str, Any]]:
     units: dict[str, Counter[str]] = {}
     for code, state, count in rows:
         units.setdefault(code, Counter())[state] += count
@@ -84,7 +85,7 @@ def _state_by_unit(rows: list[Any]) -> list[dict[str, Any]]:
 CHART_DAYS = 120
 
 
-def _per_day(instants: list[datetime], personal: list[Window]) -> list[dict[str, Any]]:
+def _per_day(instants: Sequence[datetime], personal: list[Window]) -> list[dict[str, Any]]:
     """Submissions per Beijing day over the personal windows and every day with one (a day
     without any is a zero, not a gap), so the chart reads against the windows."""
     days = Counter(in_beijing(i).date() for i in instants)

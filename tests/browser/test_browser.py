@@ -69,7 +69,7 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
 
     log_in(reviewer, site, "reviewer")
     work = text(reviewer)
-    assert "共 1 件待办" in work and "2024-10-31 18:00:00" in work and "开始网上审核" in work
+    assert "可以办理 1 件" in work and "2024-10-31 18:00:00" in work and "开始网上审核" in work
     screenshot(reviewer, "my-work")
     act(reviewer, site, 1, "start_review")
     act(reviewer, site, 1, "approve_online")

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from states.machine import Event
-from tests.helpers import ID_A, bj, engineer, teacher
+from tests.helpers import ID_A, bj, engineer
+from tests.integration.conftest import GOOD, NOW
 from tests.integration.world import World
 from workflow.bootstrap import bootstrap
 from workflow.passwords import set_password
 from workflow.settings import Settings
 from workflow.tables import AUDIT, SESSIONS
 from workflow.web import create_app
-
-GOOD = "correct horse battery"
-NOW = "2024-10-09T10:00:00+08:00"
-
-
-@pytest.fixture
-def site(db_url: str, engine: sa.Engine) -> Iterator[tuple[World, TestClient]]:
-    world = World(engine)
-    world.import_([engineer(), teacher()])
-    for login in ("clerk", "reviewer", "water", "school"):
-        set_password(engine, login, login, GOOD)
-    app = create_app(bootstrap(Settings(database_url=db_url, now=NOW)))
-    with TestClient(app, follow_redirects=False) as client:
-        yield world, client
-    app.state.engine.dispose()
 
 
 def csrf(page: str) -> str:
@@ -121,7 +105,7 @@ def test_my_work_lists_what_the_role_can_do_with_its_deadline_and_ids_masked(sit
     world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
     log_in(client, "reviewer")
     page = client.get("/").text
-    assert "共 1 件待办" in page and 'href="/cases/1"' in page and "2024-10-31 18:00:00" in page
+    assert "可以办理 1 件" in page and 'href="/cases/1"' in page and "2024-10-31 18:00:00" in page
     assert ID_A not in page and "652822********0018" in page
     case = client.get("/cases/1").text
     assert ID_A not in case and "submit" in case

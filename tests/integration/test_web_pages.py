@@ -7,11 +7,12 @@ import json
 
 import sqlalchemy as sa
 
+from notifications.outbox import OUTBOX
 from states.machine import Event
 from tests.helpers import ID_A, bj, engineer, valid_id, with_id
-from tests.integration.test_web import GOOD, log_in, site  # noqa: F401 - the fixture
+from tests.integration.conftest import GOOD
+from tests.integration.test_web import log_in
 from workflow.passwords import set_password
-from notifications.outbox import OUTBOX
 from workflow.tables import CASES, OPERATORS, UNITS
 
 
@@ -114,3 +115,21 @@ def test_an_administrator_registers_units_and_operators_and_disables_one(site, e
     assert client.post("/admin/operators/water/disable", data={"csrf": token}).status_code == 303
     assert water.get("/").headers["location"] == "/login"  # their session ended with it
     assert ID_A not in client.get("/admin").text
+
+
+def test_my_work_pages_the_ready_cases_and_counts_every_waiting_one(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    from workflow.work import my_work
+
+    world, _ = site
+    world.import_([with_id(engineer(), valid_id(600 + i), f"待办{i}") for i in range(3)])
+    for case in (1, 2, 3):
+        world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    now = bj(2024, 10, 9, 10)
+    everything = my_work(engine, "reviewer", now)
+    assert [r["case"] for r in everything["rows"]] == [1, 2, 3] and everything["complete"]
+    assert everything["waiting"] == {"submitted": 3} and everything["rows"][0]["until"] == bj(2024, 10, 31, 18)
+    first = my_work(engine, "reviewer", now, limit=2)
+    assert [r["case"] for r in first["rows"]] == [1, 2] and not first["complete"] and first["total"] == 3
+    clerk = my_work(engine, "clerk", now)  # cases 4 and 5 wait for their submission
+    assert clerk["waiting"]["drafted"] == 2 and all(r["state"] == "drafted" for r in clerk["rows"])
+    assert my_work(engine, "reviewer", bj(2024, 11, 1))["rows"] == []  # the window has closed: nothing is ready

@@ -4,6 +4,7 @@ command line, rendered on the server (Jinja2), working without any script."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,9 +57,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def error_page(request: Request, exc: StarletteHTTPException) -> Response:
         """A refusal a person can read (not found, forbidden, too large), never a stack."""
-        from workflow.web.rendering import render
-
         from http import HTTPStatus
+
+        from workflow.web.rendering import render
 
         standard = exc.detail == HTTPStatus(exc.status_code).phrase  # Starlette's English default
         detail = STANDARD_DETAILS.get(exc.status_code, "未能办理") if standard or exc.status_code >= 500 else exc.detail
@@ -74,11 +75,22 @@ OTHER_LABELS = {"import": "导入申报", "amend": "修改申报"}
 def _label(kind: type[StrEnum]) -> Callable[[str], str]:
     def label(value: str) -> str:
         try:
-            return kind(value).label  # type: ignore[attr-defined, no-any-return]
+            return str(kind(value).label)  # type: ignore[attr-defined]
         except ValueError:
             return OTHER_LABELS.get(value, value)
 
     return label
+
+
+def time_left(until: datetime, now: datetime) -> str:
+    """How long is left before a deadline, as people say it: 3 天 4 小时, 25 分钟, 已过."""
+    seconds = int((until - now).total_seconds())
+    if seconds < 0:
+        return "已过"
+    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    if days:
+        return f"{days} 天 {hours} 小时"
+    return f"{hours} 小时 {minutes} 分钟" if hours else f"{minutes} 分钟"
 
 
 def templates() -> Jinja2Templates:
@@ -89,6 +101,6 @@ def templates() -> Jinja2Templates:
 
     found = Jinja2Templates(directory=str(HERE / "templates"))
     labels = {"event_label": _label(Event), "role_label": _label(Role), "state_label": _label(Status)}
-    found.env.globals.update(beijing=beijing_text, **labels)
+    found.env.globals.update(beijing=beijing_text, time_left=time_left, **labels)
     found.env.filters.update(labels)
     return found

@@ -29,8 +29,8 @@ def my_work(request: Request) -> Response:
 
     session = current_session(request)
     now = request.app.state.runtime.clock.now()
-    rows = work(request.app.state.engine, session.actor.login, now)
-    return _render(request, "work.html", session=session, rows=rows, now=now)
+    return _render(request, "work.html", session=session, w=work(request.app.state.engine, session.actor.login, now),
+                   now=now)
 
 
 PAGE = 50

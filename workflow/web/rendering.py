@@ -8,4 +8,4 @@ from fastapi import Request, Response
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)  # type: ignore[no-any-return]
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,31 @@
+"""The web site over a real database, shared by the web pages' tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from tests.helpers import engineer, teacher
+from tests.integration.world import World
+from workflow.bootstrap import bootstrap
+from workflow.passwords import set_password
+from workflow.settings import Settings
+from workflow.web import create_app
+
+GOOD = "correct horse battery"
+NOW = "2024-10-09T10:00:00+08:00"
+
+
+@pytest.fixture
+def site(db_url: str, engine: sa.Engine) -> Iterator[tuple[World, TestClient]]:
+    world = World(engine)
+    world.import_([engineer(), teacher()])
+    for login in ("clerk", "reviewer", "water", "school"):
+        set_password(engine, login, login, GOOD)
+    app = create_app(bootstrap(Settings(database_url=db_url, now=NOW)))
+    with TestClient(app, follow_redirects=False) as client:
+        yield world, client
+    app.state.engine.dispose()
