@@ -19,7 +19,7 @@ from workflow.web.security import (
     SESSION_COOKIE,
     LoginNeeded,
     PasswordChangeNeeded,
-    security_headers,
+    SecurityHeaders,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.engine = runtime.engine()
     app.state.templates = templates()
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, pages, campaign, staff):
         app.include_router(module.router)

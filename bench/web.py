@@ -1,0 +1,152 @@
+"""The web pages at 100,000 cases, by the server's own time (its Server-Timing header).
+
+Lists: my work and the case list (first page, a state, a name search, a deep page). Each
+page's p95 is set against plain ``sqlite3`` running the very statements the page ran
+(recorded from the page itself, replayed with the same parameters): what the page adds
+over its database work must stay within 3x.
+
+A case page and one event through the browser's form path (session, CSRF, visibility,
+the event, the redirect): the event's median against ``run_event`` called directly on
+other cases of the same database, within 1.5x.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import sqlalchemy as sa  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from transition import NOW, REVIEWER, populate  # noqa: E402
+
+from states.machine import Event  # noqa: E402
+from workflow.bootstrap import bootstrap  # noqa: E402
+from workflow.events import run_event  # noqa: E402
+from workflow.passwords import set_password  # noqa: E402
+from workflow.settings import Settings  # noqa: E402
+from workflow.web import create_app  # noqa: E402
+
+CASES = 100_000
+REPEAT = 40
+EVENTS = 60
+PASSWORD = "bench password, long enough"
+
+
+def server_ms(response: Any) -> float:
+    return float(re.search(r"dur=([0-9.]+)", response.headers["server-timing"]).group(1))  # type: ignore[union-attr]
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+class Recorder:
+    """The statements a page runs, with their parameters, as the driver received them."""
+
+    def __init__(self, engine: sa.Engine):
+        self.statements: list[tuple[str, Any]] = []
+        sa.event.listen(engine, "before_cursor_execute", self._record)
+        self.on = False
+
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if self.on:
+            self.statements.append((statement, parameters))
+
+
+def replay_ms(path: Path, statements: list[tuple[str, Any]]) -> list[float]:
+    db = sqlite3.connect(path, isolation_level=None)
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        for statement, parameters in statements:
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                db.execute(statement, parameters).fetchall()
+            else:  # the session's touch: a write, at the same durability as the page's
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(statement, parameters)
+                db.execute("COMMIT")
+        times.append((time.perf_counter() - start) * 1000)
+    db.close()
+    return times
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "web.sqlite3"
+        populate(path, CASES)
+        runtime = bootstrap(Settings(database_url=str(path), now=NOW.isoformat()))
+        engine = runtime.engine()
+        set_password(engine, REVIEWER, REVIEWER, PASSWORD)
+        with sqlite3.connect(path) as db:  # the bench's reviewer may see any case; the pages do no less
+            db.execute("PRAGMA journal_mode=WAL")
+        app = create_app(runtime)
+        recorder = Recorder(app.state.engine)
+        results: dict[str, Any] = {}
+        with TestClient(app, follow_redirects=False) as client:
+            login = client.get("/login")
+            client.post("/login", data={"login": REVIEWER, "password": PASSWORD, "csrf": csrf(login.text)})
+            token = csrf(client.get("/").text)
+            pages = {
+                "my work": ("GET", "/", None),
+                "case list": ("GET", "/cases", None),
+                "state filter": ("GET", "/cases?state=submitted", None),
+                "name search": ("POST", "/cases", {"csrf": token, "q": "申报人9999"}),
+                "deep page": ("POST", "/cases", {"csrf": token, "before": str(CASES // 2)}),
+            }
+            for name, (method, url, form) in pages.items():
+                client.request(method, url, data=form)  # warm
+                recorder.statements, recorder.on = [], True
+                client.request(method, url, data=form)
+                recorder.on = False
+                statements = recorder.statements
+                served = [server_ms(client.request(method, url, data=form)) for _ in range(REPEAT)]
+                plain = replay_ms(path, statements)
+                results[name] = {"p95_ms": p95(served), "plain_p95_ms": p95(plain), "ratio": p95(served) / p95(plain),
+                                 "statements": len(statements)}
+            # One event: through the form (cases 1..), and through the service layer (the last cases).
+            client.get("/cases/1")
+            page_ms = [server_ms(client.get(f"/cases/{n}")) for n in range(2, 2 + REPEAT)]
+            form_ms = []
+            for n in range(2, 2 + EVENTS):
+                done = client.post(f"/cases/{n}/start_review", data={"csrf": token, "version": "1"})
+                assert done.status_code == 303, done.text
+                form_ms.append(server_ms(done))
+            service_ms = []
+            for n in range(CASES - EVENTS, CASES):
+                start = time.perf_counter()
+                run_event(engine, n, Event.START_REVIEW, REVIEWER, NOW)
+                service_ms.append((time.perf_counter() - start) * 1000)
+            results["case page"] = {"median_ms": statistics.median(page_ms)}
+            results["event by form"] = {"median_ms": statistics.median(form_ms),
+                                        "service_median_ms": statistics.median(service_ms),
+                                        "ratio": statistics.median(form_ms) / statistics.median(service_ms)}
+        app.state.engine.dispose()
+        engine.dispose()
+    for name, r in results.items():
+        if "p95_ms" in r:
+            print(f"{name:>14} at {CASES:,} cases: p95 {r['p95_ms']:6.1f} ms   plain SQL {r['plain_p95_ms']:6.1f} ms"
+                  f"   ratio {r['ratio']:.2f} (target <= 3)")
+    print(f"     case page: median {results['case page']['median_ms']:.1f} ms")
+    e = results["event by form"]
+    print(f" event by form: median {e['median_ms']:.2f} ms   service layer {e['service_median_ms']:.2f} ms"
+          f"   ratio {e['ratio']:.2f} (target <= 1.5)")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
