@@ -106,7 +106,7 @@ def main() -> None:
                 "case list": ("GET", "/cases", None),
                 "state filter": ("GET", "/cases?state=submitted", None),
                 "name search": ("POST", "/cases", {"csrf": token, "q": "申报人9999"}),
-                "deep page": ("POST", "/cases", {"csrf": token, "before": str(CASES // 2)}),
+                "deep page": ("POST", "/cases", {"csrf": token, "past": str(CASES // 2)}),
             }
             for name, (method, url, form) in pages.items():
                 client.request(method, url, data=form)  # warm

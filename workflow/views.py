@@ -24,10 +24,11 @@ def _state(value: str) -> dict[str, str]:
 
 def list_cases(
     conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int,
-    text: str | None = None, before: int | None = None,
+    text: str | None = None, past: int | None = None, oldest: bool = False,
 ) -> list[dict[str, Any]]:
-    """Newest first; ``text`` finds a case number or part of a name; ``before`` pages on
-    (the cases older than that number), which stays fast however many there are."""
+    """Newest first (``oldest``: oldest first); ``text`` finds a case number or part of a
+    name; ``past`` pages on (the cases beyond that number in the chosen order), which
+    stays fast however many there are."""
     for name, value in (("state", state), ("unit", unit), ("campaign", campaign), ("text", text)):
         bad = control_character(value or "", multiline=False)
         if bad is not None:  # typed in a form; the database would choke on a NUL
@@ -42,7 +43,7 @@ def list_cases(
         sa.select(CASES.c.id, CAMPAIGNS.c.code, APPLICANTS.c.name, APPLICANTS.c.id_number, UNITS.c.code.label("unit"), CASES.c.state, CASES.c.updated_at)
         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)
         .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
-        .order_by(CASES.c.id.desc()).limit(limit)
+        .order_by(CASES.c.id if oldest else CASES.c.id.desc()).limit(limit)
     )
     if state:
         query = query.where(CASES.c.state == state)
@@ -52,8 +53,8 @@ def list_cases(
         query = query.where(CAMPAIGNS.c.code == campaign)
     if text and text.strip():
         query = query.where(_matching(text.strip()))
-    if before is not None:
-        query = query.where(CASES.c.id < before)
+    if past is not None:
+        query = query.where(CASES.c.id > past if oldest else CASES.c.id < past)
     return [
         {"case": r.id, "campaign": r.code, "name": r.name, "id_number": idnumber.mask(r.id_number),
          "unit": r.unit, **_state(r.state), "updated_at": r.updated_at}

@@ -29,12 +29,12 @@ def _viewer(conn: sa.Connection, who: Who) -> Actor:
 
 def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: str | None = None,
               limit: int = 500, unit: str | None = None, text: str | None = None,
-              before: int | None = None) -> list[dict[str, Any]]:
+              past: int | None = None, oldest: bool = False) -> list[dict[str, Any]]:
     """The case list as ``who`` may see it: a unit operator's is their unit's, whatever
     unit they ask for."""
     with engine.connect() as conn:
         actor = _viewer(conn, who)
-        return list_cases(conn, state, _unit_of(actor) or unit, campaign, limit, text, before)
+        return list_cases(conn, state, _unit_of(actor) or unit, campaign, limit, text, past, oldest)
 
 
 def ensure_visible(engine: sa.Engine, who: Who, case_id: int) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _free_port
+from tests.conftest import Databases, _free_port
 from tests.e2e.test_service import CHUDING, env_for, stop, wait_for
 from tests.helpers import engineer
 from tests.integration.world import World
@@ -33,12 +33,12 @@ class Site:
     """`chuding serve` over a database of its own, restarted at another campaign time
     when a test needs time to pass (sessions are kept in the database, so they carry on)."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, url: str | None = None):
         self.tmp = tmp
-        self.url = f"sqlite:///{tmp / 'site.sqlite3'}"
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.url = url or f"sqlite:///{tmp / 'site.sqlite3'}"
+        self.ports = [_free_port(), _free_port()]
+        self.base = f"http://127.0.0.1:{self.ports[0]}"
+        self.processes: list[subprocess.Popen[bytes]] = []
         engine = make_engine(self.url)
         upgrade(engine)
         World(engine)  # the notice, and one operator per county role
@@ -53,31 +53,33 @@ class Site:
             set_password(engine, login, login, PASSWORD)
         self.engine = engine
 
-    def start(self, now: str) -> None:
+    def start(self, now: str, replicas: int = 1) -> None:
+        """``replicas`` services at once (PostgreSQL), each serving the pages on its own port."""
         self.stop()
         env = env_for(self.url, self.tmp, CHUDING_NOW=now, CHUDING_PUBLIC_BASE_URL=self.base,
                       CHUDING_LINK_SECRET=SECRET)
-        log = (self.tmp / "serve.log").open("ab")
-        self.process = subprocess.Popen(
-            [*CHUDING, "serve", "--http", f"127.0.0.1:{self.port}", "--lead-seconds", "0.3", "--relay-seconds", "0.3"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        wait_for(self._answers, "the web pages", 60)
+        for port in self.ports[:replicas]:
+            log = (self.tmp / "serve.log").open("ab")
+            self.processes.append(subprocess.Popen(
+                [*CHUDING, "serve", "--http", f"127.0.0.1:{port}", "--lead-seconds", "0.3", "--relay-seconds", "0.3"],
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+            log.close()
+        for port in self.ports[:replicas]:
+            wait_for(lambda port=port: self._answers(port), "the web pages", 60)  # type: ignore[misc]
 
-    def _answers(self) -> bool:
+    def _answers(self, port: int) -> bool:
         import urllib.request
 
         try:
-            with urllib.request.urlopen(f"{self.base}/login", timeout=2) as page:  # noqa: S310 - our own server
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as page:  # noqa: S310 - ours
                 return bool(page.status == 200)
         except OSError:
-            assert self.process is not None and self.process.poll() is None, (self.tmp / "serve.log").read_text()
+            assert all(p.poll() is None for p in self.processes), (self.tmp / "serve.log").read_text()
             return False
 
     def stop(self) -> None:
-        if self.process is not None:
-            assert stop(self.process) == 0, (self.tmp / "serve.log").read_text()
-            self.process = None
+        while self.processes:
+            assert stop(self.processes.pop()) == 0, (self.tmp / "serve.log").read_text()
 
     def state(self, case: int) -> str:
         with self.engine.connect() as conn:
@@ -87,6 +89,17 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     found = Site(tmp_path)
+    try:
+        yield found
+    finally:
+        found.stop()
+        found.engine.dispose()
+
+
+@pytest.fixture
+def pg_site(tmp_path: Path, databases: Databases) -> Iterator[Site]:
+    """The same, on PostgreSQL, where several services may serve at once."""
+    found = Site(tmp_path, databases.url("postgresql"))
     try:
         yield found
     finally:

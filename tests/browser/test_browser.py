@@ -198,3 +198,22 @@ def test_the_applicant_s_link_shows_their_case_and_a_tampered_or_expired_one_not
     expired = sign(SECRET, 1, bj(2024, 10, 9, 10) - timedelta(seconds=1))
     applicant.get(f"{site.base}/status/{expired}")
     assert "此链接无效或已过期" in text(applicant)
+
+
+def test_one_browser_session_works_on_two_replicas_on_postgresql(pg_site: Site, browsers: Any) -> None:
+    site = pg_site
+    site.start(OCT_9, replicas=2)
+    first, second = (f"http://127.0.0.1:{port}" for port in site.ports)
+    clerk = browsers()
+    log_in(clerk, site, "clerk")  # on the first replica
+    clerk.get(f"{second}/import")  # the second knows the session: it is in the database
+    assert "导入申报" in text(clerk) and clerk.current_url.endswith("/import")
+    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    clerk.get(f"{first}/cases/1")
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "#act-submit button"))
+    assert site.state(1) == "submitted"
+    clerk.get(f"{second}/")
+    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form.logout button"))  # logged out on the second...
+    clerk.get(f"{first}/cases")
+    assert clerk.current_url == f"{first}/login"  # ...is logged out on the first

@@ -155,9 +155,14 @@ def test_the_list_filters_searches_by_name_or_number_and_pages(site, engine: sa.
     pages.PAGE = 3
     try:
         first = client.get("/cases").text
-        assert first.count('href="/cases/') == 3 and 'name="before" value="5"' in first
-        second = client.post("/cases", data={"csrf": token, "before": "5"}).text
+        assert first.count('href="/cases/') == 3 and 'name="past" value="5"' in first
+        second = client.post("/cases", data={"csrf": token, "past": "5"}).text
         assert [int(n) for n in re.findall(r'href="/cases/(\d+)"', second)] == [4, 3, 2]
+        oldest = client.get("/cases?order=oldest&past=2").text
+        assert [int(n) for n in re.findall(r'href="/cases/(\d+)"', oldest)] == [3, 4, 5]
+        assert client.get("/cases?campaign=luntai-2024&state=drafted").text.count('href="/cases/') == 3
+        unknown = client.get("/cases?campaign=luntai-1999")
+        assert unknown.status_code == 400 and "campaign" in unknown.text
     finally:
         pages.PAGE = 50
 

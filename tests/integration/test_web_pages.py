@@ -4,6 +4,7 @@ that has since gone stale: over a real database, through the same use cases as t
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -133,3 +134,45 @@ def test_my_work_pages_the_ready_cases_and_counts_every_waiting_one(site, engine
     clerk = my_work(engine, "clerk", now)  # cases 4 and 5 wait for their submission
     assert clerk["waiting"]["drafted"] == 2 and all(r["state"] == "drafted" for r in clerk["rows"])
     assert my_work(engine, "reviewer", bj(2024, 11, 1))["rows"] == []  # the window has closed: nothing is ready
+
+
+def _routes(client) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Every page and form of the site, with its parameters filled in."""
+    sample = {"number": "1", "event": "start_review", "login": "water", "token": "1.1.x"}
+    found = []
+    routes = [r for top in client.app.routes for r in getattr(getattr(top, "original_router", None), "routes", [top])]
+    for route in routes:
+        for method in sorted(getattr(route, "methods", None) or []):
+            if method in ("GET", "POST") and not route.path.startswith("/static"):
+                found.append((method, re.sub(r"{(\w+)}", lambda m: sample[m.group(1)], route.path)))
+    return found
+
+
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/status/1.1.x")}
+
+
+def _fingerprint(engine: sa.Engine) -> tuple[int, ...]:
+    from workflow.tables import AUDIT, HISTORY, UNITS
+
+    with engine.connect() as conn:
+        return tuple(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                     for t in (HISTORY, OUTBOX, OPERATORS, UNITS, CASES, AUDIT))
+
+
+def test_every_page_needs_a_login_and_every_form_its_csrf_token(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    routes = _routes(client)
+    assert len(routes) >= 18 and ("POST", "/admin/units") in routes
+    before = _fingerprint(engine)
+    for method, path in sorted(set(routes) - PUBLIC):
+        answer = client.request(method, path, data={"csrf": "x"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/login", (method, path)
+    set_password(engine, "admin", "admin", GOOD)
+    log_in(client, "admin")
+    for method, path in routes:
+        if method == "POST" and path not in ("/login",):
+            answer = client.request(method, path, data={"reason": "x", "login": "x", "code": "X"})
+            assert answer.status_code == 403, (path, answer.status_code)
+    bad = client.post("/cases/1/start_review", data={"csrf": "x", "version": "one"})
+    assert bad.status_code == 400 and "version" in bad.text and "<script" not in bad.text
+    assert _fingerprint(engine)[:5] == before[:5]  # nothing changed (the audit only gained the login)

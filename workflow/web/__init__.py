@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -64,6 +65,15 @@ def create_app(runtime: Runtime) -> FastAPI:
         standard = exc.detail == HTTPStatus(exc.status_code).phrase  # Starlette's English default
         detail = STANDARD_DETAILS.get(exc.status_code, "未能办理") if standard or exc.status_code >= 500 else exc.detail
         return render(request, "error.html", exc.status_code, status=exc.status_code, detail=detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_form(request: Request, exc: RequestValidationError) -> Response:
+        """A form or address value of the wrong kind (a letter for a number), or one
+        missing: said in the pages' language, naming the field, never as the framework's JSON."""
+        from workflow.web.rendering import render
+
+        fields = "、".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})) or "请求"
+        return render(request, "error.html", 400, status=400, detail=f"{fields}：缺少或格式不对，未作任何更改")
 
     return app
 

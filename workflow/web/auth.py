@@ -74,7 +74,7 @@ def password_form(request: Request) -> Response:
 
 
 @router.post("/password")
-def change_password(request: Request, password: Annotated[str, Form()], again: Annotated[str, Form()],
+def change_password(request: Request, password: Annotated[str, Form()] = "", again: Annotated[str, Form()] = "",
                     csrf: Annotated[str, Form()] = "") -> Response:
     from workflow.passwords import set_password
 

@@ -34,7 +34,7 @@ def import_form(request: Request) -> Response:
 
 
 @router.post("/import")
-async def import_file(request: Request, file: UploadFile, csrf: Annotated[str, Form()] = "") -> Response:
+async def import_file(request: Request, file: UploadFile | None = None, csrf: Annotated[str, Form()] = "") -> Response:
     from starlette.concurrency import run_in_threadpool
 
     from workflow.errors import ImportRefused
@@ -42,6 +42,8 @@ async def import_file(request: Request, file: UploadFile, csrf: Annotated[str, F
 
     session = current_session(request)
     require_csrf(session, csrf)
+    if file is None:
+        return render(request, "import.html", 400, session=session, done=None, problems=["文件：请选择要导入的文件"])
     data = await file.read(MAX_UPLOAD + 1)
     name = (file.filename or "upload.json")[-200:]
     if len(data) > MAX_UPLOAD:

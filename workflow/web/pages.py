@@ -3,6 +3,7 @@ what the logged-in person may see."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
@@ -37,35 +38,53 @@ PAGE = 50
 
 
 @router.get("/cases")
-def cases(request: Request, state: str = "", unit: str = "", before: int | None = None) -> Response:
-    """The case list, filtered by state and unit, paged newest first."""
-    return _case_list(request, current_session(request), state, unit, "", before)
+def cases(request: Request, state: str = "", unit: str = "", campaign: str = "", order: str = "newest",
+          past: int | None = None) -> Response:
+    """The case list, filtered by state, unit and campaign, paged in case-number order."""
+    return _case_list(request, current_session(request), ListForm(state, unit, campaign, "", order, past))
 
 
 @router.post("/cases")
 def search(request: Request, csrf: Annotated[str, Form()] = "", state: Annotated[str, Form()] = "",
-           unit: Annotated[str, Form()] = "", q: Annotated[str, Form()] = "",
-           before: Annotated[int | None, Form()] = None) -> Response:
+           unit: Annotated[str, Form()] = "", campaign: Annotated[str, Form()] = "", q: Annotated[str, Form()] = "",
+           order: Annotated[str, Form()] = "newest", past: Annotated[int | None, Form()] = None) -> Response:
     """The same, searching a name or case number: sent in the form's body, never in an
     address, since a name is personal data."""
     session = current_session(request)
     require_csrf(session, csrf)
-    return _case_list(request, session, state, unit, q, before)
+    return _case_list(request, session, ListForm(state, unit, campaign, q, order, past))
 
 
-def _case_list(request: Request, session: Session, state: str, unit: str, q: str, before: int | None) -> Response:
+@dataclass
+class ListForm:
+    """What the case list was asked for, cut to the fields' sizes."""
+
+    state: str
+    unit: str
+    campaign: str
+    q: str
+    order: str
+    past: int | None
+
+    def __post_init__(self) -> None:
+        self.state, self.unit, self.campaign, self.q = self.state[:32], self.unit[:64], self.campaign[:64], self.q[:100]
+        self.order = "oldest" if self.order == "oldest" else "newest"
+        self.past = self.past if self.past is not None and 0 < self.past < 2**31 else None
+
+
+def _case_list(request: Request, session: Session, wanted: ListForm) -> Response:
+    from states.status import Status
     from workflow.errors import BadUsage
     from workflow.work import cases_for
 
-    wanted = {"state": state[:32], "unit": unit[:64], "q": q[:100]}
     try:
-        rows = cases_for(request.app.state.engine, session.actor.login, wanted["state"] or None, None, PAGE + 1,
-                         wanted["unit"] or None, wanted["q"] or None, before if before and before > 0 else None)
+        rows = cases_for(request.app.state.engine, session.actor.login, wanted.state or None, wanted.campaign or None,
+                         PAGE + 1, wanted.unit or None, wanted.q or None, wanted.past, wanted.order == "oldest")
         problem = ""
     except BadUsage as err:
         rows, problem = [], str(err)  # names the field and the rule
     response = _render(request, "cases.html", session=session, rows=rows[:PAGE], wanted=wanted, problem=problem,
-                       next_before=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
+                       states=list(Status), next_past=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
     response.status_code = 400 if problem else 200
     return response
 
