@@ -20,17 +20,17 @@ def known_levels(conn: sa.Connection) -> set[str]:
 def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
              email: str | None = None, phone: str | None = None) -> None:
     problems = [
-        Refusal("unit.empty", f"{label} must not be empty", label)
-        for label, value in (("code", code), ("name", name), ("type", type_))
+        Refusal("unit.empty", f"单位{said}不能为空", label)
+        for label, said, value in (("code", "代码", code), ("name", "名称", name), ("type", "类型", type_))
         if not value.strip()
     ]
     levels = known_levels(conn)
     if level not in levels:
-        problems.append(Refusal("unit.level", f"unknown unit level {level!r} (known: {'、'.join(sorted(levels))})", "level"))
+        problems.append(Refusal("unit.level", f"未知的单位级别 {level!r}（可用：{'、'.join(sorted(levels))}）", "level"))
     email, phone, bad_contacts = contact_refusals("unit", email, phone)
     problems += bad_contacts + text_refusals("unit", code=(code, 64), name=(name, 200), type=(type_, 64))
     if conn.execute(sa.select(UNITS.c.id).where(UNITS.c.code == code)).first():
-        problems.append(Refusal("unit.exists", f"unit {code} is already registered", "code"))
+        problems.append(Refusal("unit.exists", f"单位 {code} 已登记", "code"))
     if problems:
         raise Refused(problems)
     conn.execute(sa.insert(UNITS), {"code": code, "name": name, "level": level, "type": type_,

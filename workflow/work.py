@@ -69,7 +69,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
 
 # How many ready cases "my work" lists at once, and how many it checks to find them: the
 # guards run in Python, so a page checks a bounded number of cases however many wait.
-WORK_PAGE = 100
+WORK_PAGE = 50
 WORK_SCAN = 1000
 
 

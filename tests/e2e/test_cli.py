@@ -131,7 +131,7 @@ def test_diagram_is_generated_from_the_machine(sh: Shell) -> None:
 def test_units_are_registered_by_an_administrator_with_a_known_level(sh: Shell) -> None:
     done = sh("unit", "add", "LT-XZ-03", "--name", "轮台县某乡卫生院", "--level", "省级", "--type", "事业单位",
               who="admin", code=1)
-    assert "unknown unit level '省级'" in done.stderr
+    assert "未知的单位级别 '省级'" in done.stderr
     sh("unit", "add", "LT-XZ-03", "--name", "轮台县某乡卫生院", "--level", "乡镇级", "--type", "事业单位", who="clerk",
        code=1)
     sh("unit", "add", "LT-XZ-03", "--name", "轮台县某乡卫生院", "--level", "乡镇级", "--type", "事业单位", who="admin")

@@ -57,7 +57,7 @@ def test_an_uploaded_file_is_imported_all_or_nothing_with_every_problem_named(si
     refused = client.post("/import", data={"csrf": token},
                           files={"file": ("b.json", json.dumps(bad, ensure_ascii=False).encode(), "application/json")})
     assert refused.status_code == 400 and "未导入任何申报" in refused.text
-    assert "record 2" in refused.text and "record 3" in refused.text
+    assert "第 2 条" in refused.text and "第 3 条" in refused.text and "unit" in refused.text
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == 4
     assert client.post("/import", data={"csrf": "forged"},

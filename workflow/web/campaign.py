@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
 from states.refusals import Refused
+from workflow.errors import Problem
 from workflow.web.rendering import render
 from workflow.web.security import current_session, require_csrf
 
@@ -59,7 +60,7 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
                                          session.actor.login, request.app.state.runtime.clock.now())
     except ImportRefused as err:
         return render(request, "import.html", 400, session=session, done=None,
-                      problems=[str(p) for p in err.problems])
+                      problems=[_said(p) for p in err.problems])
     except Refused as err:
         return render(request, "import.html", 403, session=session, done=None,
                       problems=[str(r) for r in err.refusals])
@@ -67,6 +68,12 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     if len(touched) == 1:
         return RedirectResponse(f"/cases/{touched[0]}", status_code=303)
     return render(request, "import.html", session=session, problems=[], done=result)
+
+
+def _said(problem: Problem) -> str:
+    """An import problem as the clerk reads it: which record (whose), which field, what is wrong."""
+    where = f"第 {problem.record} 条" + (f"（{problem.who}）" if problem.who else "") if problem.record else "文件"
+    return f"{where}：{problem.field}：{problem.message}"
 
 
 @router.get("/status/{token}")
