@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from notifications import mail, sms
+from notifications.errors import SettingsError
 from notifications.settings import NotificationSettings
 
 
@@ -18,6 +19,12 @@ class Channels:
 
 
 def channels(settings: NotificationSettings) -> Channels:
-    """SMTP when a host is set, else .eml files; the SMS gateway when a URL is set, else a
-    JSON-lines file."""
+    """SMTP when a host is set, else .eml files; the SMS provider chosen (a JSON-lines
+    file by default). A provider without an approved template for every kind of message
+    is refused here, when the service or `outbox send` starts, naming each kind."""
+    from notifications.rendering import KINDS
+
+    problems = sms.missing_templates(settings, KINDS)
+    if problems:
+        raise SettingsError(problems)
     return Channels(lambda: mail.mailer(settings), sms.gateway(settings))

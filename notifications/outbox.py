@@ -51,6 +51,12 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _instant()
     sent_at: datetime | None = _instant(nullable=True)
+    # What the provider said of an SMS: its id for the message (Aliyun BizId, Tencent
+    # SerialNo), then the delivery receipt: delivered or failed, why, and when.
+    provider_id: str | None = Field(default=None, max_length=64)
+    delivery: str | None = Field(default=None, max_length=16)
+    delivery_detail: str | None = Field(default=None, max_length=500)
+    delivery_at: datetime | None = _instant(nullable=True)
 
 
 OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -175,12 +181,27 @@ def claim(engine: sa.Engine, limit: int, due_at: datetime, now: datetime, lease:
         return sorted(conn.execute(take), key=lambda row: row.id)
 
 
-def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime) -> None:
-    """Rows this worker still holds are sent; one commit for the lot."""
+def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime,
+              provider_ids: dict[int, str] | None = None) -> None:
+    """Rows this worker still holds are sent, with the SMS provider's id for each that has
+    one; one commit for the lot."""
     with engine.begin() as conn:
         conn.execute(
             sa.update(OUTBOX).where(OUTBOX.c.id.in_(row_ids), OUTBOX.c.claimed_by == worker)
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
+        )
+        if provider_ids:
+            conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("row"))
+                         .values(provider_id=sa.bindparam("provider")),
+                         [{"row": row, "provider": pid[:64]} for row, pid in provider_ids.items()])
+
+
+def release(engine: sa.Engine, row_id: int, worker: str, until: datetime) -> None:
+    """A claimed row given back unsent, due again at ``until``; not counted as an attempt."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker)
+            .values(status=OutboxStatus.PENDING, next_attempt_at=until, claimed_at=None)
         )
 
 

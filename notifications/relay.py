@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from notifications import mail, sms
 from notifications.addresses import stored_form
 from notifications.channels import Channels, channels
-from notifications.outbox import claim, mark_failed, mark_sent
+from notifications.outbox import claim, mark_failed, mark_sent, release
 from notifications.rendering import Renderer, UnmaskedIdNumber
 from notifications.settings import NotificationSettings
 from states.clock import Clock
@@ -80,6 +80,7 @@ class Relay:
         self.shared = shared
         self.stopping = stopping or (lambda: False)
         self.sent: list[int] = []
+        self.provider_ids: dict[int, str] = {}  # row -> the SMS provider's id for it
         self.marking: asyncio.Future[None] | None = None
         self.mark_lock = asyncio.Lock()
         self.engine = engine
@@ -138,10 +139,19 @@ class Relay:
                 self.marking = None
             if self.sent:
                 done, self.sent = self.sent, []
+                ids = {row: self.provider_ids.pop(row) for row in done if row in self.provider_ids}
                 when = self.clock.now()
                 loop = asyncio.get_running_loop()
                 # Submitted now, not when the event loop next gets round to it.
-                self.marking = loop.run_in_executor(None, mark_sent, self.engine, done, self.worker, when)
+                self.marking = loop.run_in_executor(None, mark_sent, self.engine, done, self.worker, when, ids)
+
+    def _paused(self, row: Any) -> bool:
+        """While the provider refuses our credentials, an SMS waits, unsent and uncounted."""
+        until = self.sms.paused_until
+        if until is None or self.clock.now() >= until:
+            return False
+        release(self.engine, row.id, self.worker, until)
+        return True
 
     async def _work(self, queue: asyncio.Queue[Any], mailer: mail.Mailer, report: RelayReport) -> None:
         while not queue.empty():
@@ -157,11 +167,20 @@ class Relay:
                 email = self.renderer.email(row.kind, context)
                 await mailer.send(mail.build(email, row.recipient, row.key, self.settings, self.clock.now()))
             else:
+                if self._paused(row):
+                    return
                 text = self.renderer.sms(row.kind, context, self.settings.sms_sign_name)
                 values = sms.variables(row.kind, context, self.settings.sms_variable_limit)
-                await self.sms.send(row.recipient, row.kind, text, values, row.key)
+                provider_id = await self.sms.send(row.recipient, row.kind, text, values, row.key)
+                if provider_id is not None:
+                    self.provider_ids[row.id] = provider_id
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the row
             error = f"{type(err).__name__}: {err}"
+            if isinstance(err, sms.CredentialsRefused):
+                # Every other SMS would be refused the same way: stop asking until it is fixed.
+                self.sms.paused_until = self.clock.now() + timedelta(seconds=self.settings.sms_pause_seconds)
+                log.error("SMS paused until %s: the provider refused our credentials (%s)",
+                          self.sms.paused_until, err)
             retry_at = None if _permanent(err) else self._retry_at(row.attempts, self.clock.now())
             mark_failed(self.engine, row.id, self.worker, error, retry_at)
             if retry_at is None:

@@ -32,10 +32,22 @@ class NotificationSettings(BaseSettings):
     mail_from_name: str = "轮台县人社局"
     mail_dir: Path = Path("outbox-mail")
 
-    # SMS. With no gateway URL, each message is a JSON line in sms_dir/sms.jsonl.
+    # SMS. The provider: file (the default: each message a JSON line in sms_dir/sms.jsonl),
+    # aliyun (Alibaba Cloud SMS), tencent (Tencent Cloud SMS) or http (a gateway of our
+    # own shape at sms_url; chosen by itself when only sms_url is set).
+    sms_provider: Literal["file", "aliyun", "tencent", "http"] | None = None
     sms_url: str | None = None
-    sms_access_key: str | None = None
-    sms_secret: SecretStr | None = None
+    sms_access_key: str | None = None  # Aliyun AccessKey ID, Tencent SecretId
+    sms_secret: SecretStr | None = None  # Aliyun AccessKey secret, Tencent SecretKey
+    sms_endpoint: str | None = None  # the provider's API host (only to reach another server)
+    sms_endpoint_scheme: Literal["https", "http"] = "https"
+    sms_region: str | None = None  # Tencent: ap-guangzhou by default; Aliyun: cn-hangzhou
+    sms_sdk_app_id: str | None = None  # Tencent: the SmsSdkAppId of the application
+    # Variables each kind's template takes, in the template's order (Tencent numbers them);
+    # a kind not named takes name, case, deadline, phone.
+    sms_template_params: dict[str, list[str]] = Field(default_factory=dict)
+    sms_receipt_seconds: float = 300  # how often the leader asks for delivery receipts
+    sms_pause_seconds: float = 600  # after the provider refuses our credentials
     sms_sign_name: str = "轮台县人社局"
     sms_template_codes: dict[str, str] = Field(default_factory=dict)  # kind -> approved code
     sms_variable_limit: int = 35  # characters per variable, as the providers allow
@@ -58,6 +70,22 @@ class NotificationSettings(BaseSettings):
     public_base_url: str | None = None
     link_secret: SecretStr | None = None
     link_days: int = Field(default=30, ge=1, le=366)
+
+    @property
+    def sms_channel(self) -> str:
+        """The SMS provider in use: as chosen, else http when a gateway URL is set, else file."""
+        return self.sms_provider or ("http" if self.sms_url else "file")
+
+    @model_validator(mode="after")
+    def _providers_need_credentials(self) -> NotificationSettings:
+        channel = self.sms_channel
+        if channel in ("aliyun", "tencent") and not (self.sms_access_key and self.sms_secret):
+            raise ValueError(f"CHUDING_SMS_ACCESS_KEY and CHUDING_SMS_SECRET are needed for CHUDING_SMS_PROVIDER={channel}")
+        if channel == "tencent" and not self.sms_sdk_app_id:
+            raise ValueError("CHUDING_SMS_SDK_APP_ID (the SmsSdkAppId) is needed for CHUDING_SMS_PROVIDER=tencent")
+        if channel == "http" and not self.sms_url:
+            raise ValueError("CHUDING_SMS_URL is needed for CHUDING_SMS_PROVIDER=http")
+        return self
 
     @model_validator(mode="after")
     def _links_need_a_secret(self) -> NotificationSettings:

@@ -14,8 +14,10 @@ import hmac
 import json
 import math
 import os
+import re
 import urllib.error
 import urllib.request
+from datetime import datetime
 from typing import Any, Protocol
 
 from notifications.rendering import refuse_full_ids
@@ -27,6 +29,22 @@ PART = 67  # characters per part once split (the rest carries the joining header
 
 class PermanentFailure(Exception):
     """Retrying cannot help (bad variable, refused recipient): the row goes dead at once."""
+
+
+class ProviderRefused(PermanentFailure):
+    """The provider refused this message for good; the row goes dead with its words."""
+
+    def __init__(self, provider: str, code: str, message: str):
+        self.provider, self.code = provider, code
+        super().__init__(f"{provider} {code}: {message}")
+
+
+class CredentialsRefused(ProviderRefused):
+    """The provider does not accept our key or its signature: nothing can go until it is fixed."""
+
+
+class Retry(ConnectionError):
+    """Throttled, or the provider failed on its side: the row is tried again after its backoff."""
 
 
 def segments(text: str) -> int:
@@ -53,8 +71,13 @@ def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
         "deadline": str(context.get(DEADLINE_OF.get(kind, ""), "")),
         "phone": str(context.get("contact_phone", "")),
     }
-    # The provider fills these into the text itself: they are checked as the text is.
+    # The provider fills these into the text itself: they are checked as the text is, and
+    # as the providers check variables (no links, no sign-name brackets, no line breaks).
     refuse_full_ids(kind, *values.values())
+    for name, value in values.items():
+        if FORBIDDEN_IN_VARIABLE.search(value):
+            raise PermanentFailure(f"SMS variable {name} holds a link, a 【】 bracket or a control character,"
+                                   " which the providers refuse in a variable")
     too_long = {k: v for k, v in values.items() if len(v) > limit}
     if too_long:
         named = ", ".join(f"{k} ({len(v)} characters)" for k, v in too_long.items())
@@ -62,17 +85,47 @@ def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
     return values
 
 
+FORBIDDEN_IN_VARIABLE = re.compile(r"https?://|www\.|[【】]|[\x00-\x1f\x7f]", re.IGNORECASE)
+# The variables a template takes, in its order, unless CHUDING_SMS_TEMPLATE_PARAMS says otherwise.
+DEFAULT_PARAMS = ("name", "case", "deadline", "phone")
+
+
 class SmsGateway(Protocol):
-    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> None: ...
+    """Sends one SMS; returns the provider's id for it, if the provider gives one."""
+
+    paused_until: datetime | None  # set when the provider refused our credentials
+
+    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> str | None: ...
 
 
-def _request(settings: NotificationSettings, phone: str, kind: str, values: dict[str, str], key: str) -> dict[str, Any]:
+def template_values(settings: NotificationSettings, kind: str, values: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The approved template for ``kind`` and the variables it takes, in its order."""
     code = settings.sms_template_codes.get(kind)
     if code is None:
         raise PermanentFailure(f"no SMS template code for {kind!r} in CHUDING_SMS_TEMPLATE_CODES")
+    names = settings.sms_template_params.get(kind, DEFAULT_PARAMS)
+    return code, {name: values[name] for name in names}
+
+
+def missing_templates(settings: NotificationSettings, kinds: list[str]) -> list[str]:
+    """What a provider that sends approved templates lacks: a problem per kind (and per
+    unknown variable), checked when the service or `outbox send` starts, not at sending."""
+    if settings.sms_channel == "file":
+        return []
+    problems = [f"CHUDING_SMS_TEMPLATE_CODES: no template for the message kind {kind!r}"
+                for kind in kinds if kind not in settings.sms_template_codes]
+    problems += [f"CHUDING_SMS_TEMPLATE_PARAMS: {kind!r} names the unknown variable {name!r}"
+                 f" (known: {', '.join(DEFAULT_PARAMS)})"
+                 for kind, names in settings.sms_template_params.items() for name in names
+                 if name not in DEFAULT_PARAMS]
+    return problems
+
+
+def _request(settings: NotificationSettings, phone: str, kind: str, values: dict[str, str], key: str) -> dict[str, Any]:
+    code, named = template_values(settings, kind, values)
     return {
         "PhoneNumbers": phone, "SignName": settings.sms_sign_name, "TemplateCode": code,
-        "TemplateParam": json.dumps(values, ensure_ascii=False), "OutId": key,
+        "TemplateParam": json.dumps(named, ensure_ascii=False), "OutId": key,
     }
 
 
@@ -82,8 +135,9 @@ class FileSmsGateway:
     def __init__(self, settings: NotificationSettings):
         self.settings = settings
         self.path = settings.sms_dir / "sms.jsonl"
+        self.paused_until: datetime | None = None
 
-    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> None:
+    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> str | None:
         line = {
             "PhoneNumbers": phone, "SignName": self.settings.sms_sign_name, "Kind": kind,
             "TemplateCode": self.settings.sms_template_codes.get(kind), "TemplateParam": values,
@@ -94,6 +148,7 @@ class FileSmsGateway:
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as out:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return None
 
 
 class HttpSmsGateway:
@@ -103,10 +158,12 @@ class HttpSmsGateway:
         if not settings.sms_url:
             raise ValueError("CHUDING_SMS_URL is not set")
         self.settings = settings
+        self.paused_until: datetime | None = None
 
-    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> None:
+    async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> str | None:
         body = json.dumps(_request(self.settings, phone, kind, values, key), ensure_ascii=False).encode()
         await asyncio.to_thread(self._post, body)
+        return None
 
     def _post(self, body: bytes) -> None:
         secret = self.settings.sms_secret.get_secret_value().encode() if self.settings.sms_secret else b""
@@ -127,6 +184,12 @@ class HttpSmsGateway:
 
 
 def gateway(settings: NotificationSettings) -> SmsGateway:
-    return HttpSmsGateway(settings) if settings.sms_url else FileSmsGateway(settings)
+    """The provider chosen by CHUDING_SMS_PROVIDER (the file by default)."""
+    channel = settings.sms_channel
+    if channel in ("aliyun", "tencent"):
+        from notifications.providers import AliyunSms, TencentSms
+
+        return AliyunSms(settings) if channel == "aliyun" else TencentSms(settings)
+    return HttpSmsGateway(settings) if channel == "http" else FileSmsGateway(settings)
 
 

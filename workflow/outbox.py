@@ -31,12 +31,20 @@ def list_messages(engine: sa.Engine, settings: NotificationSettings, status: str
         return [_summary(r, settings) for r in outbox.rows(conn, status, case_id, limit)]
 
 
+UNDELIVERED = "undelivered"
+
+
 def messages_for(engine: sa.Engine, who: Who, settings: NotificationSettings, status: str | None,
                  limit: int) -> list[dict[str, Any]]:
     """The outbox as the staff who answer for it (county clerks, administrators) see it."""
     with engine.connect() as conn:
         viewing(conn, who, Role.COUNTY_CLERK, Role.ADMINISTRATOR)
-        found = [_summary(r, settings) for r in outbox.rows(conn, status, None, limit)]
+        if status == UNDELIVERED:  # sent, but the provider's receipt says it never arrived
+            query = sa.select(outbox.OUTBOX).where(outbox.OUTBOX.c.delivery == "failed")
+            chosen = list(conn.execute(query.order_by(outbox.OUTBOX.c.id.desc()).limit(limit)))
+        else:
+            chosen = outbox.rows(conn, status, None, limit)
+        found = [_summary(r, settings) for r in chosen]
     return [{**m, "recipient": masked(m["recipient"])} for m in found]
 
 

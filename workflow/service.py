@@ -109,6 +109,8 @@ class Service:
             self._add(self.lead, "interval", seconds=self.lead_seconds, id="lead", next_run_time=now)
             self._add(self.relay, "interval", seconds=self.relay_seconds, id="relay",
                       executor="relay", next_run_time=now)
+            self._add(self.receipts, "interval", seconds=self.settings.sms_receipt_seconds, id="receipts",
+                      executor="relay")
             self.scheduler.start()
             log.info("service %s started", self.id)
             while not stop.wait(0.2) and self.fatal is None:
@@ -237,6 +239,13 @@ class Service:
                 self._add(self.sweep, "date", run_date=moment.at, args=[moment.what],
                           id=f"at:{moment.what}:{moment.campaign}:{moment.at.isoformat()}",
                           replace_existing=True)
+
+    def receipts(self) -> None:
+        """The leader asks the SMS provider which messages reached their phones."""
+        from notifications.receipts import collect
+
+        if self.leading:
+            collect(self.engine, self.channels.sms, self.wall.now())
 
     def relay(self) -> None:
         # Delivery runs on the wall clock even when the campaign's clock is simulated.

@@ -148,7 +148,25 @@ def service_status(engine: sa.Engine, now: datetime, wall: datetime) -> dict[str
         fresh = wall - timedelta(seconds=30)
         services = [dict(r._mapping) for r in conn.execute(
             sa.select(SERVICES).where(SERVICES.c.heartbeat_at >= fresh).order_by(SERVICES.c.started_at))]
+        undelivered = failed_deliveries(conn)
     moments = [{"at": in_beijing(m.at), "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]
     for ban in bans:
         ban["ends_at"] = in_beijing(ban["ends_at"])
-    return {"cases": counts, "next": moments, "bans": bans, "services": services}
+    return {"cases": counts, "next": moments, "bans": bans, "services": services, "undelivered": undelivered}
+
+
+# What an applicant must not miss: a return, a rejection, an expiry, the paper checklist.
+IMPORTANT_KINDS = ("return_for_correction", "reject", "expire", "close_publicity", "reminder_paper_checklist")
+
+
+def failed_deliveries(conn: sa.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """Important SMS the provider accepted but could not deliver: staff must reach these people."""
+    from notifications.addresses import masked
+    from notifications.outbox import OUTBOX
+
+    rows = conn.execute(
+        sa.select(OUTBOX.c.id, OUTBOX.c.case_id, OUTBOX.c.kind, OUTBOX.c.recipient, OUTBOX.c.delivery_detail,
+                  OUTBOX.c.delivery_at)
+        .where(OUTBOX.c.delivery == "failed", OUTBOX.c.kind.in_(IMPORTANT_KINDS))
+        .order_by(OUTBOX.c.id.desc()).limit(limit))
+    return [{**r._mapping, "recipient": masked(r.recipient)} for r in rows]

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
+from notifications.rendering import KINDS
 from notifications.settings import NotificationSettings
 from states.machine import Event
 from tests.conftest import _free_port
@@ -235,7 +236,8 @@ def test_sms_http_gateway_request(engine: sa.Engine, tmp_path: Path) -> None:
     try:
         config = NotificationSettings(
             sms_url=f"http://127.0.0.1:{server.server_port}/sms", sms_access_key="AK1", sms_secret="sk",
-            sms_sign_name="轮台县人社局", sms_template_codes={"import": "SMS_100001"}, mail_dir=tmp_path / "mail",
+            sms_sign_name="轮台县人社局", sms_template_codes={**{k: "SMS_999" for k in KINDS}, "import": "SMS_100001"},
+            mail_dir=tmp_path / "mail",
         )
         assert send_outbox(engine, config, SystemClock()).sent == 1
     finally:

@@ -36,9 +36,11 @@ def outbox_list(
     with guarded(as_json):
         found = list_messages(runtime().engine(), runtime().settings, status_.value if status_ else None, case, limit)
         emit(as_json, found, lambda: table(
-            f"{len(found)} message(s)", ["id", "case", "kind", "channel", "recipient", "status", "attempts", "last error"],
+            f"{len(found)} message(s)",
+            ["id", "case", "kind", "channel", "recipient", "status", "attempts", "delivery", "last error"],
             [[r["id"], r["case_id"], r["kind"], r["channel"], r["recipient"], r["status"], r["attempts"],
-              (r["last_error"] or "")[:60]] for r in found],
+              f"{r['delivery'] or ''} {(r['delivery_detail'] or '')[:30]}".strip(), (r["last_error"] or "")[:60]]
+             for r in found],
         ))
 
 

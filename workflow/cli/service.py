@@ -31,6 +31,9 @@ def _print_status(r: dict[str, Any]) -> None:
     table("bans in force", ["ban", "ID number", "years", "ends (Beijing)"],
           [[b["ban"], b["id_number"], f"{b['first_year']}–{b['last_year']}", beijing(b["ends_at"])]
            for b in r["bans"]])
+    if r["undelivered"]:
+        table("important SMS not delivered (reach these people another way)", ["message", "case", "kind", "to", "why"],
+              [[u["id"], u["case_id"], u["kind"], u["recipient"], u["delivery_detail"]] for u in r["undelivered"]])
     if not r["services"]:
         typer.echo("no service is running (start one with `chuding serve`)")
     for s in r["services"]:

@@ -24,18 +24,17 @@ def _refused(request: Request, err: Refused, page: str, **context: Any) -> Respo
 @router.get("/outbox")
 def outbox_page(request: Request, status: str = "dead") -> Response:
     from notifications.statuses import OutboxStatus
-    from workflow.outbox import messages_for
+    from workflow.outbox import UNDELIVERED, messages_for
 
     session = current_session(request)
-    chosen = status if status in {s.value for s in OutboxStatus} else "dead"
+    statuses = [*(s.value for s in OutboxStatus), UNDELIVERED]
+    chosen = status if status in statuses else "dead"
     try:
         rows = messages_for(request.app.state.engine, session.actor.login, request.app.state.runtime.settings,
                             chosen, 200)
     except Refused as err:
-        return _refused(request, err, "outbox.html", session=session, rows=[], shown=chosen,
-                        statuses=[s.value for s in OutboxStatus])
-    return render(request, "outbox.html", session=session, rows=rows, shown=chosen, refusals=[],
-                  statuses=[s.value for s in OutboxStatus])
+        return _refused(request, err, "outbox.html", session=session, rows=[], shown=chosen, statuses=statuses)
+    return render(request, "outbox.html", session=session, rows=rows, shown=chosen, refusals=[], statuses=statuses)
 
 
 @router.post("/outbox/retry")
