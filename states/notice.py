@@ -118,6 +118,9 @@ class Notice:
     remedies_text: str  # 行政复议 / 行政诉讼, stated with every adverse decision
     show_objection_text: bool  # whether the applicant reads an objection's own words
     record_max_age_months: int  # the 学信网 备案表 must be this recent at receipt
+    # The choices the import workbook offers for 职称系列 and unit type (not rules).
+    series_choices: tuple[str, ...] = ()
+    unit_type_choices: tuple[str, ...] = ()
 
     @property
     def personal(self) -> Window:

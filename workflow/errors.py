@@ -30,10 +30,11 @@ class Problem:
     field: str
     message: str
     rule: str = "import.record"
+    place: str | None = None  # in a workbook: the sheet and row (the field is the column's header)
 
     def __str__(self) -> str:
         where = f"record {self.record}" + (f" ({self.who})" if self.who else "") if self.record else "file"
-        return f"{where}: {self.field}: {self.message}"
+        return f"{self.place or where}: {self.field}: {self.message}"
 
 
 class ImportRefused(ValueError):

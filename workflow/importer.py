@@ -22,7 +22,7 @@ from states.status import Status
 from workflow import history
 from workflow.access import Who, acting
 from workflow.campaigns import UnknownCampaign, campaign_id
-from workflow.cases import notice_of
+from workflow.cases import loaded_notices, notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.import_file import masked_id, read_records, validate_records
 from workflow.messages import case_context, to_person
@@ -31,6 +31,8 @@ from workflow.stored_application import application_json
 from workflow.tables import APPLICANTS, CASES, MATERIALS, UNITS
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
+# Told how far a long import has got: (records done, records in all).
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -41,10 +43,35 @@ class ImportResult:
 
 def import_applications(
     engine: sa.Engine, text: str, source: str, who: Who, now: datetime,
-    campaign: str | None = None,
+    campaign: str | None = None, progress: Progress | None = None,
 ) -> ImportResult:
     """`import`: an applicant clerk (or administrator) imports a file of applications."""
-    raw = read_records(text, source)
+    return import_records(engine, read_records(text, source), source, who, now, campaign, progress=progress)
+
+
+def import_workbook(
+    engine: sa.Engine, data: bytes, source: str, who: Who, now: datetime,
+    campaign: str | None = None, progress: Progress | None = None,
+) -> ImportResult:
+    """The same, from the import workbook (`chuding template`): its problems named by
+    sheet, row and column header."""
+    from workflow.workbook import read_workbook
+
+    with engine.connect() as conn:
+        notices = loaded_notices(conn)
+    if not notices:
+        raise ImportRefused(source, [Problem(None, "", "(campaign)", "尚未载入任何通知：先运行 chuding init",
+                                             "import.campaign")])
+    raw, locate = read_workbook(data, source, notices[-1][1])
+    return import_records(engine, raw, source, who, now, campaign, locate, progress)
+
+
+def import_records(
+    engine: sa.Engine, raw: list[Any], source: str, who: Who, now: datetime,
+    campaign: str | None = None, locate: Callable[[Problem], Problem] | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Records as read from a file, checked and stored all together or not at all."""
     records, problems = validate_records(raw)
     seen: dict[str, int] = {}
     for number, rec in enumerate(records, start=1):
@@ -65,8 +92,11 @@ def import_applications(
                 problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
             else:
                 problems += _notice_only(number, item, rec, campaign, lookup)
+            if progress is not None and (number % 100 == 0 or number == len(raw)):
+                progress(number, len(raw))
         if problems:
-            raise ImportRefused(source, sorted(problems, key=lambda p: p.record or 0))  # rolls back every record
+            named = [locate(p) for p in problems] if locate else problems
+            raise ImportRefused(source, sorted(named, key=lambda p: p.record or 0))  # rolls back every record
     return result
 
 

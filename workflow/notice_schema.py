@@ -87,6 +87,9 @@ class Eligibility(Section):
     assessment_years: Years
     assessment_grades_passing: Texts
     known_assessment_grades: Texts
+    # What the import workbook offers in its drop-down lists (not checked at import).
+    series_choices: MaybeTexts = []
+    unit_type_choices: MaybeTexts = []
 
 
 class ContinuingEducation(Section):

@@ -24,7 +24,7 @@ def _state(value: str) -> dict[str, str]:
 
 def list_cases(
     conn: sa.Connection, state: str | None, unit: str | None, campaign: str | None, limit: int,
-    text: str | None = None, past: int | None = None, oldest: bool = False,
+    text: str | None = None, past: int | None = None, oldest: bool = False, masked: bool = True,
 ) -> list[dict[str, Any]]:
     """Newest first (``oldest``: oldest first); ``text`` finds a case number or part of a
     name; ``past`` pages on (the cases beyond that number in the chosen order), which
@@ -56,7 +56,8 @@ def list_cases(
     if past is not None:
         query = query.where(CASES.c.id > past if oldest else CASES.c.id < past)
     return [
-        {"case": r.id, "campaign": r.code, "name": r.name, "id_number": idnumber.mask(r.id_number),
+        {"case": r.id, "campaign": r.code, "name": r.name,
+         "id_number": idnumber.mask(r.id_number) if masked else r.id_number,
          "unit": r.unit, **_state(r.state), "updated_at": r.updated_at}
         for r in conn.execute(query)
     ]

@@ -176,3 +176,17 @@ def test_every_page_needs_a_login_and_every_form_its_csrf_token(site, engine: sa
     bad = client.post("/cases/1/start_review", data={"csrf": "x", "version": "one"})
     assert bad.status_code == 400 and "version" in bad.text and "<script" not in bad.text
     assert _fingerprint(engine)[:5] == before[:5]  # nothing changed (the audit only gained the login)
+
+
+def test_the_import_page_takes_the_workbook_too(site, engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import NOTICE
+    from tests.integration.test_workbook import filled
+    from workflow.workbook import write_template
+
+    _, client = site
+    token = log_in(client, "clerk")
+    template = tmp_path / "t.xlsx"
+    write_template(template, NOTICE)
+    data = filled([with_id(engineer(), valid_id(800), "表格导入")], template)
+    done = client.post("/import", data={"csrf": token}, files={"file": ("a.xlsx", data, "application/octet-stream")})
+    assert done.status_code == 303 and done.headers["location"] == "/cases/3"

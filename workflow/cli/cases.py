@@ -28,23 +28,48 @@ from workflow.cli.common import (
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="JSON: one application object, or a list of them.")],
+    file: Annotated[Path, typer.Argument(help="JSON (one application object, or a list), or the import workbook"
+                                              " (.xlsx, from `chuding template`).")],
     campaign: Annotated[str | None, typer.Option(help="Campaign code for records that name none.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Import applications as drafted cases: the whole file, or nothing."""
-    from workflow.importer import import_applications
+    from workflow.cli.progress import progress_bar
+    from workflow.importer import import_applications, import_workbook
 
-    with guarded(as_json):
+    with guarded(as_json), progress_bar("importing", quiet=as_json) as advance:
         engine = runtime().engine()
         try:
-            text = file.read_text(encoding="utf-8")
+            data = file.read_bytes()
+            # A workbook is a zip file; anything else is read as JSON text.
+            text = None if data.startswith(b"PK\x03\x04") else data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise Refused([Refusal("import.file", f"cannot read {file}: {err}", "file")]) from None
-        result = import_applications(engine, text, str(file), who(), runtime().clock.now(), campaign)
+        if text is None:
+            result = import_workbook(engine, data, str(file), who(), runtime().clock.now(), campaign, advance)
+        else:
+            result = import_applications(engine, text, str(file), who(), runtime().clock.now(), campaign, advance)
         emit(as_json, {"ok": True, "created": result.created, "amended": result.amended},
              lambda: typer.echo(f"imported {len(result.created)} new case(s) {result.created}, "
                                 f"replaced {len(result.amended)} {result.amended}"))
+
+
+def template(
+    file: Annotated[Path, typer.Argument(help="Where to write the empty import workbook (.xlsx).")],
+    as_json: JsonOut = False,
+) -> None:
+    """Write the import workbook: a header per field in Chinese, drop-down lists, and a
+    sheet explaining each column (for the newest campaign's notice)."""
+    from workflow.cases import loaded_notices
+    from workflow.workbook import write_template
+
+    with guarded(as_json):
+        with runtime().engine().connect() as conn:
+            notices = loaded_notices(conn)
+        if not notices:
+            raise Refused([Refusal("template.notice", "no notice is loaded yet: run `chuding init` first", "notice")])
+        write_template(file, notices[-1][1])
+        emit(as_json, {"ok": True, "file": str(file)}, lambda: typer.echo(f"wrote {file}"))
 
 
 def list_(
@@ -191,8 +216,34 @@ def event_command(event: Event, options: dict[str, Said], help_: str) -> Callabl
     return command
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Spreadsheets of what chuding holds.")
+
+
+@export_app.command("cases")
+def export_cases_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the workbook (.xlsx).")],
+    state: Annotated[Status | None, typer.Option(help="Only cases in this state.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only cases of this unit code.")] = None,
+    campaign: Annotated[str | None, typer.Option(help="Only cases of this campaign code.")] = None,
+    full_ids: Annotated[bool, typer.Option("--full-ids", help="Full ID numbers (administrators; recorded).")] = False,
+    as_json: JsonOut = False,
+) -> None:
+    """The case list (the same filters as `list`) as an Excel workbook, oldest first;
+    ID numbers masked unless an administrator asks for them in full."""
+    from workflow.cli.progress import progress_bar
+    from workflow.export import export_cases
+
+    with guarded(as_json), progress_bar("exporting", quiet=as_json) as advance:
+        count = export_cases(runtime().engine(), who(), file,
+                             state.value if state else None, unit, campaign, full_ids, advance)
+        emit(as_json, {"ok": True, "file": str(file), "cases": count},
+             lambda: typer.echo(f"wrote {count} case(s) to {file}"))
+
+
 def register(app: typer.Typer) -> None:
     app.command("import")(import_)
+    app.command()(template)
+    app.add_typer(export_app, name="export")
     app.command("list")(list_)
     app.command()(show)
     groups: dict[str, typer.Typer] = {}

@@ -39,7 +39,7 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     from starlette.concurrency import run_in_threadpool
 
     from workflow.errors import ImportRefused
-    from workflow.importer import import_applications
+    from workflow.importer import import_applications, import_workbook
 
     session = current_session(request)
     require_csrf(session, csrf)
@@ -50,13 +50,15 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     if len(data) > MAX_UPLOAD:
         return render(request, "import.html", 413, session=session, done=None,
                       problems=[f"文件：超过 {MAX_UPLOAD // 1024 // 1024} MB，未导入任何申报"])
+    workbook = data.startswith(b"PK\x03\x04")  # an .xlsx is a zip file
     try:
-        text = data.decode("utf-8-sig")
+        text = "" if workbook else data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         return render(request, "import.html", 400, session=session, done=None,
                       problems=[f"文件：第 {err.start + 1} 个字节起不是 UTF-8 编码，未导入任何申报"])
+    use_case, content = (import_workbook, data) if workbook else (import_applications, text)
     try:
-        result = await run_in_threadpool(import_applications, request.app.state.engine, text, name,
+        result = await run_in_threadpool(use_case, request.app.state.engine, content, name,  # type: ignore[arg-type]
                                          session.actor.login, request.app.state.runtime.clock.now())
     except ImportRefused as err:
         return render(request, "import.html", 400, session=session, done=None,

@@ -1,0 +1,175 @@
+"""The import workbook: written empty by `template`, filled in as people fill it in,
+imported with the same checks as JSON, every problem named by sheet, row and column."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from tests.helpers import NOTICE, bj, engineer, teacher, valid_id, with_id
+from tests.integration.world import World
+from workflow.errors import ImportRefused
+from workflow.importer import import_workbook
+from workflow.records import ApplicationRecord
+from workflow.stored_application import application_json
+from workflow.tables import CASES
+from workflow.workbook import HELP_SHEET, PATH_PART, SHEET, columns, write_template
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def value_at(record: dict[str, Any], path: str) -> Any:
+    here: Any = record
+    for name, index in PATH_PART.findall(path):
+        try:
+            here = here[int(index)] if index else here[name]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return here
+
+
+def filled(records: list[dict[str, Any]], template: Path, spoil: Any = None) -> bytes:
+    """The template filled in as a clerk would: dates as dates or as text, numbers as
+    text, full-width digits, stray spaces."""
+    book = load_workbook(template)
+    sheet = book[SHEET]
+    headers = [c.value for c in sheet[1]]
+    by_header = {c.header: c for c in columns(NOTICE)}
+    for row, record in enumerate(records, start=2):
+        for index, header in enumerate(headers, start=1):
+            col = by_header[header]
+            value = value_at(record, col.path)
+            if value is None:
+                continue
+            if col.kind == "bool":
+                value = "是" if value else "否"
+            elif col.kind == "date":
+                value = date.fromisoformat(value) if row % 2 == 0 else value.replace("-", "/") + " "
+            elif col.kind in ("id", "phone"):
+                value = f" {str(value).translate(FULL_WIDTH)} "
+            elif col.kind in ("int", "number"):
+                value = str(value)
+            sheet.cell(row, index, value)
+    if spoil:
+        spoil(sheet, headers)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    path = tmp_path / "applications.xlsx"
+    write_template(path, NOTICE)
+    return path
+
+
+def test_the_template_has_a_header_per_field_drop_downs_and_a_guide(template: Path) -> None:
+    book = load_workbook(template)
+    assert book.sheetnames == [SHEET, HELP_SHEET]
+    sheet = book[SHEET]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["年度批次代码", "姓名", "身份证号"] and "学历1 层次" in headers and "考核3 等次" in headers
+    assert sheet.freeze_panes == "A2"
+    lists = {str(v.sqref).split(":")[0][:-1].rstrip("0123456789"): v.formula1 for v in sheet.data_validations.dataValidation}
+    letter = {h: sheet.cell(1, i + 1).column_letter for i, h in enumerate(headers)}
+    assert "本科" in lists[letter["学历1 层次"]] and "优秀" in lists[letter["考核1 等次"]]
+    assert "县级" in lists[letter["单位级别"]] and "事业单位" in lists[letter["单位类型"]]
+    assert "工程技术" in lists[letter["职称系列"]]
+    guide = [[c.value for c in row] for row in book[HELP_SHEET].iter_rows(min_row=2, max_row=len(headers) + 1)]
+    assert [g[1] for g in guide] == headers and all(g[2] is not None for g in guide)
+
+
+def test_a_filled_workbook_imports_the_same_cases_as_the_json(engine: sa.Engine, template: Path) -> None:
+    World(engine)
+    records = [engineer(), teacher()]
+    done = import_workbook(engine, filled(records, template), "a.xlsx", "clerk", bj(2024, 9, 28))
+    assert len(done.created) == 2
+    with engine.connect() as conn:
+        stored = [json.loads(r) for r in conn.execute(sa.select(CASES.c.application).order_by(CASES.c.id)).scalars()]
+    expected = [json.loads(application_json(ApplicationRecord.model_validate(r).to_domain())) for r in records]
+    assert stored == expected
+
+
+def test_bad_cells_in_several_rows_are_all_named_and_nothing_is_imported(engine: sa.Engine, template: Path) -> None:
+    World(engine)
+    records = [with_id(engineer(), valid_id(700 + i), f"申报人{i}") for i in range(3)]
+
+    def spoil(sheet: Any, headers: list[str]) -> None:
+        column = {h: i + 1 for i, h in enumerate(headers)}
+        sheet.cell(2, column["学历1 毕业时间"], "去年夏天")
+        sheet.cell(3, column["考核2 年度"], "二〇二三")
+        sheet.cell(4, column["身份证号"], "652822199901010019")  # a wrong check digit
+        sheet.cell(4, column["学历1 层次"], "大学")
+
+    with pytest.raises(ImportRefused) as refused:
+        import_workbook(engine, filled(records, template, spoil), "b.xlsx", "clerk", bj(2024, 9, 28))
+    said = [str(p) for p in refused.value.problems]
+    assert any("第 2 行" in s and "学历1 毕业时间" in s and "日期" in s for s in said), said
+    assert any("第 3 行" in s and "考核2 年度" in s for s in said), said
+    assert any("第 4 行" in s and "身份证号" in s for s in said), said
+    assert any("第 4 行" in s and "学历1 层次" in s and "大学" in s for s in said), said
+    assert all(s.startswith(f"工作表「{SHEET}」") for s in said)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == 0
+
+
+def test_a_file_that_is_not_the_workbook_is_refused_by_name(engine: sa.Engine, tmp_path: Path) -> None:
+    World(engine)
+    with pytest.raises(ImportRefused, match="Excel"):
+        import_workbook(engine, b"PK\x03\x04 not really", "c.xlsx", "clerk", bj(2024, 9, 28))
+    other = Workbook()
+    other.active.title = "Sheet1"
+    out = BytesIO()
+    other.save(out)
+    with pytest.raises(ImportRefused, match="申报"):
+        import_workbook(engine, out.getvalue(), "d.xlsx", "clerk", bj(2024, 9, 28))
+    unknown = Workbook()
+    unknown.active.title = SHEET
+    unknown.active.append(["姓名", "外号"])
+    unknown.active.append(["张三", "小张"])
+    out = BytesIO()
+    unknown.save(out)
+    with pytest.raises(ImportRefused, match="外号"):
+        import_workbook(engine, out.getvalue(), "e.xlsx", "clerk", bj(2024, 9, 28))
+    assert datetime  # dates are read as dates or as text alike (see above)
+
+
+def test_an_export_reads_back_as_the_list_with_ids_masked_unless_an_administrator_asks(
+        engine: sa.Engine, tmp_path: Path) -> None:
+    from states.clock import in_beijing
+    from workflow.export import HEADERS, export_cases
+    from workflow.tables import AUDIT
+    from workflow.views import list_cases
+
+    world = World(engine)
+    world.import_([engineer(), teacher()])
+    out = tmp_path / "cases.xlsx"
+    assert export_cases(engine, "reviewer", out) == 2
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    sheet = load_workbook(out)["申报"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert tuple(rows[0]) == HEADERS and sheet.freeze_panes == "A2"
+    with engine.connect() as conn:
+        listed = list_cases(conn, None, None, None, 100, oldest=True)
+    assert [r[:7] for r in rows[1:]] == [[x["case"], x["campaign"], x["name"], x["id_number"], x["unit"], x["state"],
+                                          x["state_label"]] for x in listed]
+    assert [r[7] for r in rows[1:]] == [in_beijing(x["updated_at"]).replace(tzinfo=None, microsecond=0)
+                                        for x in listed]
+    assert "********" in rows[1][3]
+    with pytest.raises(Exception, match="administrator"):
+        export_cases(engine, "reviewer", out, full_ids=True)
+    assert export_cases(engine, "admin", out, full_ids=True) == 2
+    full = [[c.value for c in row] for row in load_workbook(out)["申报"].iter_rows(min_row=2)]
+    assert full[0][3] == engineer()["applicant"]["id_number"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AUDIT)
+                            .where(AUDIT.c.action == "export.full_ids", AUDIT.c.actor == "admin")).scalar() == 1
+    assert export_cases(engine, "school", out) == 1  # a unit operator's own unit only
