@@ -121,6 +121,11 @@ class Notice:
     # The choices the import workbook offers for 职称系列 and unit type (not rules).
     series_choices: tuple[str, ...] = ()
     unit_type_choices: tuple[str, ...] = ()
+    qualifications: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def qualification(self, series: str, level: str | None) -> str:
+        """The qualification a case of this series and education level is confirmed in."""
+        return self.qualifications.get(series, {}).get(level or "", "") or f"初级（{series}）"
 
     @property
     def personal(self) -> Window:

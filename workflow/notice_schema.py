@@ -201,3 +201,6 @@ class NoticeFile(Section):
     materials: Materials
     calendar: CalendarFile = CalendarFile()
     contact: ContactFile
+    # The qualification each series confirms, by education level (the notice says only
+    # 初级): series -> level -> name, e.g. 工程技术 -> 本科 -> 助理工程师.
+    qualifications: dict[str, dict[str, Text]] = {}

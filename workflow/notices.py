@@ -148,4 +148,5 @@ def _notice(f: Any, source: str) -> Notice:
                         f.contact.paper_hours),
         record_max_age_months=f.paper.record_max_age_months,
         series_choices=tuple(e.series_choices), unit_type_choices=tuple(e.unit_type_choices),
+        qualifications={series: dict(levels) for series, levels in f.qualifications.items()},
     )

@@ -57,6 +57,7 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
     total = sum(row["total"] for row in table)
     return {
         "unit": unit,
+        "campaigns": [n.code for _, n in notices],
         "states": [s.value for s in Status],
         "by_unit": table,
         "total": total,

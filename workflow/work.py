@@ -40,10 +40,10 @@ def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: s
 def ensure_visible(engine: sa.Engine, who: Who, case_id: int) -> None:
     """``CaseNotFound`` unless ``who`` may see the case (another unit's does not exist for them)."""
     with engine.connect() as conn:
-        _visible(conn, _viewer(conn, who), case_id)
+        check_visible(conn, _viewer(conn, who), case_id)
 
 
-def _visible(conn: sa.Connection, actor: Actor, case_id: int) -> None:
+def check_visible(conn: sa.Connection, actor: Actor, case_id: int) -> None:
     query = sa.select(UNITS.c.code).join(CASES, CASES.c.unit_id == UNITS.c.id).where(CASES.c.id == case_id)
     unit = conn.execute(query).scalar() if 1 <= case_id <= 2**31 - 1 else None
     if unit is None or _unit_of(actor) not in (None, unit):
@@ -55,7 +55,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
     takes: the forms of a page."""
     with engine.connect() as conn:
         actor = _viewer(conn, who)
-        _visible(conn, actor, case_id)
+        check_visible(conn, actor, case_id)
         case = load_case(conn, case_id)
         report = report_of(conn, case, now)
     mine = [e for e in [n["event"] for n in report["next"]] + report["also"]

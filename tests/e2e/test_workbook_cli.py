@@ -63,3 +63,18 @@ def test_a_long_import_shows_its_progress_on_a_terminal_and_nothing_when_piped(d
     os.close(leader)
     assert done.returncode == 0 and b"imported 300" in done.stdout
     assert b"importing" in shown and b"300/300" in shown
+
+
+def test_docs_write_a_private_word_file_or_pdf_and_refuse_what_does_not_apply(db_url: str, tmp_path: Path) -> None:
+    env = env_for(db_url, tmp_path, CHUDING_NOW="2024-10-01T09:00:00+08:00")
+    chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    chuding(env, "--as", "admin", "operator", "add", "clerk", "--role", "applicant_clerk")
+    chuding(env, "--as", "clerk", "import", str(Path(__file__).resolve().parents[2] / "docs/examples/applications-2024.json"))
+    out = tmp_path / "c.docx"
+    done = json.loads(chuding(env, "--as", "clerk", "docs", "commitment", "1", "-o", str(out), "--json").stdout)
+    assert done["file"] == str(out) and oct(out.stat().st_mode & 0o777) == "0o600"
+    pdf = tmp_path / "c.pdf"
+    chuding(env, "--as", "clerk", "docs", "commitment", "1", "-o", str(pdf), "--pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    refused = chuding(env, "--as", "clerk", "docs", "teacher-statement", "1", code=1)
+    assert "教师系列" in refused.stderr

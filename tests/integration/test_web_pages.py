@@ -138,7 +138,8 @@ def test_my_work_pages_the_ready_cases_and_counts_every_waiting_one(site, engine
 
 def _routes(client) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Every page and form of the site, with its parameters filled in."""
-    sample = {"number": "1", "event": "start_review", "login": "water", "token": "1.1.x"}
+    sample = {"number": "1", "event": "start_review", "login": "water", "token": "1.1.x", "kind": "commitment",
+              "code": "LT-SL-01"}
     found = []
     routes = [r for top in client.app.routes for r in getattr(getattr(top, "original_router", None), "routes", [top])]
     for route in routes:
@@ -190,3 +191,22 @@ def test_the_import_page_takes_the_workbook_too(site, engine: sa.Engine, tmp_pat
     data = filled([with_id(engineer(), valid_id(800), "表格导入")], template)
     done = client.post("/import", data={"csrf": token}, files={"file": ("a.xlsx", data, "application/octet-stream")})
     assert done.status_code == 303 and done.headers["location"] == "/cases/3"
+
+
+def test_documents_download_from_the_pages_for_those_who_may_see_them(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from docx import Document as Word
+
+    _, client = site
+    log_in(client, "water")
+    page = client.get("/cases/1").text
+    assert 'href="/cases/1/documents/commitment"' in page
+    made = client.get("/cases/1/documents/commitment")
+    assert made.status_code == 200 and "filename*=UTF-8''%E4%B8%AA" in made.headers["content-disposition"]
+    assert "艾力·买买提" in "\n".join(p.text for p in Word(BytesIO(made.content)).paragraphs)
+    assert client.get("/cases/2/documents/commitment").status_code == 404  # the school's case
+    refused = client.get("/cases/1/documents/teacher_statement")
+    assert refused.status_code == 400 and "教师系列" in refused.text
+    assert client.get("/units/LT-ED-07/documents/unit_publicity").status_code == 400  # another unit
+    assert client.get("/campaigns/luntai-2024/confirmed-list").status_code == 400  # county staff only

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from workflow.cli import admin, cases, outbox, service
+from workflow.cli import admin, cases, docs, outbox, service
 from workflow.cli.common import OPTIONS
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
@@ -36,6 +36,7 @@ admin.register(app)
 cases.register(app)
 service.register(app)
 outbox.register(app)
+docs.register(app)
 
 
 def main() -> None:

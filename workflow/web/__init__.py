@@ -34,7 +34,7 @@ STANDARD_DETAILS = {404: "没有这个页面。", 405: "此页面不接受这种
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The application, built over ``runtime`` (the composition root's)."""
-    from workflow.web import auth, campaign, pages, staff
+    from workflow.web import auth, campaign, documents, pages, staff
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
@@ -42,7 +42,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.templates = templates()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, pages, campaign, staff):
+    for module in (auth, pages, campaign, staff, documents):
         app.include_router(module.router)
 
     @app.exception_handler(LoginNeeded)

@@ -1,0 +1,121 @@
+"""The notice's documents, made from a case of the sample campaign and read back: Word
+with python-docx, PDF with pdftotext and pdftoppm (LibreOffice converts)."""
+
+from __future__ import annotations
+
+import subprocess
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from docx import Document as Word
+from openpyxl import load_workbook
+
+from states.machine import Event
+from states.refusals import Refused
+from tests.helpers import ID_A, OPINION, PAPER_ITEMS, bj, engineer, teacher
+from tests.integration.test_rules import _to_publicity
+from tests.integration.world import World
+from workflow.documents.produce import case_document, confirmed_list, unit_document
+from workflow.documents.render import DocumentError, render_docx
+from workflow.tables import AUDIT
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "documents"
+NOW = bj(2024, 10, 9, 10)
+
+
+def text_of(data: bytes) -> str:
+    document = Word(BytesIO(data))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.fixture
+def world(engine: sa.Engine) -> World:
+    found = World(engine)
+    found.import_([engineer(), teacher()])
+    return found
+
+
+def test_the_commitment_carries_the_full_id_and_the_text_to_copy_and_is_recorded(world: World,
+                                                                                  engine: sa.Engine) -> None:
+    made = case_document(engine, "clerk", "commitment", 1, NOW)
+    text = text_of(made.data)
+    assert made.filename == "个人承诺书-1.docx"
+    assert "艾力·买买提" in text and ID_A in text and world_notice_commitment() in text
+    assert "{{" not in text and "手印" in text
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(AUDIT).where(AUDIT.c.action == "document.commitment")).one()
+    assert (row.actor, row.subject) == ("clerk", "case 1")
+
+
+def world_notice_commitment() -> str:
+    from tests.helpers import NOTICE
+
+    return NOTICE.commitment_text
+
+
+def test_the_teachers_statement_is_for_teachers_only_and_shows_the_id_masked(world: World, engine: sa.Engine) -> None:
+    text = text_of(case_document(engine, "clerk", "teacher_statement", 2, NOW).data)
+    assert "王芳" in text and "女" in text and "65282219980808010X" not in text and "652822********010X" in text
+    with pytest.raises(Refused, match="教师系列"):
+        case_document(engine, "clerk", "teacher_statement", 1, NOW)
+
+
+def test_the_unit_publicity_counts_working_days_across_the_adjusted_saturday(world: World, engine: sa.Engine) -> None:
+    _to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    text = text_of(unit_document(engine, "water", "unit_publicity", "LT-SL-01", NOW).data)
+    # 9, 10, 11, 12 (the Saturday worked after National Day) and 14 October: five working days.
+    assert "2024年10月9日至2024年10月14日" in text and "5个工作日" in text
+    assert "艾力·买买提" in text and "男" in text and "652822********0018" in text and ID_A not in text
+    assert "助理工程师" in text and "新疆农业大学" in text and "0996-4682378" in text
+    with pytest.raises(Refused):
+        unit_document(engine, "school", "unit_publicity", "LT-SL-01", NOW)  # another unit's
+    with pytest.raises(Refused, match="没有处于公示期"):
+        unit_document(engine, "school", "unit_publicity", "LT-ED-07", NOW)
+
+
+def test_the_result_the_receipt_and_the_confirmed_list_follow_the_case(world: World, engine: sa.Engine) -> None:
+    _to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    world.run(1, Event.RECORD_OBJECTION, "water", bj(2024, 10, 10), reason="学历存疑")
+    world.run(1, Event.RESOLVE_OBJECTION, "water", bj(2024, 10, 11), reason="经核实属实", upheld=False)
+    world.run(1, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
+    result = text_of(unit_document(engine, "water", "publicity_result", "LT-SL-01", NOW).data)
+    assert "有异议，经核实异议不成立" in result and OPINION in result and "盖章" in result
+    with pytest.raises(Refused, match="尚未受理"):
+        case_document(engine, "paper", "paper_receipt", 1, NOW)
+    world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS)
+    receipt = text_of(case_document(engine, "paper", "paper_receipt", 1, NOW).data)
+    assert "2024-10-24 11:00" in receipt and "受理人：paper" in receipt and "聘用文件" in receipt
+    world.run(1, Event.CONFIRM, "approver", bj(2024, 10, 25, 10))
+    listed = text_of(confirmed_list(engine, "approver", "luntai-2024", NOW).data)
+    assert "艾力·买买提" in listed and "王芳" not in listed and "共1人" in listed and "2024年10月25日" in listed
+    sheet = load_workbook(BytesIO(confirmed_list(engine, "approver", "luntai-2024", NOW, as_excel=True).data)).active
+    assert [c.value for c in sheet[2]][:3] == [1, "艾力·买买提", "男"]
+    with pytest.raises(Refused):
+        confirmed_list(engine, "water", "luntai-2024", NOW)  # county staff only
+
+
+def test_a_placeholder_without_data_is_an_error_never_blank_output() -> None:
+    with pytest.raises(DocumentError, match="commitment_text"):
+        render_docx("commitment", {"name": "x", "id_number": "y", "unit_name": "z", "series": "s", "specialty": "p",
+                                   "case": 1, "campaign_title": "t", "blank_date": ""})
+
+
+def test_a_document_as_pdf_reads_back_and_renders_a_page(world: World, engine: sa.Engine) -> None:
+    made = case_document(engine, "clerk", "commitment", 1, NOW, pdf=True)
+    assert made.filename.endswith(".pdf") and made.data.startswith(b"%PDF")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "commitment.pdf"
+    pdf.write_bytes(made.data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "个人承诺书" in text and "艾力·买买提" in text and ID_A in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Pages"].strip() == "1" and "(A4)" in fields["Page size"]
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "commitment")],
+                   check=True)
+    assert any(ARTIFACTS.glob("commitment*.png"))

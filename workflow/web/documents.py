@@ -1,0 +1,77 @@
+"""Documents downloaded from the pages: the same use cases as `chuding docs`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from states.refusals import Refused
+from workflow.web.rendering import render
+from workflow.web.security import current_session
+
+if TYPE_CHECKING:
+    from workflow.documents.produce import Document
+
+router = APIRouter()
+
+
+def _download(document: Document) -> Response:
+    name = document.filename
+    # The file's own name in Chinese (RFC 5987), with a plain fallback for old browsers.
+    disposition = f"attachment; filename=\"document\"; filename*=UTF-8''{quote(name)}"
+    return Response(document.data, media_type=document.media,
+                    headers={"Content-Disposition": disposition})
+
+
+def _refused(request: Request, err: Refused) -> Response:
+    return render(request, "error.html", 400, status=400, detail="；".join(r.message for r in err.refusals))
+
+
+@router.get("/cases/{number}/documents/{kind}")
+def case_document(request: Request, number: int, kind: str, pdf: bool = False) -> Response:
+    from workflow.cases import CaseNotFound
+    from workflow.documents.produce import CASE_DOCUMENTS
+    from workflow.documents.produce import case_document as produce
+
+    session = current_session(request)
+    if kind not in CASE_DOCUMENTS:
+        raise HTTPException(status_code=404, detail="没有这种文书")
+    try:
+        made = produce(request.app.state.engine, session.actor.login, kind, number,
+                       request.app.state.runtime.clock.now(), pdf)
+    except CaseNotFound:
+        raise HTTPException(status_code=404, detail="没有这个申报") from None
+    except Refused as err:
+        return _refused(request, err)
+    return _download(made)
+
+
+@router.get("/units/{code}/documents/{kind}")
+def unit_document(request: Request, code: str, kind: str, pdf: bool = False) -> Response:
+    from workflow.documents.produce import UNIT_DOCUMENTS
+    from workflow.documents.produce import unit_document as produce
+
+    session = current_session(request)
+    if kind not in UNIT_DOCUMENTS:
+        raise HTTPException(status_code=404, detail="没有这种文书")
+    try:
+        made = produce(request.app.state.engine, session.actor.login, kind, code[:64],
+                       request.app.state.runtime.clock.now(), pdf)
+    except Refused as err:
+        return _refused(request, err)
+    return _download(made)
+
+
+@router.get("/campaigns/{code}/confirmed-list")
+def confirmed_list(request: Request, code: str, format: str = "docx") -> Response:  # noqa: A002 - the query's name
+    from workflow.documents.produce import confirmed_list as produce
+
+    session = current_session(request)
+    try:
+        made = produce(request.app.state.engine, session.actor.login, code[:64],
+                       request.app.state.runtime.clock.now(), format == "xlsx", format == "pdf")
+    except Refused as err:
+        return _refused(request, err)
+    return _download(made)
