@@ -4,6 +4,7 @@ bounds it, is the process table's (``states.process``)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from states.eligibility import refusals as eligibility_refusals
@@ -115,7 +116,25 @@ def receive_paper(case: Case, cmd: Command) -> list[Refusal]:
     found += unknown_paper_items(series, set(cmd.items), case.notice)
     found += stale_records(case.application, cmd.now.astimezone(case.notice.timezone).date(),
                            case.notice.record_max_age_months)
-    return found + paper_refusals(series, set(cmd.items), case.notice)
+    return found + paper_refusals(series, set(cmd.items), case.notice) + review_form_refusals(case, cmd)
+
+
+def review_form_refusals(case: Case, cmd: Command) -> list[Refusal]:
+    """The 评审表 handed in must be the one printed after the case's latest online approval:
+    its verification code says so (letters and digits; case, dashes and spaces aside)."""
+    item = case.notice.review_form_item
+    if item not in cmd.items:
+        return []  # not handed in: the checklist says so
+    given = "".join(c for c in unicodedata.normalize("NFKC", cmd.form_code).upper() if c.isalnum())
+    form = "《专业技术职务任职资格评审表》"
+    if case.review_form_code is None:
+        return [Refusal("paper.form_code", f"{form}：本申报尚未网上审核通过，没有可用的评审表", "form_code")]
+    if not given:
+        return [Refusal("paper.form_code", f"{form}：请输入表上印的验证码", "form_code")]
+    if given != case.review_form_code.replace("-", ""):
+        return [Refusal("paper.form_code", f"{form}：验证码不符。请核对；退回修改后重新审核通过的，"
+                                           "须使用重新打印的评审表", "form_code")]
+    return []
 
 
 def reject(case: Case, cmd: Command) -> list[Refusal]:

@@ -124,7 +124,8 @@ def deadline(case: Case, event: Event) -> datetime | None:
 # The events whose guards list what the application still lacks (its materials).
 CHECKLIST_EVENTS = (Event.SUBMIT, Event.RECEIVE_PAPER)
 # Reasons that are about what the person types with the event, not about the case.
-TYPED_INPUT_RULES = frozenset({"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing"})
+TYPED_INPUT_RULES = frozenset({"reason.missing", "publicity.opinion", "objection.outcome", "paper.missing",
+                               "paper.form_code"})
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ class Notice:
     show_objection_text: bool  # whether the applicant reads an objection's own words
     record_max_age_months: int  # the 学信网 备案表 must be this recent at receipt
     # The choices the import workbook offers for 职称系列 and unit type (not rules).
+    review_form_item: str = "evaluation_form"  # the paper item that is the 评审表
     series_choices: tuple[str, ...] = ()
     unit_type_choices: tuple[str, ...] = ()
     qualifications: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -54,7 +54,7 @@ PROCESS: dict[Event, Step] = {step.event: step for step in [
     Step(Event.CLOSE_PUBLICITY, IN_PUBLICITY, UNIT, guards.close_publicity, takes=("opinion",)),
     Step(Event.COMPLETE_PUBLICITY, IN_PUBLICITY, SERVICE, guards.complete_publicity),
     Step(Event.RECEIVE_PAPER, ((_from(S.UNIT_PUBLICITY), S.PAPER_RECEIVED),),
-         frozenset({Role.COUNTY_CLERK}), guards.receive_paper, "paper", takes=("items",)),
+         frozenset({Role.COUNTY_CLERK}), guards.receive_paper, "paper", takes=("items", "form_code")),
     Step(Event.CONFIRM, ((_from(S.PAPER_RECEIVED), S.CONFIRMED),), frozenset({Role.COUNTY_APPROVER})),
     Step(Event.REJECT, ((NON_FINAL, S.REJECTED),),
          frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER, Role.UNIT_OPERATOR}), guards.reject,

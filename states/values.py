@@ -122,6 +122,9 @@ class Case:
     publicity: Publicity = Publicity()
     banned_years: frozenset[int] = frozenset()
     fraud_reported: bool = False
+    # The verification code printed on the 评审表 of the case's latest online approval
+    # (None before any): a form printed before a return and a new approval has another.
+    review_form_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class Command:
     opinion: str = ""  # close_publicity: the unit's opinion
     items: frozenset[str] = frozenset()  # receive_paper: the checklist items received
     upheld: bool | None = None  # resolve_objection: the objection's outcome
+    form_code: str = ""  # receive_paper: the verification code printed on the 评审表
 
 
 Guard = Callable[[Case, Command], list[Refusal]]

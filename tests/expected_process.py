@@ -38,6 +38,9 @@ DESTINATION = {
 }
 IN_WINDOWS = bj(2024, 10, 25, 12)  # personal, review and paper windows all open
 # (operator, time, what the command carries) that satisfy each event's guards.
+# The code printed on the 评审表 of the case (the database test gives each case its own).
+FORM_CODE = "ABCD-EFGH"
+
 HOW: dict[Event, tuple[str, Any, dict[str, Any]]] = {
     Event.SUBMIT: ("clerk", IN_WINDOWS, {}),
     Event.START_REVIEW: ("reviewer", IN_WINDOWS, {}),
@@ -48,7 +51,7 @@ HOW: dict[Event, tuple[str, Any, dict[str, Any]]] = {
     Event.RESOLVE_OBJECTION: ("water", IN_WINDOWS, {"reason": "经核实不成立", "upheld": False}),
     Event.CLOSE_PUBLICITY: ("water", IN_WINDOWS, {"opinion": OPINION}),
     Event.COMPLETE_PUBLICITY: ("service", IN_WINDOWS, {}),
-    Event.RECEIVE_PAPER: ("paper", IN_WINDOWS, {"items": PAPER_ITEMS}),
+    Event.RECEIVE_PAPER: ("paper", IN_WINDOWS, {"items": PAPER_ITEMS, "form_code": FORM_CODE}),
     Event.CONFIRM: ("approver", IN_WINDOWS, {}),
     Event.REJECT: ("reviewer", IN_WINDOWS, {"reason": "不符合条件"}),
     Event.WITHDRAW: ("clerk", IN_WINDOWS, {}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -
         "notice_sha256": sha, "loaded_at": utc_now(),
     }
     if stored is None:
-        conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, **values))
+        conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, form_key=secrets.token_hex(32), **values))
         return notice, "new"
     cases = conn.execute(sa.select(sa.func.count()).select_from(CASES).where(CASES.c.campaign_id == stored.id)).scalar_one()
     if cases and forced is None:

@@ -11,6 +11,7 @@ from states import machine
 from states.application import Unit
 from states.notice import Notice
 from states.status import Status
+from workflow.form_codes import form_code
 from workflow.notices import cached_notice
 from workflow.sql import json_pairs, pairs
 from workflow.stored_application import application_from_json
@@ -19,6 +20,7 @@ from workflow.tables import (
     BANS,
     CAMPAIGNS,
     CASES,
+    HISTORY,
     MATERIALS,
     OBJECTIONS,
     PUBLICITIES,
@@ -49,7 +51,9 @@ _CASE = (
         UNITS.c.code.label("unit_code"), UNITS.c.name.label("unit_name"),
         UNITS.c.level.label("unit_level"), UNITS.c.type.label("unit_type"),
         PUBLICITIES.c.started_at, PUBLICITIES.c.completes_at, PUBLICITIES.c.closed_at, PUBLICITIES.c.completed_at,
-        CAMPAIGNS.c.notice_sha256, CAMPAIGNS.c.code.label("campaign_code"),
+        CAMPAIGNS.c.notice_sha256, CAMPAIGNS.c.code.label("campaign_code"), CAMPAIGNS.c.form_key,
+        sa.select(sa.func.max(HISTORY.c.id)).where(HISTORY.c.case_id == CASES.c.id, HISTORY.c.event == "approve_online")
+        .scalar_subquery().label("approval"),
         _count(OBJECTIONS.c.upheld.is_(None)).label("open_objections"),
         _count(OBJECTIONS.c.upheld.is_(True)).label("upheld_objections"),
         sa.select(sa.func.count()).select_from(BANS).where(BANS.c.case_id == CASES.c.id)
@@ -120,6 +124,7 @@ def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
         ),
         banned_years=frozenset(y for first, last in pairs(row.bans) for y in range(first, last + 1)),
         fraud_reported=bool(row.fraud_reported),
+        review_form_code=form_code(row.form_key, row.id, row.approval) if row.approval else None,
     )
     return LoadedCase(
         row.id, row.version, row.campaign_id, row.campaign_code, row.phone, row.email, view

@@ -120,6 +120,7 @@ class Publicity(Section):
 
 
 class Paper(Section):
+    review_form_item: Text = "evaluation_form"  # the paper item that is the 评审表, checked by its code
     record_max_age_months: Months
 
 

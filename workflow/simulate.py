@@ -96,9 +96,13 @@ def _act_on(engine: sa.Engine, case: int, action: dict[str, Any], timeline: Time
     """One staff action as its command would run it; a refusal is a line of the timeline."""
     at = _at(action["at"])
     who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
-    said = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld")}
+    said = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld", "form_code")}
     if "items" in action:
         said["items"] = frozenset(action["items"])
+    if action["event"] == Event.RECEIVE_PAPER and "form_code" not in said:
+        from workflow.documents.review_form import printed_code
+
+        said["form_code"] = printed_code(engine, case) or ""  # the clerk types the code on the form
     try:
         run_event(engine, case, Event(action["event"]), who, at, **said)
     except (Refused, Conflict) as err:

@@ -46,6 +46,8 @@ class Campaign(SQLModel, table=True):
     notice_text: str
     notice_sha256: str = Field(max_length=64)
     loaded_at: datetime = _instant()
+    # The campaign's own key for the 评审表's verification codes, made when it is loaded.
+    form_key: str = Field(max_length=64)
 
 
 class Case(SQLModel, table=True):

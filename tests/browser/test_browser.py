@@ -17,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
 from tests.e2e.test_service import wait_for
 from tests.helpers import EXAMPLE_FILE, bj
+from workflow.documents.review_form import printed_code
 from workflow.links import sign
 
 OCT_9, OCT_16, OCT_24 = "2024-10-09T10:00:00+08:00", "2024-10-16T10:00:00+08:00", "2024-10-24T11:00:00+08:00"
@@ -97,6 +98,7 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
     assert len(boxes) == 8  # an engineer's list: without the teachers' extra items
     for box in boxes:
         box.click()
+    paper.find_element(By.NAME, "form_code").send_keys(str(printed_code(site.engine, 1)))  # read off the form
     press(paper, paper.find_element(By.CSS_SELECTOR, "#act-receive_paper button"))
     assert site.state(1) == "paper_received"
 

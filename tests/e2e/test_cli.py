@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,12 +64,19 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
         ("reviewer", "2024-10-08T11:00:00+08:00", ["approve", "1"]),
         ("water", "2024-10-08T12:00:00+08:00", ["publicity", "start", "1"]),
         ("water", "2024-10-13T00:00:00+08:00", ["publicity", "close", "1", "--opinion", OPINION]),
-        ("paper", "2024-10-24T10:00:00+08:00",
-         ["receive-paper", "1", *[arg for item in sorted(PAPER_ITEMS) for arg in ("--item", item)]]),
-        ("approver", "2024-11-01T10:00:00+08:00", ["confirm", "1"]),
     ]
     for who, now, args in steps:
         sh(*args, who=who, now=now)
+    # The paper desk prints the 评审表 and, when it comes back signed, types the code on it.
+    sh("docs", "review-form", "1", "-o", "form.pdf", who="paper")
+    printed = subprocess.run(["pdftotext", str(sh.cwd / "form.pdf"), "-"], capture_output=True, text=True).stdout
+    code = re.search(r"验证码[:：]\s*([A-Z0-9]{4}-[A-Z0-9]{4})", printed).group(1)  # type: ignore[union-attr]
+    items = [arg for item in sorted(PAPER_ITEMS) for arg in ("--item", item)]
+    wrong = sh("receive-paper", "1", *items, "--form-code", "AAAA-AAAA", who="paper",
+               now="2024-10-24T10:00:00+08:00", code=1)
+    assert "《专业技术职务任职资格评审表》：验证码不符" in wrong.stderr
+    sh("receive-paper", "1", *items, "--form-code", code.lower(), who="paper", now="2024-10-24T10:00:00+08:00")
+    sh("confirm", "1", who="approver", now="2024-11-01T10:00:00+08:00")
     report = sh.json("show", "1", now="2024-11-02T10:00:00+08:00")
     assert report["state"] == "confirmed" and report["id_number"] == "652822********0018"
     assert [h["event"] for h in report["history"]] == [

@@ -87,7 +87,8 @@ def test_the_result_the_receipt_and_the_confirmed_list_follow_the_case(world: Wo
     assert "有异议，经核实异议不成立" in result and OPINION in result and "盖章" in result
     with pytest.raises(Refused, match="尚未受理"):
         case_document(engine, "paper", "paper_receipt", 1, NOW)
-    world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS)
+    world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS,
+              form_code=world.form_code(1))
     receipt = text_of(case_document(engine, "paper", "paper_receipt", 1, NOW).data)
     assert "2024-10-24 11:00" in receipt and "受理人：paper" in receipt and "聘用文件" in receipt
     world.run(1, Event.CONFIRM, "approver", bj(2024, 10, 25, 10))
@@ -119,3 +120,54 @@ def test_a_document_as_pdf_reads_back_and_renders_a_page(world: World, engine: s
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "commitment")],
                    check=True)
     assert any(ARTIFACTS.glob("commitment*.png"))
+
+
+def test_the_review_form_is_two_watermarked_a4_pages_carrying_the_code_the_paper_desk_checks(
+        world: World, engine: sa.Engine) -> None:
+    from workflow.documents.review_form import review_form
+
+    with pytest.raises(Refused, match="网上审核通过后"):
+        review_form(engine, "paper", 1, NOW)
+    _to_publicity(world, 1)
+    made = review_form(engine, "paper", 1, NOW)
+    code = world.form_code(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "review-form.pdf"
+    pdf.write_bytes(made.data)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Pages"].strip() == "2" and "(A4)" in fields["Page size"]
+    for page in (1, 2):
+        def text(*options: str, page: int = page) -> str:
+            return subprocess.run(["pdftotext", *options, "-f", str(page), "-l", str(page), str(pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+
+        assert f"验证码 {code}" in text() and "申报编号 1" in text()  # the footer of every page
+        # The watermark is set diagonally: its characters are on the page, and only as diagonal text.
+        assert set("仅供申报使用") <= set(text()) and not set("仅供") & set(text("-nodiag")), page
+    first = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "艾力·买买提" in first and ID_A in first and "本科" in first and "助理工程师" in first
+    second = subprocess.run(["pdftotext", "-f", "2", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "单位意见" in second and "负责人（签字）" in second
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "review-form")],
+                   check=True)
+
+
+def test_a_wrong_or_stale_review_form_code_is_refused_naming_the_form(world: World, engine: sa.Engine) -> None:
+    _to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    world.run(1, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
+    old = world.form_code(1)
+    world.approval_row(1, bj(2024, 10, 20))  # approved again: a new form, with a new code
+    new = world.form_code(1)
+    assert new != old and len(new) == 9 and new[4] == "-"
+    for given in (old, "", "ZZZZ-ZZZZ"):
+        with pytest.raises(Refused) as refused:
+            world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS, form_code=given)
+        assert [r.rule for r in refused.value.refusals] == ["paper.form_code"]
+        assert "《专业技术职务任职资格评审表》" in refused.value.refusals[0].message
+    # Typed as people type it: lower case, spaces, full-width.
+    typed = new.lower().replace("-", " ").translate(str.maketrans("abcdefghjkmnpqrstvwxyz23456789",
+                                                                  "ａｂｃｄｅｆｇｈｊｋｍｎｐｑｒｓｔｖｗｘｙｚ２３４５６７８９"))
+    world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS, form_code=typed)
+    assert world.state(1) == "paper_received"

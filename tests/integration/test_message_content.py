@@ -104,8 +104,9 @@ def test_a_stale_chsi_record_is_refused_at_receipt_naming_it(engine: sa.Engine) 
     _to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
-    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25),
-                                      items=PAPER_ITEMS)) == {"paper.record_too_old"}
+    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,
+              form_code=world.form_code(case))) == {"paper.record_too_old"}
     # Three calendar months back from 2024-10-24 is 2024-07-24: still accepted that day.
-    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 10), items=PAPER_ITEMS)
+    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 10), items=PAPER_ITEMS,
+              form_code=world.form_code(case))
     assert world.state(case) == "paper_received"

@@ -89,17 +89,20 @@ def test_paper_needs_a_passed_publicity_and_the_whole_checklist(engine: sa.Engin
     world = World(engine)
     case = world.import_([engineer()]).created[0]
     _to_publicity(world, case)
-    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS)) == {
+    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,
+              form_code=world.form_code(case))) == {
         "publicity.not_passed"
     }
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
     partial = PAPER_ITEMS - {"evaluation_form", "publicity"}
-    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=partial)) == {
+    assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=partial,
+              form_code=world.form_code(case))) == {
         "paper.missing"
     }
     assert world.count("material WHERE kind = 'paper'") == 0  # nothing half-recorded
-    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31, 18), items=PAPER_ITEMS)
+    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31, 18), items=PAPER_ITEMS,
+              form_code=world.form_code(case))
     world.run(case, Event.CONFIRM, "approver", bj(2024, 11, 5))
     assert world.state(case) == "confirmed"
 
@@ -117,7 +120,8 @@ def test_fraud_after_confirmation_revokes_and_bans_2025_to_2027(engine: sa.Engin
     _to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
-    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS)
+    world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,
+              form_code=world.form_code(case))
     world.run(case, Event.CONFIRM, "approver", bj(2024, 11, 5))
     assert rules_of(lambda: world.run(case, Event.REPORT_FRAUD, "approver", bj(2024, 12, 1))) == {"reason.missing"}
     world.run(case, Event.REPORT_FRAUD, "approver", bj(2024, 12, 1), reason="伪造学信网备案表")

@@ -127,7 +127,8 @@ def test_reminders_go_once_to_those_who_still_have_to_act(engine: sa.Engine) -> 
     with engine.connect() as conn:
         warning = conn.execute(sa.select(OUTBOX.c.context).where(OUTBOX.c.kind == "reminder_review_closing")).scalar_one()
     assert [c["case"] for c in json.loads(warning)["cases"]] == [submitted]  # the one that would expire
-    world.run(published, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31), items=PAPER_ITEMS)
+    world.run(published, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31), items=PAPER_ITEMS,
+              form_code=world.form_code(published))
 
 
 def test_expiry_messages_written_in_sql_match_an_operators(engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ def _prepare(world: World, case: int, state: Status, event: Event) -> None:
         world.start_publicity_row(case, started, completes, open_objection=True)
     elif event is Event.RECEIVE_PAPER:
         world.start_publicity_row(case, started, completes, closed=completes)
+        world.approval_row(case, started)
 
 
 def test_every_state_event_pair(engine: sa.Engine) -> None:
@@ -34,6 +35,8 @@ def test_every_state_event_pair(engine: sa.Engine) -> None:
     for case, (state, event) in zip(cases, PAIRS, strict=True):
         _prepare(world, case, state, event)
         login, now, extra = HOW[event]
+        if "form_code" in extra:
+            extra = {**extra, "form_code": world.form_code(case)}
         before = (world.version(case), len(world.history(case)))
         try:
             done = world.run(case, event, login, now, **extra)

@@ -61,6 +61,20 @@ class World:
                 if has_unit and not known:
                     add_operator(conn, login, login, "unit_operator", unit)
 
+    def approval_row(self, case: int, at: datetime) -> None:
+        """The history of an online approval, as if it had happened (its 评审表 then exists)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(HISTORY), {
+                "case_id": case, "event": "approve_online", "from_state": "online_review",
+                "to_state": "unit_publicity", "actor": "reviewer", "role": "county_reviewer", "reason": "",
+                "details": "{}", "effective_at": at, "recorded_at": at})
+
+    def form_code(self, case: int) -> str:
+        """The verification code printed on the case's current 评审表."""
+        from workflow.documents.review_form import printed_code
+
+        return printed_code(self.engine, case) or ""
+
     def run(self, case: int, event: Event, login: str, now: datetime, **extra: Any) -> Transition:
         return run_event(self.engine, case, event, self.who(login), now, **extra)
 

@@ -23,7 +23,7 @@ from states.machine import (
 from states.process import PROCESS
 from states.refusals import Refused
 from states.status import Status
-from tests.expected_process import DESTINATION, EXPECTED, HOW, IN_WINDOWS, S
+from tests.expected_process import DESTINATION, EXPECTED, FORM_CODE, HOW, IN_WINDOWS, S
 from tests.helpers import NOTICE, bj, engineer
 from workflow.records import ApplicationRecord
 
@@ -58,7 +58,7 @@ def _expected_target(state: Status, event: Event) -> Status:
 def test_every_state_for_each_event(event: Event) -> None:
     login, now, said = HOW[event]
     for state in Status:
-        case = Case(state, APPLICATION, UNIT, NOTICE, _publicity(event))
+        case = Case(state, APPLICATION, UNIT, NOTICE, _publicity(event), review_form_code=FORM_CODE)
         try:
             target = decide(case, Command(event, ACTORS[login], now, **said))
         except Refused as err:

@@ -140,11 +140,14 @@ UPHELD = Said(Annotated[bool, typer.Option("--upheld/--dismissed", help="The obj
 ITEMS = Said(Annotated[list[str], typer.Option("--item", "-i", help="A checklist item code received (repeatable).")],
              to_event=frozenset)
 
+FORM_CODE = Said(Annotated[str, typer.Option("--form-code", help="The verification code printed on the 评审表"
+                                                                  " (`chuding docs review-form`).")], "")
+
 GROUPS = {"publicity": "The unit's publicity (公示) of a case."}
 
 # What each thing an event takes (``states.process``) is on the command line; two events
 # take theirs their own way.
-SAID = {"reason": REASON, "opinion": OPINION, "upheld": UPHELD, "items": ITEMS}
+SAID = {"reason": REASON, "opinion": OPINION, "upheld": UPHELD, "items": ITEMS, "form_code": FORM_CODE}
 OWN_WAY = {Event.RETURN_FOR_CORRECTION: {"reason": REASONS}, Event.WITHDRAW: {"reason": Said(Reason, "")}}
 
 # One row per event command: its name, its group (None: top level), the event, its help.

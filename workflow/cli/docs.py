@@ -23,7 +23,9 @@ def _save(document: Any, out: Path | None, as_json: bool) -> None:
     with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
         file.write(document.data)
     partial.replace(path)
-    emit(as_json, {"ok": True, "file": str(path), "bytes": len(document.data)}, lambda: typer.echo(f"wrote {path}"))
+    code = {"code": document.code} if document.code else {}
+    emit(as_json, {"ok": True, "file": str(path), "bytes": len(document.data), **code},
+         lambda: typer.echo(f"wrote {path}" + (f" (verification code {document.code})" if document.code else "")))
 
 
 def _case_command(kind: str, help_: str) -> Any:
@@ -49,6 +51,17 @@ def _unit_command(kind: str, help_: str) -> Any:
 
     command.__doc__ = help_
     return command
+
+
+@docs_app.command("review-form")
+def review_form(case: CaseId, out: Out = None, as_json: JsonOut = False) -> None:
+    """《专业技术职务任职资格评审表》 for a case after online approval: two A4 pages (PDF) with
+    the watermark and the verification code the paper desk checks."""
+    from workflow.documents.review_form import review_form as produce
+
+    with guarded(as_json):
+        rt = runtime()
+        _save(produce(rt.engine(), who(), case, rt.clock.now()), out, as_json)
 
 
 @docs_app.command("confirmed-list")

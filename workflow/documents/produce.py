@@ -38,6 +38,7 @@ class Document:
     filename: str
     data: bytes
     media: str
+    code: str | None = None  # the 评审表's verification code
 
 
 def gender(id_number: str) -> str:
@@ -110,7 +111,7 @@ def case_document(engine: sa.Engine, who: Who, kind: str, case_id: int, now: dat
         actor = identify(conn, who if isinstance(who, str) else None)
         check_visible(conn, actor, case_id)
         context = build(conn, load_case(conn, case_id), now)
-    return _finish(engine, actor, kind, f"{title}-{case_id}", f"case {case_id}", render_docx(kind, context, folder), pdf)
+    return finish(engine, actor, kind, f"{title}-{case_id}", f"case {case_id}", render_docx(kind, context, folder), pdf)
 
 
 # --- one unit ---------------------------------------------------------------------------
@@ -183,7 +184,7 @@ def unit_document(engine: sa.Engine, who: Who, kind: str, unit_code: str, now: d
     with engine.connect() as conn:
         actor = identify(conn, who if isinstance(who, str) else None)
         context = build(conn, _unit(conn, actor, unit_code), now)
-    return _finish(engine, actor, kind, f"{title}-{unit_code}", f"unit {unit_code}",
+    return finish(engine, actor, kind, f"{title}-{unit_code}", f"unit {unit_code}",
                    render_docx(kind, context, folder), pdf)
 
 
@@ -216,9 +217,9 @@ def confirmed_list(engine: sa.Engine, who: Who, campaign: str, now: datetime, as
         require_role(actor, Role.COUNTY_REVIEWER, Role.COUNTY_CLERK, Role.COUNTY_APPROVER, Role.ADMINISTRATOR)
         context = _confirmed(conn, campaign, now)
     if as_excel:
-        return _finish(engine, actor, "confirmed_list", f"确认名单-{campaign}", f"campaign {campaign}",
+        return finish(engine, actor, "confirmed_list", f"确认名单-{campaign}", f"campaign {campaign}",
                        _confirmed_xlsx(context), False, XLSX, ".xlsx")
-    return _finish(engine, actor, "confirmed_list", f"确认名单-{campaign}", f"campaign {campaign}",
+    return finish(engine, actor, "confirmed_list", f"确认名单-{campaign}", f"campaign {campaign}",
                    render_docx("confirmed_list", context, folder), pdf)
 
 
@@ -246,7 +247,7 @@ def _confirmed_xlsx(context: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def _finish(engine: sa.Engine, actor: Actor, kind: str, name: str, subject: str, data: bytes, pdf: bool,
+def finish(engine: sa.Engine, actor: Actor, kind: str, name: str, subject: str, data: bytes, pdf: bool,
             media: str = DOCX, suffix: str = ".docx") -> Document:
     """The document as asked (PDF when ``pdf``), recorded once it exists."""
     if pdf:

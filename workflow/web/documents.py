@@ -34,13 +34,15 @@ def case_document(request: Request, number: int, kind: str, pdf: bool = False) -
     from workflow.cases import CaseNotFound
     from workflow.documents.produce import CASE_DOCUMENTS
     from workflow.documents.produce import case_document as produce
+    from workflow.documents.review_form import review_form
 
     session = current_session(request)
-    if kind not in CASE_DOCUMENTS:
+    if kind not in (*CASE_DOCUMENTS, "review_form"):
         raise HTTPException(status_code=404, detail="没有这种文书")
+    engine, now = request.app.state.engine, request.app.state.runtime.clock.now()
     try:
-        made = produce(request.app.state.engine, session.actor.login, kind, number,
-                       request.app.state.runtime.clock.now(), pdf)
+        made = (review_form(engine, session.actor.login, number, now) if kind == "review_form"
+                else produce(engine, session.actor.login, kind, number, now, pdf))
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
     except Refused as err:

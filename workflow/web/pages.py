@@ -126,7 +126,8 @@ def _visible(request: Request, session: Session, number: int) -> None:
 @router.post("/cases/{number}/{event}")
 def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] = "",
         version: Annotated[int | None, Form()] = None, reason: Annotated[str, Form()] = "", opinion: Annotated[str, Form()] = "",
-        upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None) -> Response:
+        upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
+        form_code: Annotated[str, Form()] = "") -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history."""
     from workflow.errors import Conflict
     from workflow.events import run_event
@@ -137,7 +138,7 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
         raise HTTPException(status_code=404, detail="没有这个事项")
     _visible(request, session, number)
     said = {"reason": reason, "opinion": opinion, "upheld": {"upheld": True, "dismissed": False}.get(upheld),
-            "items": frozenset(items or [])}
+            "items": frozenset(items or []), "form_code": form_code[:40]}
     takes = PROCESS[Event(event)].takes
     try:
         run_event(request.app.state.engine, number, Event(event), session.actor.login,

@@ -1,0 +1,87 @@
+"""The 《专业技术职务任职资格评审表》: two A4 pages for duplex printing, generated after
+the online review. Every page carries a watermark (campaign, case number, 仅供申报使用)
+and the verification code the paper desk checks at `receive-paper`, also as a QR code.
+Made as PDF directly by WeasyPrint from an editable HTML template, with the Noto CJK
+fonts embedded. It is for the applicant's own file: the ID number is shown in full."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from states import idnumber
+from states.refusals import Refusal, Refused
+from states.status import Status
+from workflow.access import Who, identify
+from workflow.cases import LoadedCase, load_case
+from workflow.documents.produce import PDF, Document, day, finish, gender
+from workflow.documents.render import TEMPLATES
+from workflow.tables import HISTORY
+from workflow.work import check_visible
+
+SUMMARY_EXCERPT = 700  # characters of the work summary the second page has room for
+ENDED = (Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED, Status.REVOKED)
+
+
+def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder: Path | None = None) -> Document:
+    with engine.connect() as conn:
+        actor = identify(conn, who if isinstance(who, str) else None)
+        check_visible(conn, actor, case_id)
+        case = load_case(conn, case_id)
+        if case.view.review_form_code is None or case.view.state in ENDED:
+            raise Refused([Refusal("document.not_approved", "评审表在网上审核通过后才能生成", "state")])
+        approved = conn.execute(sa.select(sa.func.max(HISTORY.c.effective_at)).where(
+            HISTORY.c.case_id == case_id, HISTORY.c.event == "approve_online")).scalar_one()
+    made = finish(engine, actor, "review_form", f"评审表-{case.id}", f"case {case.id}",
+                  render_pdf(context(case, approved), folder), False, PDF, ".pdf")
+    return replace(made, code=case.view.review_form_code)
+
+
+def printed_code(engine: sa.Engine, case_id: int) -> str | None:
+    """The code on the case's current 评审表, as the paper desk reads it off the form."""
+    with engine.connect() as conn:
+        return load_case(conn, case_id).view.review_form_code
+
+
+def context(case: LoadedCase, approved: datetime) -> dict[str, Any]:
+    import segno
+
+    app, notice = case.view.application, case.view.notice
+    code = str(case.view.review_form_code)
+    number = idnumber.normalise(app.id_number)
+    ranking = notice.known_education_levels
+    educations = sorted(app.educations, key=lambda e: (ranking.index(e.level) if e.level in ranking else -1,
+                                                       e.graduated_on))
+    highest = app.highest_full_time(ranking)
+    summary = app.work_summary.strip()
+    qr = segno.make(f"chuding:{case.campaign_code}:{case.id}:{code}", error="m")
+    return {
+        "case": case.id, "code": code, "campaign": case.campaign_code, "campaign_title": notice.title,
+        "approved_on": day(approved), "qr": qr.svg_inline(scale=3, border=1),
+        "name": app.name, "gender": gender(app.id_number), "birth": f"{number[6:10]}年{int(number[10:12])}月",
+        "id_number": number, "work_started_on": day(app.work_started_on), "unit_name": case.view.unit.name,
+        "unit_level": case.view.unit.level, "series": app.series, "specialty": app.specialty,
+        "qualification": notice.qualification(app.series, highest.level if highest else None),
+        "educations": [{"level": e.level, "full_time": "是" if e.full_time else "否", "school": e.school,
+                        "major": e.major, "graduated_on": day(e.graduated_on)} for e in educations],
+        "assessments": [{"year": a.year, "grade": a.grade} for a in app.assessments],
+        "continuing": [{"year": c.year, "public_hours": f"{c.public_hours:g}", "professional_hours":
+                        f"{c.professional_hours:g}"} for c in app.continuing_education],
+        "credit": bool(app.teacher_credit_certificate),
+        "summary": summary[:SUMMARY_EXCERPT] + ("……" if len(summary) > SUMMARY_EXCERPT else ""),
+    }
+
+
+def render_pdf(values: dict[str, Any], folder: Path | None = None) -> bytes:
+    import jinja2
+    import weasyprint
+
+    loader = jinja2.FileSystemLoader([str(f) for f in (folder, TEMPLATES) if f is not None])
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True)
+    html = env.get_template("review_form.html").render(values)
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
