@@ -57,6 +57,8 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "applicant_id", name="uq_case_campaign_applicant"),
         sa.Index("ix_case_campaign_state", "campaign_id", "state"),
+        # A unit's cases in a state: its publicity documents, its operator's work.
+        sa.Index("ix_case_unit_state", "unit_id", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

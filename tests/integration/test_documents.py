@@ -171,3 +171,34 @@ def test_a_wrong_or_stale_review_form_code_is_refused_naming_the_form(world: Wor
                                                                   "ａｂｃｄｅｆｇｈｊｋｍｎｐｑｒｓｔｖｗｘｙｚ２３４５６７８９"))
     world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS, form_code=typed)
     assert world.state(1) == "paper_received"
+
+
+def test_every_word_document_converts_to_pdf_and_one_page_of_each_is_kept(world: World, engine: sa.Engine,
+                                                                           tmp_path: Path) -> None:
+    from workflow.documents.render import converter
+
+    _to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    made = {"commitment": case_document(engine, "clerk", "commitment", 1, NOW),
+            "teacher_statement": case_document(engine, "clerk", "teacher_statement", 2, NOW),
+            "unit_publicity": unit_document(engine, "water", "unit_publicity", "LT-SL-01", NOW)}
+    world.run(1, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
+    made["publicity_result"] = unit_document(engine, "water", "publicity_result", "LT-SL-01", NOW)
+    world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS, form_code=world.form_code(1))
+    made["paper_receipt"] = case_document(engine, "paper", "paper_receipt", 1, NOW)
+    world.run(1, Event.CONFIRM, "approver", bj(2024, 10, 25, 10))
+    made["confirmed_list"] = confirmed_list(engine, "approver", "luntai-2024", NOW)
+    for name, document in made.items():
+        (tmp_path / f"{name}.docx").write_bytes(document.data)
+    # One LibreOffice run for them all (the command line converts each as --pdf does).
+    subprocess.run([converter(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *sorted(str(p) for p in tmp_path.glob("*.docx"))],
+                   check=True, capture_output=True, timeout=300)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in made:
+        pdf = tmp_path / f"{name}.pdf"
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert "(A4)" in info, name
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(ARTIFACTS / name)], check=True)
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 5_000, name

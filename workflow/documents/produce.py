@@ -23,7 +23,7 @@ from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.access import Who, identify
 from workflow.audit import audit
-from workflow.cases import LoadedCase, load_case
+from workflow.cases import LoadedCase, load_case, load_cases
 from workflow.documents.render import render_docx, to_pdf
 from workflow.tables import CAMPAIGNS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES, UNITS
 from workflow.work import check_visible
@@ -129,7 +129,8 @@ def _publicized(conn: sa.Connection, unit_id: int, ended: bool) -> list[tuple[Lo
              .where(CASES.c.unit_id == unit_id).order_by(CASES.c.id))
     done = sa.or_(PUBLICITIES.c.closed_at.is_not(None), PUBLICITIES.c.completed_at.is_not(None))
     query = query.where(done) if ended else query.where(~done, CASES.c.state == Status.UNIT_PUBLICITY)
-    return [(load_case(conn, row.id), row) for row in conn.execute(query)]
+    rows = conn.execute(query).all()
+    return list(zip(load_cases(conn, [row.id for row in rows]), rows, strict=True))
 
 
 def _period(case: LoadedCase, publicity: Any) -> tuple[date, date]:
@@ -148,7 +149,8 @@ def _unit_publicity(conn: sa.Connection, unit: Any, now: datetime) -> dict[str, 
     periods = [_period(case, row) for case, row in found]
     notice = found[0][0].view.notice
     return {
-        "unit_name": unit.name, "unit_phone": unit.phone or "", "year": notice.year,
+        "unit_name": unit.name, "unit_contact": f"{unit.name}（电话：{unit.phone}）" if unit.phone else unit.name,
+        "year": notice.year,
         "campaign_title": notice.title, "count": len(found),
         "cases": [{**_person(case, full_id=False), "number": n} for n, (case, _) in enumerate(found, 1)],
         "first_day": day(min(p[0] for p in periods)), "last_day": day(max(p[1] for p in periods)),
@@ -199,7 +201,7 @@ def _confirmed(conn: sa.Connection, campaign: str, now: datetime) -> dict[str, A
     confirmed_at = dict(conn.execute(
         sa.select(HISTORY.c.case_id, sa.func.max(HISTORY.c.effective_at)).where(
             HISTORY.c.case_id.in_(ids), HISTORY.c.event == "confirm").group_by(HISTORY.c.case_id)).all())
-    cases = [load_case(conn, i) for i in ids]
+    cases = load_cases(conn, list(ids))
     notice = cases[0].view.notice if cases else None
     return {"year": notice.year if notice else "", "campaign_title": notice.title if notice else campaign,
             "issuer": notice.issuer if notice else "", "count": len(cases), "date": day(now),

@@ -30,13 +30,10 @@ def render_docx(name: str, context: dict[str, Any], folder: Path | None = None) 
 
     path = (folder / f"{name}.docx") if folder and (folder / f"{name}.docx").exists() else TEMPLATES / f"{name}.docx"
     template = DocxTemplate(str(path))
-    missing = template.get_undeclared_template_variables(context=context)
-    if missing:
-        raise DocumentError(f"template {path.name}: no data for {', '.join(sorted(missing))}")
     try:
         template.render(context, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True))
-    except jinja2.UndefinedError as err:  # a field of a row the data lacks
-        raise DocumentError(f"template {path.name}: {err}") from None
+    except jinja2.UndefinedError as err:  # a placeholder, or a field of a row, the data lacks
+        raise DocumentError(f"template {path.name}: no data for {err}") from None
     out = BytesIO()
     template.save(out)
     return out.getvalue()
