@@ -55,7 +55,7 @@ def import_workbook(
 ) -> ImportResult:
     """The same, from the import workbook (`chuding template`): its problems named by
     sheet, row and column header."""
-    from workflow.workbook import read_workbook
+    from workflow.workbook_read import read_workbook
 
     with engine.connect() as conn:
         notices = loaded_notices(conn)

@@ -30,22 +30,7 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
         actor = identify(conn, who if isinstance(who, str) else None)
         unit = actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
         scope = sa.true() if unit is None else UNITS.c.code == unit
-        cases = CASES.join(UNITS, UNITS.c.id == CASES.c.unit_id)
-        per_unit = conn.execute(
-            sa.select(UNITS.c.code, CASES.c.state, sa.func.count()).select_from(cases).where(scope)
-            .group_by(UNITS.c.code, CASES.c.state).order_by(UNITS.c.code)
-        ).all()
-        reached: dict[str, int] = dict(conn.execute(
-            sa.select(HISTORY.c.to_state, sa.func.count(sa.distinct(HISTORY.c.case_id)))
-            .select_from(HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id))
-            .where(scope, HISTORY.c.to_state.in_([s.value for s in FUNNEL]))
-            .group_by(HISTORY.c.to_state)
-        ).all())
-        submitted = conn.execute(
-            sa.select(HISTORY.c.effective_at)
-            .select_from(HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id))
-            .where(scope, HISTORY.c.event == "submit")
-        ).scalars().all()
+        per_unit, reached, submitted = _counts(conn, scope)
         notices = loaded_notices(conn)
         bans = conn.execute(
             sa.select(BANS.c.id, BANS.c.id_number, BANS.c.first_year, BANS.c.last_year, BANS.c.ends_at)
@@ -73,6 +58,24 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
         "bans": [{"id": b.id, "id_number": idnumber.mask(b.id_number), "years": f"{b.first_year}–{b.last_year}",
                   "ends_at": b.ends_at} for b in bans],
     }
+
+
+def _counts(conn: sa.Connection, scope: sa.ColumnElement[bool]) -> tuple[Any, dict[str, int], Any]:
+    """Cases per unit and state; how many reached each step; when each was submitted."""
+    cases = CASES.join(UNITS, UNITS.c.id == CASES.c.unit_id)
+    of_cases = HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)
+    per_unit = conn.execute(
+        sa.select(UNITS.c.code, CASES.c.state, sa.func.count()).select_from(cases).where(scope)
+        .group_by(UNITS.c.code, CASES.c.state).order_by(UNITS.c.code)
+    ).all()
+    reached: dict[str, int] = dict(conn.execute(
+        sa.select(HISTORY.c.to_state, sa.func.count(sa.distinct(HISTORY.c.case_id))).select_from(of_cases)
+        .where(scope, HISTORY.c.to_state.in_([s.value for s in FUNNEL])).group_by(HISTORY.c.to_state)
+    ).all())
+    submitted = conn.execute(
+        sa.select(HISTORY.c.effective_at).select_from(of_cases).where(scope, HISTORY.c.event == "submit")
+    ).scalars().all()
+    return per_unit, reached, submitted
 
 
 def _state_by_unit(rows: Sequence[Any]) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from workflow.importer import import_workbook
 from workflow.records import ApplicationRecord
 from workflow.stored_application import application_json
 from workflow.tables import CASES
-from workflow.workbook import HELP_SHEET, PATH_PART, SHEET, columns, write_template
+from workflow.workbook import HELP_SHEET, SHEET, columns, write_template
+from workflow.workbook_read import PATH_PART
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 

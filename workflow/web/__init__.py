@@ -44,6 +44,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, pages, campaign, staff, documents):
         app.include_router(module.router)
+    _answers(app)
+    return app
+
+
+def _answers(app: FastAPI) -> None:
+    """How a request that cannot be served is answered: to a person, in a page."""
 
     @app.exception_handler(LoginNeeded)
     async def to_login(request: Request, exc: LoginNeeded) -> RedirectResponse:
@@ -75,7 +81,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         fields = "、".join(sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})) or "请求"
         return render(request, "error.html", 400, status=400, detail=f"{fields}：缺少或格式不对，未作任何更改")
 
-    return app
 
 
 # What the history records besides the process's events.
