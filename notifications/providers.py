@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,18 @@ def _classify(provider: str, code: str, message: str, credentials: tuple[str, ..
     return ProviderRefused(provider, code, message)
 
 
+def _answer(provider: Any, sdk_error: type[Exception], call: Callable[[], Any]) -> Any:
+    """The provider's answer to ``call``, or its refusal classified by the provider's code;
+    a connection that fails (refused, reset, timed out) is retried."""
+    try:
+        return call()
+    except sdk_error as err:
+        code, message = str(getattr(err, "code", "")), str(getattr(err, "message", err))
+        raise _classify(provider.name, code, message, provider.CREDENTIALS, provider.TRANSIENT) from None
+    except Exception as err:  # noqa: BLE001 - anything else is the way there
+        raise Retry(f"{provider.name}: {type(err).__name__}: {err}") from None
+
+
 class AliyunSms:
     """Alibaba Cloud SMS (dysmsapi 2017-05-25): SendSms with the template's variables as
     JSON and OutId = our key; QuerySendDetails for receipts."""
@@ -87,12 +100,7 @@ class AliyunSms:
     def _call(self, method: Any, request: Any) -> Any:
         from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 
-        try:
-            return method(request, self._runtime()).body
-        except AlibabaCloudException as err:
-            raise _classify(self.name, str(err.code), str(err.message), self.CREDENTIALS, self.TRANSIENT) from None
-        except Exception as err:  # the connection: refused, reset, timed out
-            raise Retry(f"{self.name}: {type(err).__name__}: {err}") from None
+        return _answer(self, AlibabaCloudException, lambda: method(request, self._runtime()).body)
 
     async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> str:
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
@@ -152,12 +160,7 @@ class TencentSms:
             TencentCloudSDKException,
         )
 
-        try:
-            return method(request)
-        except TencentCloudSDKException as err:
-            raise _classify(self.name, str(err.code), str(err.message), self.CREDENTIALS, self.TRANSIENT) from None
-        except Exception as err:  # the connection: refused, reset, timed out
-            raise Retry(f"{self.name}: {type(err).__name__}: {err}") from None
+        return _answer(self, TencentCloudSDKException, lambda: method(request))
 
     async def send(self, phone: str, kind: str, text: str, values: dict[str, str], key: str) -> str:
         from tencentcloud.sms.v20210111.models import SendSmsRequest

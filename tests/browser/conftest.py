@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,25 +87,26 @@ class Site:
             return str(conn.execute(sa.text("SELECT state FROM application_case WHERE id = :c"), {"c": case}).scalar())
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    found = Site(tmp_path)
+@contextmanager
+def _running(found: Site) -> Iterator[Site]:
     try:
         yield found
     finally:
         found.stop()
         found.engine.dispose()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    with _running(Site(tmp_path)) as found:
+        yield found
 
 
 @pytest.fixture
 def pg_site(tmp_path: Path, databases: Databases) -> Iterator[Site]:
     """The same, on PostgreSQL, where several services may serve at once."""
-    found = Site(tmp_path, databases.url("postgresql"))
-    try:
+    with _running(Site(tmp_path, databases.url("postgresql"))) as found:
         yield found
-    finally:
-        found.stop()
-        found.engine.dispose()
 
 
 @pytest.fixture
