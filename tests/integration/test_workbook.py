@@ -174,3 +174,20 @@ def test_an_export_reads_back_as_the_list_with_ids_masked_unless_an_administrato
         assert conn.execute(sa.select(sa.func.count()).select_from(AUDIT)
                             .where(AUDIT.c.action == "export.full_ids", AUDIT.c.actor == "admin")).scalar() == 1
     assert export_cases(engine, "school", out) == 1  # a unit operator's own unit only
+
+
+def test_a_workbook_that_would_unpack_to_gigabytes_is_refused_before_it_is_read(engine: sa.Engine,
+                                                                                 template: Path) -> None:
+    import zipfile
+
+    World(engine)
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name in zipfile.ZipFile(template).namelist():
+            bomb.writestr(name, zipfile.ZipFile(template).read(name))
+        with bomb.open("xl/padding.xml", "w") as padding:  # 250 MB that compress to a few hundred KB
+            for _ in range(250):
+                padding.write(b"a" * 1024 * 1024)
+    assert len(out.getvalue()) < 2 * 1024 * 1024
+    with pytest.raises(ImportRefused, match="解压后过大"):
+        import_workbook(engine, out.getvalue(), "bomb.xlsx", "clerk", bj(2024, 9, 28))
