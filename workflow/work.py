@@ -64,7 +64,17 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
     return {**report, "actions": [{"event": e, "takes": list(PROCESS[Event(e)].takes)} for e in mine],
             "paper_checklist": [{"code": i.code, "name": i.name}
                                 for i in view.notice.paper_checklist(view.application.series)],
-            "unit_opinion": view.notice.unit_opinion_text}
+            "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application)}
+
+
+def _application(app: Any) -> dict[str, Any]:
+    """What the applicant declared, as the case page shows it (the ID number is shown masked apart)."""
+    return {"series": app.series, "specialty": app.specialty, "work_started_on": app.work_started_on,
+            "educations": [{"level": e.level, "full_time": e.full_time, "school": e.school, "major": e.major,
+                            "graduated_on": e.graduated_on} for e in app.educations],
+            "assessments": [{"year": a.year, "grade": a.grade} for a in app.assessments],
+            "continuing": [{"year": c.year, "public_hours": c.public_hours, "professional_hours": c.professional_hours}
+                           for c in app.continuing_education]}
 
 
 # How many ready cases "my work" lists at once, and how many it checks to find them: the

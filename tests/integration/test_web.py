@@ -109,6 +109,7 @@ def test_my_work_lists_what_the_role_can_do_with_its_deadline_and_ids_masked(sit
     assert ID_A not in page and "652822********0018" in page
     case = client.get("/cases/1").text
     assert ID_A not in case and "submit" in case
+    assert "工程技术（水利工程）" in case and "本科（全日制） 新疆农业大学 水利水电工程" in case and "2023 优秀" in case
 
 
 def test_a_reviewer_returns_a_case_from_its_page_with_the_same_rules_as_the_command(site) -> None:  # type: ignore[no-untyped-def]
