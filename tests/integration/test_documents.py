@@ -202,3 +202,20 @@ def test_every_word_document_converts_to_pdf_and_one_page_of_each_is_kept(world:
         subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(ARTIFACTS / name)], check=True)
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 5_000, name
+
+
+def test_markup_in_the_data_is_text_in_every_document(engine: sa.Engine) -> None:
+    from tests.helpers import valid_id, with_id
+    from workflow.documents.review_form import review_form
+
+    world = World(engine)
+    name = "A&B<i>x</i>"
+    record = with_id(engineer(), valid_id(42), name)
+    record["specialty"] = "水利 & <script>alert(1)</script>"
+    world.import_([record])
+    text = text_of(case_document(engine, "clerk", "commitment", 1, NOW).data)
+    assert name in text and "水利 & <script>alert(1)</script>" in text  # the file is whole, the words as typed
+    _to_publicity(world, 1)
+    pdf = review_form(engine, "paper", 1, NOW).data
+    printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "A&B<i>x</i>" in printed and "<script>alert(1)</script>" in printed
