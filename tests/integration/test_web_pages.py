@@ -210,3 +210,12 @@ def test_documents_download_from_the_pages_for_those_who_may_see_them(site, engi
     assert refused.status_code == 400 and "教师系列" in refused.text
     assert client.get("/units/LT-ED-07/documents/unit_publicity").status_code == 400  # another unit
     assert client.get("/campaigns/luntai-2024/confirmed-list").status_code == 400  # county staff only
+
+
+def test_a_control_character_in_an_address_is_refused_not_an_error(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    log_in(client, "reviewer")
+    for path in ("/units/A%00B/documents/unit_publicity", "/campaigns/x%00y/confirmed-list",
+                 "/units/%1B[31m/documents/publicity_result"):
+        answer = client.get(path)
+        assert answer.status_code == 400 and "控制字符" in answer.text, (path, answer.status_code)

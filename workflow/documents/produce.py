@@ -25,6 +25,7 @@ from workflow.access import Who, identify
 from workflow.audit import audit
 from workflow.cases import LoadedCase, load_case, load_cases
 from workflow.documents.render import render_docx, to_pdf
+from workflow.fields import text_refusals
 from workflow.tables import CAMPAIGNS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES, UNITS
 from workflow.work import check_visible
 
@@ -116,7 +117,16 @@ def case_document(engine: sa.Engine, who: Who, kind: str, case_id: int, now: dat
 
 # --- one unit ---------------------------------------------------------------------------
 
+def _typed(rule: str, field: str, value: str) -> None:
+    """A code typed in an address or on the command line, refused before any query sees
+    it (PostgreSQL fails on a NUL) when it holds a control character or is absurdly long."""
+    problems = text_refusals(rule, **{field: (value, 64)})
+    if problems:
+        raise Refused(problems)
+
+
 def _unit(conn: sa.Connection, actor: Actor, code: str) -> Any:
+    _typed("unit", "unit", code)
     unit = conn.execute(sa.select(UNITS).where(UNITS.c.code == code)).first()
     if unit is None or (actor.role is Role.UNIT_OPERATOR and actor.unit_code != code):
         raise Refused([Refusal("unit.unknown", f"没有单位 {code}", "unit")])
@@ -193,6 +203,7 @@ def unit_document(engine: sa.Engine, who: Who, kind: str, unit_code: str, now: d
 # --- one campaign -------------------------------------------------------------------------
 
 def _confirmed(conn: sa.Connection, campaign: str, now: datetime) -> dict[str, Any]:
+    _typed("campaign", "campaign", campaign)
     row = conn.execute(sa.select(CAMPAIGNS.c.id).where(CAMPAIGNS.c.code == campaign)).first()
     if row is None:
         raise Refused([Refusal("campaign.unknown", f"没有年度批次 {campaign}", "campaign")])
