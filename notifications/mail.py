@@ -7,7 +7,6 @@ import base64
 import contextlib
 import functools
 import hashlib
-import os
 import ssl
 from datetime import datetime
 from email.header import Header
@@ -17,6 +16,7 @@ from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr
 from typing import Protocol
 
+from notifications.files import write_private
 from notifications.rendering import Email
 from notifications.settings import NotificationSettings
 
@@ -73,13 +73,7 @@ class FolderMailer:
     async def send(self, message: Message) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").partition("@")[0]
-        # Written whole then renamed, so a reader never sees half a message; private to
-        # the service's own user, for it holds names and addresses.
-        temporary = self.folder / f".{name}.eml.tmp"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(message.as_bytes())
-        temporary.replace(self.folder / f"{name}.eml")
+        write_private(self.folder / f"{name}.eml", lambda out: out.write(message.as_bytes()))
 
     async def close(self) -> None:
         return None

@@ -6,13 +6,13 @@ ID numbers are masked unless an administrator asks for them in full, which is re
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from notifications.files import write_private
 from states.clock import in_beijing
 from states.machine import Role
 from workflow.access import Who, acting, viewing
@@ -67,8 +67,4 @@ def _write(path: Path, rows: list[dict[str, Any]], progress: Callable[[int, int]
         if progress is not None and (done % 1000 == 0 or done == len(rows)):
             progress(done, len(rows))
     # Written beside and moved into place: a reader never sees half a file.
-    # Names and ID numbers: readable by the owner only.
-    partial = path.with_name(f".{path.name}.partial")
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        book.save(out)
-    partial.replace(path)
+    write_private(path, book.save)

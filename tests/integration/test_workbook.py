@@ -191,3 +191,18 @@ def test_a_workbook_that_would_unpack_to_gigabytes_is_refused_before_it_is_read(
     assert len(out.getvalue()) < 2 * 1024 * 1024
     with pytest.raises(ImportRefused, match="解压后过大"):
         import_workbook(engine, out.getvalue(), "bomb.xlsx", "clerk", bj(2024, 9, 28))
+
+
+def test_two_exports_to_one_file_at_once_leave_one_whole_private_workbook(engine: sa.Engine, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflow.export import export_cases
+
+    world = World(engine)
+    world.import_([with_id(engineer(), valid_id(1000 + i), f"同时{i}") for i in range(200)])
+    out = tmp_path / "same.xlsx"
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda _: export_cases(engine, "reviewer", out), range(4)))
+    assert done == [200] * 4
+    assert load_workbook(out)["申报"].max_row == 201 and oct(out.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == ["same.xlsx"]  # nothing half written left behind

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,12 +16,10 @@ Pdf = Annotated[bool, typer.Option("--pdf", help="As PDF (converted by LibreOffi
 
 
 def _save(document: Any, out: Path | None, as_json: bool) -> None:
+    from notifications.files import write_private
+
     path = out or Path(document.filename)
-    # Names and ID numbers: readable by the owner only, and never half written.
-    partial = path.with_name(f".{path.name}.partial")
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-        file.write(document.data)
-    partial.replace(path)
+    write_private(path, lambda file: file.write(document.data))  # names and ID numbers
     code = {"code": document.code} if document.code else {}
     emit(as_json, {"ok": True, "file": str(path), "bytes": len(document.data), **code},
          lambda: typer.echo(f"wrote {path}" + (f" (verification code {document.code})" if document.code else "")))
