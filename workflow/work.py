@@ -14,7 +14,7 @@ from states.notice import Notice
 from states.process import BOUNDED_BY, PROCESS
 from states.status import Status
 from workflow.access import Who, identify
-from workflow.cases import CaseNotFound, LoadedCase, load_case, loaded_notices
+from workflow.cases import CaseNotFound, LoadedCase, load_case, load_cases, loaded_notices
 from workflow.tables import CASES, UNITS
 from workflow.views import list_cases, report_of
 
@@ -106,13 +106,14 @@ def my_work(engine: sa.Engine, who: Who, now: datetime, limit: int = WORK_PAGE) 
             ids = conn.execute(sa.select(CASES.c.id).where(*scope, CASES.c.campaign_id == campaign_id,
                                                            CASES.c.state == state)
                                .order_by(CASES.c.id).limit(WORK_SCAN - scanned)).scalars().all()
-            for case_id in ids:
-                scanned += 1
-                row = _ready(load_case(conn, case_id), actor.role, now)
-                if row is not None:
-                    rows.append(row)
-                    if len(rows) >= limit:
-                        break
+            # Loaded a page's worth at a time, one query each, until the page is full.
+            for start in range(0, len(ids), limit):
+                if len(rows) >= limit:
+                    break
+                batch = list(ids[start:start + limit])
+                scanned += len(batch)
+                rows += [r for r in (_ready(c, actor.role, now) for c in load_cases(conn, batch)) if r]
+        rows = rows[:limit]
     waiting: dict[str, int] = {}
     for _, state, count in groups:
         waiting[state] = waiting.get(state, 0) + count
