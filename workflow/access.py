@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from states.machine import SERVICE_ACTOR, Actor, Role
 from states.refusals import Refusal, Refused
 from workflow.db import hold_writer
+from workflow.sessions import Visit, seen
 from workflow.tables import OPERATORS, UNITS
 
-# A login from a front door, or the service's own actor from within.
-Who = str | Actor | None
+# A login from the command line, a browser's visit, or the service's own actor from within.
+Who = str | Visit | Actor | None
 # Built once: every use case runs it. The operator's row is held for the use case's
 # transaction (PostgreSQL: FOR SHARE; SQLite has one writer at a time already), so an
 # act and a disable under way happen one after the other, never across each other.
@@ -50,7 +51,9 @@ def acting(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
     """The actor behind ``who``, checked on ``conn`` (the use case's own transaction,
     which from here holds what it read); with ``roles``, one of them."""
     hold_writer(conn)
-    if isinstance(who, Actor):
+    if isinstance(who, Visit):
+        actor = seen(conn, who, writing=True).actor
+    elif isinstance(who, Actor):
         if who != SERVICE_ACTOR:
             raise TypeError("only the background service acts without a login")
         actor = who
@@ -62,8 +65,17 @@ def acting(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
 
 
 def viewing(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
-    """The actor behind a login, for a read (no write lock taken); with ``roles``, one of them."""
-    actor = identify(conn, who if isinstance(who, str) else None)
+    """The actor behind a login or a visit, for a read (no write lock taken); with
+    ``roles``, one of them. The service's own actor reads nothing through a front door."""
+    if isinstance(who, Visit):
+        actor = seen(conn, who).actor
+    else:
+        actor = identify(conn, who if isinstance(who, str) else None)
     if roles:
         require_role(actor, *roles)
     return actor
+
+
+def unit_scope(actor: Actor) -> str | None:
+    """The one unit whose cases ``actor`` may see (a unit operator's own); None: all."""
+    return actor.unit_code if actor.role is Role.UNIT_OPERATOR else None

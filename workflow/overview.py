@@ -16,7 +16,7 @@ from states.clock import in_beijing
 from states.machine import Role
 from states.notice import Window
 from states.status import Status
-from workflow.access import Who, identify
+from workflow.access import Who, viewing
 from workflow.cases import loaded_notices
 from workflow.tables import BANS, CASES, HISTORY, UNITS
 
@@ -27,7 +27,7 @@ FUNNEL = (Status.DRAFTED, Status.SUBMITTED, Status.ONLINE_REVIEW, Status.UNIT_PU
 
 def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, Any]:
     with engine.connect() as conn:
-        actor = identify(conn, who if isinstance(who, str) else None)
+        actor = viewing(conn, who)
         unit = actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
         scope = sa.true() if unit is None else UNITS.c.code == unit
         per_unit, reached, submitted = _counts(conn, scope)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from notifications.columns import utc_now
 from states.machine import Actor, Role
-from states.refusals import Refusal, Refused
 from workflow.audit import audit
 from workflow.tables import OPERATORS, SESSIONS, UNITS
 
@@ -28,7 +27,6 @@ IDLE = timedelta(minutes=30)
 # the truth, by less than this, so a session may end this much early, never late.
 TOUCH_EVERY = timedelta(seconds=60)
 LIFETIME = timedelta(hours=12)
-GONE = Refusal("session.ended", "登录已过期或已退出，请重新登录", "session")
 
 
 @dataclass(frozen=True)
@@ -61,25 +59,85 @@ def open_session(engine: sa.Engine, login: str, password: str, address: str, now
     return Session(token, csrf, done.actor, done.must_change_password)
 
 
-def resume(engine: sa.Engine, token: str, now: datetime) -> Session:
-    """The live session behind ``token``, seen again now; ``session.ended`` otherwise."""
+class SessionEnded(Exception):
+    """No live session behind the token: log in (again)."""
+
+
+class FormForged(Exception):
+    """A form without its session's CSRF token: refused, nothing changed."""
+
+
+class PasswordChangeDue(Exception):
+    """The operator must choose a new password before anything else."""
+
+
+@dataclass
+class Visit:
+    """One request of a browser, as a use case's ``who``: the session's token, when, and
+    for a form the CSRF token it carried. The use case settles it on its own connection
+    (``access.identify``), in its own transaction, and leaves the session found here for
+    the page to show."""
+
+    token: str
+    now: datetime
+    form_csrf: str | None = None  # None: a look; a form must carry its session's token
+    password_change: bool = False  # the password page is the one place a due change may go
+    session: Session | None = field(default=None, compare=False)
+    touch_due: bool = field(default=False, compare=False)
+
+
+# Built once: every page runs it. The operator's row is held as ``access`` holds it.
+_SEEN = (
+    sa.select(SESSIONS.c.csrf, SESSIONS.c.last_seen_at, SESSIONS.c.expires_at, OPERATORS.c.login,
+              OPERATORS.c.role, UNITS.c.code, OPERATORS.c.password_must_change)
+    .select_from(SESSIONS.join(OPERATORS, OPERATORS.c.id == SESSIONS.c.operator_id)
+                 .outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id))
+    .where(SESSIONS.c.id == sa.bindparam("key"), SESSIONS.c.revoked_at.is_(None), OPERATORS.c.active)
+)
+_SEEN_WRITING = _SEEN.with_for_update(read=True, of=OPERATORS)
+_TOUCH = (
+    sa.update(SESSIONS).where(SESSIONS.c.id == sa.bindparam("key"), SESSIONS.c.revoked_at.is_(None))
+    .values(last_seen_at=sa.bindparam("now"))
+)
+
+
+def seen(conn: sa.Connection, visit: Visit, writing: bool = False) -> Session:
+    """The live session behind ``visit``, read on the use case's connection: ended,
+    forged and password-change-due visits are refused before anything else happens.
+    Writing, its last sight is brought up to date in the same transaction; reading, the
+    visit says the write is due (``touch``), which is at most once a minute."""
+    key = _key(visit.token)
+    row = conn.execute(_SEEN_WRITING if writing else _SEEN, {"key": key}).one_or_none()
+    if row is None or visit.now >= row.expires_at or visit.now >= row.last_seen_at + IDLE:
+        raise SessionEnded
+    session = Session(visit.token, row.csrf, Actor(row.login, Role(row.role), row.code), bool(row.password_must_change))
+    if visit.form_csrf is not None and not csrf_matches(session, visit.form_csrf):
+        raise FormForged
+    if session.must_change_password and not visit.password_change:
+        raise PasswordChangeDue
+    visit.session = session
+    visit.touch_due = visit.now >= row.last_seen_at + TOUCH_EVERY
+    if writing and visit.touch_due:
+        conn.execute(_TOUCH, {"key": key, "now": visit.now})
+        visit.touch_due = False
+    return session
+
+
+def touch(engine: sa.Engine, visit: Visit) -> None:
+    """A read's due write of the session's last sight: a short transaction of its own."""
+    if visit.touch_due:
+        with engine.begin() as conn:
+            conn.execute(_TOUCH, {"key": _key(visit.token), "now": visit.now})
+        visit.touch_due = False
+
+
+def resume(engine: sa.Engine, token: str, now: datetime, password_change: bool = True) -> Session:
+    """The live session behind ``token``, seen again now; ``SessionEnded`` otherwise."""
+    visit = Visit(token, now, password_change=password_change)
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(SESSIONS.c.csrf, SESSIONS.c.last_seen_at, SESSIONS.c.expires_at, OPERATORS.c.login,
-                      OPERATORS.c.role, UNITS.c.code, OPERATORS.c.password_must_change)
-            .join(OPERATORS, OPERATORS.c.id == SESSIONS.c.operator_id)
-            .outerjoin(UNITS, UNITS.c.id == OPERATORS.c.unit_id)
-            .where(SESSIONS.c.id == _key(token), SESSIONS.c.revoked_at.is_(None), OPERATORS.c.active)
-        ).one_or_none()
-        if row is None or now >= row.expires_at or now >= row.last_seen_at + IDLE:
-            raise Refused([GONE])
-        conn.rollback()  # the read ends here; a write, when due, is a short one of its own
-        if now >= row.last_seen_at + TOUCH_EVERY:
-            with conn.begin():
-                conn.execute(sa.update(SESSIONS).where(SESSIONS.c.id == _key(token), SESSIONS.c.revoked_at.is_(None))
-                             .values(last_seen_at=now))
-        actor = Actor(row.login, Role(row.role), row.code)
-        return Session(token, row.csrf, actor, bool(row.password_must_change))
+        session = seen(conn, visit)
+    touch(engine, visit)
+    return session
 
 
 def close_session(engine: sa.Engine, token: str, address: str, now: datetime) -> None:

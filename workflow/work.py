@@ -13,18 +13,10 @@ from states.machine import Actor, Event, Role, prospects
 from states.notice import Notice
 from states.process import BOUNDED_BY, PROCESS
 from states.status import Status
-from workflow.access import Who, identify
+from workflow.access import Who, unit_scope, viewing
 from workflow.cases import CaseNotFound, LoadedCase, load_case, load_cases, loaded_notices
 from workflow.tables import CASES, UNITS
 from workflow.views import list_cases, report_of
-
-
-def _unit_of(actor: Actor) -> str | None:
-    return actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
-
-
-def _viewer(conn: sa.Connection, who: Who) -> Actor:
-    return identify(conn, who if isinstance(who, str) else None)
 
 
 def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: str | None = None,
@@ -33,20 +25,20 @@ def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: s
     """The case list as ``who`` may see it: a unit operator's is their unit's, whatever
     unit they ask for."""
     with engine.connect() as conn:
-        actor = _viewer(conn, who)
-        return list_cases(conn, state, _unit_of(actor) or unit, campaign, limit, text, past, oldest)
+        actor = viewing(conn, who)
+        return list_cases(conn, state, unit_scope(actor) or unit, campaign, limit, text, past, oldest)
 
 
 def ensure_visible(engine: sa.Engine, who: Who, case_id: int) -> None:
     """``CaseNotFound`` unless ``who`` may see the case (another unit's does not exist for them)."""
     with engine.connect() as conn:
-        check_visible(conn, _viewer(conn, who), case_id)
+        check_visible(conn, viewing(conn, who), case_id)
 
 
 def check_visible(conn: sa.Connection, actor: Actor, case_id: int) -> None:
     query = sa.select(UNITS.c.code).join(CASES, CASES.c.unit_id == UNITS.c.id).where(CASES.c.id == case_id)
     unit = conn.execute(query).scalar() if 1 <= case_id <= 2**31 - 1 else None
-    if unit is None or _unit_of(actor) not in (None, unit):
+    if unit is None or unit_scope(actor) not in (None, unit):
         raise CaseNotFound(case_id)
 
 
@@ -54,7 +46,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
     """One case as ``who`` may see it, with the events they may do on it now and what each
     takes: the forms of a page."""
     with engine.connect() as conn:
-        actor = _viewer(conn, who)
+        actor = viewing(conn, who)
         check_visible(conn, actor, case_id)
         case = load_case(conn, case_id)
         report = report_of(conn, case, now)
@@ -87,11 +79,11 @@ def my_work(engine: sa.Engine, who: Who, now: datetime, limit: int = WORK_PAGE) 
     """Cases waiting for something ``who``'s role can do now, soonest deadline first, and
     how many cases are in the states where the role has work (``waiting``, by state)."""
     with engine.connect() as conn:
-        actor = _viewer(conn, who)
+        actor = viewing(conn, who)
         events = [e for e, step in PROCESS.items() if step.planned and actor.role in step.roles]
         states = sorted({s.value for e in events for sources, _ in PROCESS[e].moves for s in sources})
         scope: list[sa.ColumnElement[bool]] = [CASES.c.state.in_(states)]
-        if _unit_of(actor) is not None:
+        if unit_scope(actor) is not None:
             scope.append(CASES.c.unit_id == sa.select(UNITS.c.id).where(UNITS.c.code == actor.unit_code).scalar_subquery())
         groups = conn.execute(sa.select(CASES.c.campaign_id, CASES.c.state, sa.func.count())
                               .where(*scope).group_by(CASES.c.campaign_id, CASES.c.state)).all()

@@ -9,28 +9,45 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from states.machine import Event
 from states.refusals import Refused
-from tests.helpers import bj
+from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
+from workflow.cases import CaseNotFound
+from workflow.events import run_event
 from workflow.operators import set_active
 from workflow.passwords import set_password
-from workflow.sessions import IDLE, LIFETIME, close_session, csrf_matches, open_session, resume
-from workflow.tables import AUDIT, SESSIONS
+from workflow.sessions import (
+    IDLE,
+    LIFETIME,
+    TOUCH_EVERY,
+    FormForged,
+    PasswordChangeDue,
+    SessionEnded,
+    Visit,
+    close_session,
+    csrf_matches,
+    open_session,
+    resume,
+    touch,
+)
+from workflow.tables import AUDIT, OPERATORS, SESSIONS
+from workflow.work import cases_for
 
 NOW = bj(2024, 10, 8, 9)
+OPEN = bj(2024, 10, 9, 10)  # the online window is open: events may happen
 GOOD = "correct horse battery"
 
 
-def opened(engine: sa.Engine, login: str = "clerk"):  # type: ignore[no-untyped-def]
+def opened(engine: sa.Engine, login: str = "clerk", at=NOW):  # type: ignore[no-untyped-def]
     set_password(engine, login, login, GOOD)
-    return open_session(engine, login, GOOD, "10.1.2.3", NOW)
+    return open_session(engine, login, GOOD, "10.1.2.3", at)
 
 
 def ended(engine: sa.Engine, token: str, at) -> bool:  # type: ignore[no-untyped-def]
     try:
         resume(engine, token, at)
-    except Refused as err:
-        assert [r.rule for r in err.refusals] == ["session.ended"]
+    except SessionEnded:
         return True
     return False
 
@@ -98,3 +115,54 @@ def test_a_wrong_password_opens_no_session(engine: sa.Engine) -> None:
         open_session(engine, "clerk", "not it at all", "10.1.2.3", NOW)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(SESSIONS)).scalar() == 0
+
+
+def _last_seen(engine: sa.Engine) -> list:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(SESSIONS.c.last_seen_at).order_by(SESSIONS.c.id)).scalars())
+
+
+def test_an_event_settles_its_visit_in_its_own_transaction(engine: sa.Engine) -> None:
+    """The session is read, its CSRF token checked and its last sight written on the
+    event's own connection: a forged form, an ended session or one whose password must
+    first change moves nothing; a good one moves the case and the session's clock."""
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    session = opened(engine, at=OPEN)
+    before = world.state(case), len(world.history(case)), _last_seen(engine)
+    later = OPEN + TOUCH_EVERY
+    with pytest.raises(FormForged):
+        run_event(engine, case, Event.SUBMIT, Visit(session.token, later, session.csrf + "x"), later)
+    with pytest.raises(SessionEnded):
+        run_event(engine, case, Event.SUBMIT, Visit(session.token + "x", later, session.csrf), later)
+    assert (world.state(case), len(world.history(case)), _last_seen(engine)) == before
+    run_event(engine, case, Event.SUBMIT, Visit(session.token, later, session.csrf), later)
+    assert world.state(case) == "submitted" and world.history(case)[-1].actor == "clerk"
+    assert _last_seen(engine) == [later]
+    with engine.begin() as conn:
+        conn.execute(sa.update(OPERATORS).values(password_must_change=True))
+    with pytest.raises(PasswordChangeDue):
+        run_event(engine, case, Event.WITHDRAW, Visit(session.token, later, session.csrf), later)
+    assert world.state(case) == "submitted"
+
+
+def test_a_look_says_when_its_session_s_last_sight_is_due_and_touch_writes_it(engine: sa.Engine) -> None:
+    World(engine)
+    session = opened(engine)
+    soon, later = NOW + TOUCH_EVERY / 2, NOW + TOUCH_EVERY
+    for at, due in ((soon, False), (later, True)):
+        visit = Visit(session.token, at)
+        assert cases_for(engine, visit) == []
+        assert visit.touch_due is due and visit.session is not None and visit.session.csrf == session.csrf
+        touch(engine, visit)
+    assert _last_seen(engine) == [later]
+
+
+def test_another_unit_s_case_is_not_found_through_a_visit_either(engine: sa.Engine) -> None:
+    world = World(engine)
+    case, _ = world.import_([engineer(), teacher()]).created  # the water station's, the school's
+    school = opened(engine, "school", OPEN)
+    world.run(case, Event.SUBMIT, "clerk", OPEN)
+    with pytest.raises(CaseNotFound):
+        run_event(engine, case, Event.WITHDRAW, Visit(school.token, OPEN, school.csrf), OPEN)
+    assert world.state(case) == "submitted"

@@ -21,7 +21,7 @@ from states.clock import in_beijing
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.access import Who, identify
+from workflow.access import Who, viewing
 from workflow.audit import audit
 from workflow.cases import LoadedCase, load_case, load_cases
 from workflow.documents.render import render_docx, to_pdf
@@ -109,7 +109,7 @@ def case_document(engine: sa.Engine, who: Who, kind: str, case_id: int, now: dat
                   pdf: bool = False, folder: Path | None = None) -> Document:
     title, build = CASE_DOCUMENTS[kind]
     with engine.connect() as conn:
-        actor = identify(conn, who if isinstance(who, str) else None)
+        actor = viewing(conn, who)
         check_visible(conn, actor, case_id)
         context = build(conn, load_case(conn, case_id), now)
     return finish(engine, actor, kind, f"{title}-{case_id}", f"case {case_id}", render_docx(kind, context, folder), pdf)
@@ -194,7 +194,7 @@ def unit_document(engine: sa.Engine, who: Who, kind: str, unit_code: str, now: d
                   pdf: bool = False, folder: Path | None = None) -> Document:
     title, build = UNIT_DOCUMENTS[kind]
     with engine.connect() as conn:
-        actor = identify(conn, who if isinstance(who, str) else None)
+        actor = viewing(conn, who)
         context = build(conn, _unit(conn, actor, unit_code), now)
     return finish(engine, actor, kind, f"{title}-{unit_code}", f"unit {unit_code}",
                    render_docx(kind, context, folder), pdf)
@@ -226,7 +226,7 @@ def confirmed_list(engine: sa.Engine, who: Who, campaign: str, now: datetime, as
     from workflow.access import require_role
 
     with engine.connect() as conn:
-        actor = identify(conn, who if isinstance(who, str) else None)
+        actor = viewing(conn, who)
         require_role(actor, Role.COUNTY_REVIEWER, Role.COUNTY_CLERK, Role.COUNTY_APPROVER, Role.ADMINISTRATOR)
         context = _confirmed(conn, campaign, now)
     if as_excel:

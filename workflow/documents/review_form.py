@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from states import idnumber
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.access import Who, identify
+from workflow.access import Who, viewing
 from workflow.cases import LoadedCase, load_case
 from workflow.documents.produce import PDF, Document, day, finish, gender
 from workflow.documents.render import TEMPLATES
@@ -29,7 +29,7 @@ ENDED = (Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED, Status.REVOKED)
 
 def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder: Path | None = None) -> Document:
     with engine.connect() as conn:
-        actor = identify(conn, who if isinstance(who, str) else None)
+        actor = viewing(conn, who)
         check_visible(conn, actor, case_id)
         case = load_case(conn, case_id)
         if case.view.review_form_code is None or case.view.state in ENDED:

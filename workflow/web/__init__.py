@@ -16,12 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workflow.web.security import (
-    SESSION_COOKIE,
-    LoginNeeded,
-    PasswordChangeNeeded,
-    SecurityHeaders,
-)
+from workflow.sessions import FormForged, PasswordChangeDue, SessionEnded
+from workflow.web.security import REFUSED_FORM, SESSION_COOKIE, SecurityHeaders
 
 if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
@@ -51,15 +47,22 @@ def create_app(runtime: Runtime) -> FastAPI:
 def _answers(app: FastAPI) -> None:
     """How a request that cannot be served is answered: to a person, in a page."""
 
-    @app.exception_handler(LoginNeeded)
-    async def to_login(request: Request, exc: LoginNeeded) -> RedirectResponse:
+    @app.exception_handler(SessionEnded)
+    async def to_login(request: Request, exc: SessionEnded) -> RedirectResponse:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @app.exception_handler(PasswordChangeNeeded)
-    async def to_password(request: Request, exc: PasswordChangeNeeded) -> RedirectResponse:
+    @app.exception_handler(PasswordChangeDue)
+    async def to_password(request: Request, exc: PasswordChangeDue) -> RedirectResponse:
         return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(FormForged)
+    async def forged(request: Request, exc: FormForged) -> Response:
+        """A form without its session's CSRF token: 403, and nothing was changed."""
+        from workflow.web.rendering import render
+
+        return render(request, "error.html", 403, status=403, detail=REFUSED_FORM)
 
     @app.exception_handler(StarletteHTTPException)
     async def error_page(request: Request, exc: StarletteHTTPException) -> Response:

@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse
 from states.machine import Event
 from states.process import PROCESS
 from states.refusals import Refused
-from workflow.web.security import current_session, require_csrf
+from workflow.web.security import current_session, require_csrf, seen_session, visit
 
 if TYPE_CHECKING:
-    from workflow.sessions import Session
+    from workflow.sessions import Visit
 
 router = APIRouter()
 
@@ -28,10 +28,9 @@ def _render(request: Request, name: str, **context: Any) -> Response:
 def my_work(request: Request) -> Response:
     from workflow.work import my_work as work
 
-    session = current_session(request)
-    now = request.app.state.runtime.clock.now()
-    return _render(request, "work.html", session=session, w=work(request.app.state.engine, session.actor.login, now),
-                   now=now)
+    now, seeing = request.app.state.runtime.clock.now(), visit(request)
+    w = work(request.app.state.engine, seeing, now)
+    return _render(request, "work.html", session=seen_session(request, seeing), w=w, now=now)
 
 
 PAGE = 50
@@ -41,7 +40,7 @@ PAGE = 50
 def cases(request: Request, state: str = "", unit: str = "", campaign: str = "", order: str = "newest",
           past: int | None = None) -> Response:
     """The case list, filtered by state, unit and campaign, paged in case-number order."""
-    return _case_list(request, current_session(request), ListForm(state, unit, campaign, "", order, past))
+    return _case_list(request, visit(request), ListForm(state, unit, campaign, "", order, past))
 
 
 @router.post("/cases")
@@ -50,9 +49,7 @@ def search(request: Request, csrf: Annotated[str, Form()] = "", state: Annotated
            order: Annotated[str, Form()] = "newest", past: Annotated[int | None, Form()] = None) -> Response:
     """The same, searching a name or case number: sent in the form's body, never in an
     address, since a name is personal data."""
-    session = current_session(request)
-    require_csrf(session, csrf)
-    return _case_list(request, session, ListForm(state, unit, campaign, q, order, past))
+    return _case_list(request, visit(request, csrf), ListForm(state, unit, campaign, q, order, past))
 
 
 @dataclass
@@ -72,18 +69,18 @@ class ListForm:
         self.past = self.past if self.past is not None and 0 < self.past < 2**31 else None
 
 
-def _case_list(request: Request, session: Session, wanted: ListForm) -> Response:
+def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
     from states.status import Status
     from workflow.errors import BadUsage
     from workflow.work import cases_for
 
     try:
-        rows = cases_for(request.app.state.engine, session.actor.login, wanted.state or None, wanted.campaign or None,
+        rows = cases_for(request.app.state.engine, seeing, wanted.state or None, wanted.campaign or None,
                          PAGE + 1, wanted.unit or None, wanted.q or None, wanted.past, wanted.order == "oldest")
         problem = ""
     except BadUsage as err:
         rows, problem = [], str(err)  # names the field and the rule
-    response = _render(request, "cases.html", session=session, rows=rows[:PAGE], wanted=wanted, problem=problem,
+    response = _render(request, "cases.html", session=seen_session(request, seeing), rows=rows[:PAGE], wanted=wanted, problem=problem,
                        states=list(Status), next_past=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
     response.status_code = 400 if problem else 200
     return response
@@ -91,11 +88,10 @@ def _case_list(request: Request, session: Session, wanted: ListForm) -> Response
 
 @router.get("/cases/{number}")
 def case(request: Request, number: int) -> Response:
-    session = current_session(request)
-    return _case_page(request, session, number)
+    return _case_page(request, visit(request), number)
 
 
-def _case_page(request: Request, session: Session, number: int, status: int = 200,
+def _case_page(request: Request, seeing: Visit, number: int, status: int = 200,
                **said: Any) -> Response:
     """One case as this person may see it (404 for any other), with ``said`` shown beside
     the form it answers (refusals, or a conflict)."""
@@ -103,24 +99,13 @@ def _case_page(request: Request, session: Session, number: int, status: int = 20
     from workflow.work import case_for
 
     try:
-        report = case_for(request.app.state.engine, session.actor.login, number,
+        report = case_for(request.app.state.engine, seeing, number,
                           request.app.state.runtime.clock.now())
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
-    response = _render(request, "case.html", session=session, r=report, said=said)
+    response = _render(request, "case.html", session=seen_session(request, seeing), r=report, said=said)
     response.status_code = status
     return response
-
-
-def _visible(request: Request, session: Session, number: int) -> None:
-    """A case this person may not see is not found, to a form as to a look."""
-    from workflow.cases import CaseNotFound
-    from workflow.work import ensure_visible
-
-    try:
-        ensure_visible(request.app.state.engine, session.actor.login, number)
-    except CaseNotFound:
-        raise HTTPException(status_code=404, detail="没有这个申报") from None
 
 
 @router.post("/cases/{number}/{event}")
@@ -129,22 +114,24 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
         form_code: Annotated[str, Form()] = "") -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history."""
+    from workflow.cases import CaseNotFound
     from workflow.errors import Conflict
     from workflow.events import run_event
 
-    session = current_session(request)
-    require_csrf(session, csrf)
+    acting = visit(request, csrf)
     if event not in {e.value for e in Event}:
+        require_csrf(current_session(request), csrf)  # a forged form is refused as such first
         raise HTTPException(status_code=404, detail="没有这个事项")
-    _visible(request, session, number)
     said = {"reason": reason, "opinion": opinion, "upheld": {"upheld": True, "dismissed": False}.get(upheld),
             "items": frozenset(items or []), "form_code": form_code[:40]}
     takes = PROCESS[Event(event)].takes
     try:
-        run_event(request.app.state.engine, number, Event(event), session.actor.login,
+        run_event(request.app.state.engine, number, Event(event), acting,
                   request.app.state.runtime.clock.now(), version, **{k: v for k, v in said.items() if k in takes})
+    except CaseNotFound:
+        raise HTTPException(status_code=404, detail="没有这个申报") from None
     except Refused as err:
-        return _case_page(request, session, number, 400, event=event, refusals=[str(r) for r in err.refusals])
+        return _case_page(request, visit(request), number, 400, event=event, refusals=[str(r) for r in err.refusals])
     except Conflict:
-        return _case_page(request, session, number, 409, event=event, conflict=True)
+        return _case_page(request, visit(request), number, 409, event=event, conflict=True)
     return RedirectResponse(f"/cases/{number}", status_code=303)

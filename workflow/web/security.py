@@ -11,7 +11,7 @@ from fastapi import HTTPException, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from workflow.sessions import Session
+    from workflow.sessions import Session, Visit
 
 SESSION_COOKIE = "chuding_session"
 LOGIN_CSRF_COOKIE = "chuding_login_csrf"
@@ -74,37 +74,43 @@ def require_same(expected: str | None, given: str | None) -> None:
 def require_csrf(session: Session, given: str | None) -> None:
     """A state-changing request without its session's CSRF token is refused (403),
     changing nothing."""
-    from workflow.sessions import csrf_matches
+    from workflow.sessions import FormForged, csrf_matches
 
     if not csrf_matches(session, given):
-        raise HTTPException(status_code=403, detail=REFUSED_FORM)
+        raise FormForged
 
 
 def address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-class LoginNeeded(Exception):
-    """The request has no live session: the page redirects to /login."""
-
-
-class PasswordChangeNeeded(Exception):
-    """The operator must choose a new password before anything else."""
-
-
-def current_session(request: Request, allow_password_change: bool = False) -> Session:
-    """The live session behind the request's cookie, seen again now."""
-    from states.refusals import Refused
-    from workflow.sessions import resume
+def visit(request: Request, form_csrf: str | None = None, password_change: bool = False) -> Visit:
+    """This request as a use case's ``who``: the use case settles the session in its own
+    transaction (``SessionEnded`` sends the person to /login, ``FormForged`` is a 403,
+    ``PasswordChangeDue`` sends them to /password)."""
+    from workflow.sessions import SessionEnded, Visit
 
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise LoginNeeded
-    runtime = request.app.state.runtime
-    try:
-        session = resume(request.app.state.engine, token, runtime.wall.now())
-    except Refused:
-        raise LoginNeeded from None
-    if session.must_change_password and not allow_password_change:
-        raise PasswordChangeNeeded
-    return session
+        raise SessionEnded
+    return Visit(token, request.app.state.runtime.wall.now(), form_csrf, password_change)
+
+
+def seen_session(request: Request, visit: Visit) -> Session:
+    """The session a use case found behind ``visit``; its due write of the last sight made."""
+    from workflow.sessions import touch
+
+    touch(request.app.state.engine, visit)
+    assert visit.session is not None, "the use case settles the visit first"
+    return visit.session
+
+
+def current_session(request: Request, allow_password_change: bool = False) -> Session:
+    """The live session behind the request's cookie, seen again now: for a page that runs
+    no use case of its own before it needs the session."""
+    from workflow.sessions import seen
+
+    given = visit(request, password_change=allow_password_change)
+    with request.app.state.engine.connect() as conn:
+        seen(conn, given)
+    return seen_session(request, given)
