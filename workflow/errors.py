@@ -20,7 +20,12 @@ class Conflict(RuntimeError):
 
 class BadUsage(ValueError):
     """The command was asked for something that does not exist (exit 2): an unknown
-    unit or campaign in a filter, say."""
+    unit or campaign in a filter, say. With ``field``, the message is said of that
+    option: the command line names it ``--field``, a page by its label."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field, self.message = field, message
+        super().__init__(f"--{field}: {message}" if field else message)
 
 
 @dataclass(frozen=True)

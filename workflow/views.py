@@ -32,13 +32,13 @@ def list_cases(
     for name, value in (("state", state), ("unit", unit), ("campaign", campaign), ("text", text)):
         bad = control_character(value or "", multiline=False)
         if bad is not None:  # typed in a form; the database would choke on a NUL
-            raise BadUsage(f"--{name}: must not hold a control character ({bad})")
+            raise BadUsage(f"不能含控制字符（{bad}）", name)
     if state is not None and state not in {s.value for s in Status}:
-        known = ", ".join(s.value for s in Status)
-        raise BadUsage(f"--state: unknown state {state!r} (known: {known})")
-    for name, table, value in (("unit", UNITS, unit), ("campaign", CAMPAIGNS, campaign)):
+        known = "、".join(f"{s.label} {s.value}" for s in Status)
+        raise BadUsage(f"未知的状态 {state!r}（可选：{known}）", "state")
+    for name, noun, table, value in (("unit", "推荐单位", UNITS, unit), ("campaign", "年度批次", CAMPAIGNS, campaign)):
         if value is not None and conn.execute(sa.select(table.c.id).where(table.c.code == value)).first() is None:
-            raise BadUsage(f"--{name}: no {name} {value!r} is registered")
+            raise BadUsage(f"没有登记代码为 {value!r} 的{noun}", name)
     query = (
         sa.select(CASES.c.id, CAMPAIGNS.c.code, APPLICANTS.c.name, APPLICANTS.c.id_number, UNITS.c.code.label("unit"), CASES.c.state, CASES.c.updated_at)
         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)

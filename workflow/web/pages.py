@@ -34,6 +34,8 @@ def my_work(request: Request) -> Response:
 
 
 PAGE = 50
+# The case list's fields as the page labels them.
+FIELD_LABELS = {"state": "状态", "unit": "推荐单位代码", "campaign": "年度批次代码", "text": "姓名或申报编号"}
 
 
 @router.get("/cases")
@@ -78,8 +80,8 @@ def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
         rows = cases_for(request.app.state.engine, seeing, wanted.state or None, wanted.campaign or None,
                          PAGE + 1, wanted.unit or None, wanted.q or None, wanted.past, wanted.order == "oldest")
         problem = ""
-    except BadUsage as err:
-        rows, problem = [], str(err)  # names the field and the rule
+    except BadUsage as err:  # names the field, by its label on the page, and the rule
+        rows, problem = [], f"{FIELD_LABELS.get(err.field or '', '查找')}：{err.message}"
     response = _render(request, "cases.html", session=seen_session(request, seeing), rows=rows[:PAGE], wanted=wanted, problem=problem,
                        states=list(Status), next_past=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
     response.status_code = 400 if problem else 200
