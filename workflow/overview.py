@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from states.notice import Window
 from states.status import Status
 from workflow.access import Who, viewing
 from workflow.cases import loaded_notices
+from workflow.sql import beijing_day
 from workflow.tables import BANS, CASES, HISTORY, UNITS
 
 # The way a case goes when all is well: the funnel's steps.
@@ -60,8 +61,8 @@ def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, A
     }
 
 
-def _counts(conn: sa.Connection, scope: sa.ColumnElement[bool]) -> tuple[Any, dict[str, int], Any]:
-    """Cases per unit and state; how many reached each step; when each was submitted."""
+def _counts(conn: sa.Connection, scope: sa.ColumnElement[bool]) -> tuple[Any, dict[str, int], Counter[date]]:
+    """Cases per unit and state; how many reached each step; submissions per Beijing day."""
     cases = CASES.join(UNITS, UNITS.c.id == CASES.c.unit_id)
     of_cases = HISTORY.join(CASES, CASES.c.id == HISTORY.c.case_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)
     per_unit = conn.execute(
@@ -72,9 +73,10 @@ def _counts(conn: sa.Connection, scope: sa.ColumnElement[bool]) -> tuple[Any, di
         sa.select(HISTORY.c.to_state, sa.func.count(sa.distinct(HISTORY.c.case_id))).select_from(of_cases)
         .where(scope, HISTORY.c.to_state.in_([s.value for s in FUNNEL])).group_by(HISTORY.c.to_state)
     ).all())
-    submitted = conn.execute(
-        sa.select(HISTORY.c.effective_at).select_from(of_cases).where(scope, HISTORY.c.event == "submit")
-    ).scalars().all()
+    day = beijing_day(HISTORY.c.effective_at)
+    submitted = Counter({date.fromisoformat(d): n for d, n in conn.execute(
+        sa.select(day, sa.func.count()).select_from(of_cases).where(scope, HISTORY.c.event == "submit").group_by(day)
+    )})
     return per_unit, reached, submitted
 
 
@@ -89,10 +91,9 @@ def _state_by_unit(rows: Sequence[Any]) -> list[dict[str, Any]]:
 CHART_DAYS = 120
 
 
-def _per_day(instants: Sequence[datetime], personal: list[Window]) -> list[dict[str, Any]]:
+def _per_day(days: Counter[date], personal: list[Window]) -> list[dict[str, Any]]:
     """Submissions per Beijing day over the personal windows and every day with one (a day
     without any is a zero, not a gap), so the chart reads against the windows."""
-    days = Counter(in_beijing(i).date() for i in instants)
     edges = [in_beijing(at).date() for w in personal for at in (w.opens, w.closes)] + list(days)
     if not edges:
         return []

@@ -31,3 +31,23 @@ def _postgresql_json_pairs(element: json_pairs, compiler: Any, **kw: Any) -> str
 def pairs(text: str | None) -> list[tuple[Any, Any]]:
     """The pairs ``json_pairs`` made; none for an empty group (PostgreSQL gives NULL)."""
     return [(a, b) for a, b in json.loads(text)] if text else []
+
+
+class beijing_day(sa.sql.functions.FunctionElement[str]):  # noqa: N801 (an SQL function's name)
+    """The Beijing calendar day of a stored UTC instant, as ``YYYY-MM-DD`` text, so that a
+    count per day is grouped by the database rather than by reading every instant. China
+    has kept UTC+8 all year since 1991, so the offset is fixed on both databases."""
+
+    type = sa.Text()
+    inherit_cache = True
+    name = "beijing_day"
+
+
+@compiles(beijing_day, "sqlite")
+def _sqlite_beijing_day(element: beijing_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(beijing_day, "postgresql")
+def _postgresql_beijing_day(element: beijing_day, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} + interval '8 hours', 'YYYY-MM-DD')"

@@ -219,3 +219,18 @@ def test_a_control_character_in_an_address_is_refused_not_an_error(site) -> None
                  "/units/%1B[31m/documents/publicity_result"):
         answer = client.get(path)
         assert answer.status_code == 400 and "控制字符" in answer.text, (path, answer.status_code)
+
+
+def test_submissions_are_counted_per_beijing_day_by_the_database(engine: sa.Engine) -> None:
+    """Two submissions two minutes apart, either side of Beijing midnight: the same day in
+    UTC (15:59 and 16:01), two days in Beijing, where the bureau counts them."""
+    from tests.integration.world import World
+    from workflow.overview import campaign_overview
+
+    world = World(engine)
+    first, second = world.import_([with_id(engineer(), valid_id(300 + i), f"申报人{i}") for i in range(2)]).created
+    world.run(first, Event.SUBMIT, "clerk", bj(2024, 10, 8, 23, 59))
+    world.run(second, Event.SUBMIT, "clerk", bj(2024, 10, 9, 0, 1))
+    per_day = campaign_overview(engine, "reviewer", bj(2024, 10, 9, 12))["per_day"]
+    counts = {str(d["day"]): d["count"] for d in per_day}
+    assert counts["2024-10-08"] == 1 and counts["2024-10-09"] == 1 and sum(counts.values()) == 2
