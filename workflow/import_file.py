@@ -12,8 +12,9 @@ from states import idnumber
 from workflow.errors import ImportRefused, Problem
 from workflow.records import ApplicationRecord
 
-# A file this large is not a county's applications; nesting this deep is not a record.
-MAX_FILE_CHARACTERS = 20_000_000
+# A file this large is not a county's applications, whichever way it comes (the command
+# line, an upload, JSON or a workbook); nesting this deep is not a record.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_RECORDS = 10_000
 MAX_DEPTH = 8
 
@@ -23,8 +24,8 @@ def read_records(text: str, source: str) -> list[Any]:
         return ImportRefused(source, [Problem(None, "", where, message, rule)])
 
     text = text.removeprefix("\ufeff")  # a UTF-8 BOM, as spreadsheet programs write it
-    if len(text) > MAX_FILE_CHARACTERS:
-        raise refused("(file)", f"文件过大：最多 {MAX_FILE_CHARACTERS:,} 个字符", "import.file_size")
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8")) > MAX_FILE_BYTES:  # counted once it is text
+        raise refused("(file)", f"文件过大：最多 {MAX_FILE_BYTES // 1024 // 1024} MB", "import.file_size")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

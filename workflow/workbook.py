@@ -17,7 +17,6 @@ from states.notice import Notice
 SHEET, HELP_SHEET = "申报", "填写说明"
 GROUPS = 3  # educations, assessments and continuing education a row has room for
 MAX_ROWS = 10_000
-MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)

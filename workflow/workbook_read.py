@@ -16,7 +16,8 @@ from typing import Any
 
 from states.notice import Notice
 from workflow.errors import ImportRefused, Problem
-from workflow.workbook import MAX_BYTES, MAX_ROWS, SHEET, Column, columns
+from workflow.import_file import MAX_FILE_BYTES
+from workflow.workbook import MAX_ROWS, SHEET, Column, columns
 
 Locate = Callable[[Problem], Problem]
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -58,8 +59,8 @@ def _sheet_rows(data: bytes, source: str) -> Any:
     def refused(field: str, message: str, rule: str) -> ImportRefused:
         return _refused(source, field, message, rule)
 
-    if len(data) > MAX_BYTES:
-        raise refused("(file)", f"文件过大：最多 {MAX_BYTES // 1024 // 1024} MB", "import.file_size")
+    if len(data) > MAX_FILE_BYTES:
+        raise refused("(file)", f"文件过大：最多 {MAX_FILE_BYTES // 1024 // 1024} MB", "import.file_size")
     if _unpacked_size(data) > MAX_UNPACKED:  # a small file that would unpack to gigabytes
         raise refused("(file)", f"文件解压后过大：最多 {MAX_UNPACKED // 1024 // 1024} MB", "import.file_size")
     try:

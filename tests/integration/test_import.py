@@ -88,3 +88,23 @@ def test_one_case_per_person_per_campaign_and_returned_cases_are_replaced(engine
     assert [h.event for h in world.history(case)] == [
         "import", "submit", "start_review", "return_for_correction", "amend", "submit",
     ]
+
+
+def test_one_size_limit_for_every_file_counted_in_bytes(engine: sa.Engine) -> None:
+    """20 MB, whichever way a file comes: JSON is counted in its UTF-8 bytes (a file of
+    Chinese names is three bytes a character), a workbook as it is; one byte more is
+    refused before anything is read, and nothing is imported."""
+    from workflow.import_file import MAX_FILE_BYTES
+    from workflow.importer import import_workbook
+
+    World(engine)
+    chinese = "[" + " " * (MAX_FILE_BYTES - 1 - 3 * (MAX_FILE_BYTES // 6)) + "名" * (MAX_FILE_BYTES // 6) + "]"
+    assert len(chinese) < MAX_FILE_BYTES < len(chinese.encode())
+    for refused in (lambda: import_applications(engine, chinese, "big.json", "clerk", bj(2024, 9, 28)),
+                    lambda: import_workbook(engine, b"PK\x03\x04" + b"\0" * MAX_FILE_BYTES, "big.xlsx", "clerk",
+                                            bj(2024, 9, 28))):
+        with pytest.raises(ImportRefused, match="文件过大：最多 20 MB") as err:
+            refused()
+        assert [p.rule for p in err.value.problems] == ["import.file_size"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM application_case")).scalar() == 0

@@ -234,3 +234,17 @@ def test_submissions_are_counted_per_beijing_day_by_the_database(engine: sa.Engi
     per_day = campaign_overview(engine, "reviewer", bj(2024, 10, 9, 12))["per_day"]
     counts = {str(d["day"]): d["count"] for d in per_day}
     assert counts["2024-10-08"] == 1 and counts["2024-10-09"] == 1 and sum(counts.values()) == 2
+
+
+def test_an_upload_one_byte_over_the_limit_is_refused_and_imports_nothing(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    from workflow.import_file import MAX_FILE_BYTES
+
+    _, client = site
+    token = log_in(client, "clerk")
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar()
+    big = client.post("/import", data={"csrf": token},
+                      files={"file": ("big.json", b"[" + b" " * (MAX_FILE_BYTES - 1) + b"]", "application/json")})
+    assert big.status_code == 413 and "超过 20 MB" in big.text
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == before

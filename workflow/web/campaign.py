@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from states.refusals import Refused
 from workflow.errors import Problem
+from workflow.import_file import MAX_FILE_BYTES
 from workflow.web.rendering import render
 from workflow.web.security import current_session, require_csrf
 
@@ -16,7 +17,6 @@ router = APIRouter()
 
 # The largest file the import page takes: far above a county's year (a few thousand
 # applications are a few MB), far below what would strain the server.
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.get("/campaign")
@@ -45,11 +45,11 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     require_csrf(session, csrf)
     if file is None:
         return render(request, "import.html", 400, session=session, done=None, problems=["文件：请选择要导入的文件"])
-    data = await file.read(MAX_UPLOAD + 1)
+    data = await file.read(MAX_FILE_BYTES + 1)
     name = (file.filename or "upload.json")[-200:]
-    if len(data) > MAX_UPLOAD:
+    if len(data) > MAX_FILE_BYTES:
         return render(request, "import.html", 413, session=session, done=None,
-                      problems=[f"文件：超过 {MAX_UPLOAD // 1024 // 1024} MB，未导入任何申报"])
+                      problems=[f"文件：超过 {MAX_FILE_BYTES // 1024 // 1024} MB，未导入任何申报"])
     workbook = data.startswith(b"PK\x03\x04")  # an .xlsx is a zip file
     try:
         text = "" if workbook else data.decode("utf-8-sig")
