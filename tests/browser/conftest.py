@@ -86,6 +86,12 @@ class Site:
         with self.engine.connect() as conn:
             return str(conn.execute(sa.text("SELECT state FROM application_case WHERE id = :c"), {"c": case}).scalar())
 
+    def events(self, case: int) -> list[str]:
+        """The case's history, oldest first: what was done, not only where it stands."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.text("SELECT event FROM history WHERE case_id = :c ORDER BY id"),
+                                     {"c": case}).scalars())
+
 
 @contextmanager
 def _running(found: Site) -> Iterator[Site]:
