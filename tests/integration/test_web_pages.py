@@ -62,6 +62,9 @@ def test_an_uploaded_file_is_imported_all_or_nothing_with_every_problem_named(si
         assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == 4
     assert client.post("/import", data={"csrf": "forged"},
                        files={"file": ("a.json", b"[]", "application/json")}).status_code == 403
+    for content in (b"[{", b"\xff\xfe[", b"PK\x03\x04 not a workbook"):  # refused for the file, or for the form?
+        forged = client.post("/import", data={"csrf": "forged"}, files={"file": ("a.json", content, "text/plain")})
+        assert forged.status_code == 403 and "CSRF" in forged.text, (content, forged.text[:300])
     not_utf8 = client.post("/import", data={"csrf": token}, files={"file": ("c.json", b"\xff\xfe[", "text/plain")})
     assert not_utf8.status_code == 400 and "UTF-8" in not_utf8.text
     client.cookies.clear()

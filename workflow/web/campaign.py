@@ -11,7 +11,7 @@ from states.refusals import Refused
 from workflow.errors import Problem
 from workflow.import_file import MAX_FILE_BYTES
 from workflow.web.rendering import render
-from workflow.web.security import current_session, require_csrf
+from workflow.web.security import current_session, require_csrf, seen_session, visit
 
 router = APIRouter()
 
@@ -23,10 +23,9 @@ router = APIRouter()
 def campaign(request: Request) -> Response:
     from workflow.overview import campaign_overview
 
-    session = current_session(request)
-    now = request.app.state.runtime.clock.now()
-    return render(request, "campaign.html", session=session, o=campaign_overview(request.app.state.engine,
-                                                                                  session.actor.login, now), now=now)
+    seeing, now = visit(request), request.app.state.runtime.clock.now()
+    overview = campaign_overview(request.app.state.engine, seeing, now)
+    return render(request, "campaign.html", session=seen_session(request, seeing), o=overview, now=now)
 
 
 @router.get("/import")
@@ -41,35 +40,38 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     from workflow.errors import ImportRefused
     from workflow.importer import import_applications, import_workbook
 
-    session = current_session(request)
-    require_csrf(session, csrf)
+    def refused(status: int, problems: list[str]) -> Response:
+        """Before the use case ran: the session and the form's token are checked here."""
+        session = current_session(request)
+        require_csrf(session, csrf)
+        return render(request, "import.html", status, session=session, done=None, problems=problems)
+
     if file is None:
-        return render(request, "import.html", 400, session=session, done=None, problems=["文件：请选择要导入的文件"])
+        return refused(400, ["文件：请选择要导入的文件"])
     data = await file.read(MAX_FILE_BYTES + 1)
     name = (file.filename or "upload.json")[-200:]
     if len(data) > MAX_FILE_BYTES:
-        return render(request, "import.html", 413, session=session, done=None,
-                      problems=[f"文件：超过 {MAX_FILE_BYTES // 1024 // 1024} MB，未导入任何申报"])
+        return refused(413, [f"文件：超过 {MAX_FILE_BYTES // 1024 // 1024} MB，未导入任何申报"])
     workbook = data.startswith(b"PK\x03\x04")  # an .xlsx is a zip file
     try:
         text = "" if workbook else data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        return render(request, "import.html", 400, session=session, done=None,
-                      problems=[f"文件：第 {err.start + 1} 个字节起不是 UTF-8 编码，未导入任何申报"])
+        return refused(400, [f"文件：第 {err.start + 1} 个字节起不是 UTF-8 编码，未导入任何申报"])
     use_case, content = (import_workbook, data) if workbook else (import_applications, text)
+    seeing = visit(request, csrf)
     try:
         result = await run_in_threadpool(use_case, request.app.state.engine, content, name,  # type: ignore[arg-type]
-                                         session.actor.login, request.app.state.runtime.clock.now())
+                                         seeing, request.app.state.runtime.clock.now())
     except ImportRefused as err:
-        return render(request, "import.html", 400, session=session, done=None,
+        return render(request, "import.html", 400, session=seen_session(request, seeing), done=None,
                       problems=[_said(p) for p in err.problems])
     except Refused as err:
-        return render(request, "import.html", 403, session=session, done=None,
+        return render(request, "import.html", 403, session=seen_session(request, seeing), done=None,
                       problems=[str(r) for r in err.refusals])
     touched = result.created + result.amended
     if len(touched) == 1:
         return RedirectResponse(f"/cases/{touched[0]}", status_code=303)
-    return render(request, "import.html", session=session, problems=[], done=result)
+    return render(request, "import.html", session=seen_session(request, seeing), problems=[], done=result)
 
 
 def _said(problem: Problem) -> str:

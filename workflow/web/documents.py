@@ -9,15 +9,17 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from states.refusals import Refused
 from workflow.web.rendering import render
-from workflow.web.security import current_session
+from workflow.web.security import current_session, seen_session, visit
 
 if TYPE_CHECKING:
     from workflow.documents.produce import Document
+    from workflow.sessions import Visit
 
 router = APIRouter()
 
 
-def _download(document: Document) -> Response:
+def _download(request: Request, seeing: Visit, document: Document) -> Response:
+    seen_session(request, seeing)  # a download is a sight of the session like any page
     name = document.filename
     # The file's own name in Chinese (RFC 5987), with a plain fallback for old browsers.
     disposition = f"attachment; filename=\"document\"; filename*=UTF-8''{quote(name)}"
@@ -36,18 +38,19 @@ def case_document(request: Request, number: int, kind: str, pdf: bool = False) -
     from workflow.documents.produce import case_document as produce
     from workflow.documents.review_form import review_form
 
-    session = current_session(request)
+    seeing = visit(request)
     if kind not in (*CASE_DOCUMENTS, "review_form"):
+        current_session(request)  # a person logged in learns there is no such kind; no one else
         raise HTTPException(status_code=404, detail="没有这种文书")
     engine, now = request.app.state.engine, request.app.state.runtime.clock.now()
     try:
-        made = (review_form(engine, session.actor.login, number, now) if kind == "review_form"
-                else produce(engine, session.actor.login, kind, number, now, pdf))
+        made = (review_form(engine, seeing, number, now) if kind == "review_form"
+                else produce(engine, seeing, kind, number, now, pdf))
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
     except Refused as err:
         return _refused(request, err)
-    return _download(made)
+    return _download(request, seeing, made)
 
 
 @router.get("/units/{code}/documents/{kind}")
@@ -55,25 +58,26 @@ def unit_document(request: Request, code: str, kind: str, pdf: bool = False) -> 
     from workflow.documents.produce import UNIT_DOCUMENTS
     from workflow.documents.produce import unit_document as produce
 
-    session = current_session(request)
+    seeing = visit(request)
     if kind not in UNIT_DOCUMENTS:
+        current_session(request)  # a person logged in learns there is no such kind; no one else
         raise HTTPException(status_code=404, detail="没有这种文书")
     try:
-        made = produce(request.app.state.engine, session.actor.login, kind, code[:64],
+        made = produce(request.app.state.engine, seeing, kind, code[:64],
                        request.app.state.runtime.clock.now(), pdf)
     except Refused as err:
         return _refused(request, err)
-    return _download(made)
+    return _download(request, seeing, made)
 
 
 @router.get("/campaigns/{code}/confirmed-list")
 def confirmed_list(request: Request, code: str, format: str = "docx") -> Response:  # noqa: A002 - the query's name
     from workflow.documents.produce import confirmed_list as produce
 
-    session = current_session(request)
+    seeing = visit(request)
     try:
-        made = produce(request.app.state.engine, session.actor.login, code[:64],
+        made = produce(request.app.state.engine, seeing, code[:64],
                        request.app.state.runtime.clock.now(), format == "xlsx", format == "pdf")
     except Refused as err:
         return _refused(request, err)
-    return _download(made)
+    return _download(request, seeing, made)

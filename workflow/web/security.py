@@ -97,20 +97,19 @@ def visit(request: Request, form_csrf: str | None = None, password_change: bool 
 
 
 def seen_session(request: Request, visit: Visit) -> Session:
-    """The session a use case found behind ``visit``; its due write of the last sight made."""
-    from workflow.sessions import touch
+    """The session the use case found behind ``visit`` (looked up now if the use case
+    refused before it looked, a malformed file say), its due write of the last sight made."""
+    from workflow.sessions import seen, touch
 
+    if visit.session is None:
+        with request.app.state.engine.connect() as conn:
+            seen(conn, visit)
     touch(request.app.state.engine, visit)
-    assert visit.session is not None, "the use case settles the visit first"
+    assert visit.session is not None
     return visit.session
 
 
 def current_session(request: Request, allow_password_change: bool = False) -> Session:
     """The live session behind the request's cookie, seen again now: for a page that runs
     no use case of its own before it needs the session."""
-    from workflow.sessions import seen
-
-    given = visit(request, password_change=allow_password_change)
-    with request.app.state.engine.connect() as conn:
-        seen(conn, given)
-    return seen_session(request, given)
+    return seen_session(request, visit(request, password_change=allow_password_change))

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from states.refusals import Refused
 from workflow.web.rendering import render
-from workflow.web.security import current_session, require_csrf
+from workflow.web.security import seen_session, visit
 
 router = APIRouter()
 
@@ -26,15 +26,16 @@ def outbox_page(request: Request, status: str = "dead") -> Response:
     from notifications.statuses import OutboxStatus
     from workflow.outbox import UNDELIVERED, messages_for
 
-    session = current_session(request)
+    seeing = visit(request)
     statuses = [*(s.value for s in OutboxStatus), UNDELIVERED]
     chosen = status if status in statuses else "dead"
     try:
-        rows = messages_for(request.app.state.engine, session.actor.login, request.app.state.runtime.settings,
-                            chosen, 200)
+        rows = messages_for(request.app.state.engine, seeing, request.app.state.runtime.settings, chosen, 200)
     except Refused as err:
-        return _refused(request, err, "outbox.html", session=session, rows=[], shown=chosen, statuses=statuses)
-    return render(request, "outbox.html", session=session, rows=rows, shown=chosen, refusals=[], statuses=statuses)
+        return _refused(request, err, "outbox.html", session=seen_session(request, seeing), rows=[], shown=chosen,
+                        statuses=statuses)
+    return render(request, "outbox.html", session=seen_session(request, seeing), rows=rows, shown=chosen,
+                  refusals=[], statuses=statuses)
 
 
 @router.post("/outbox/retry")
@@ -42,13 +43,12 @@ def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
                  message: Annotated[list[int] | None, Form()] = None) -> Response:
     from workflow.outbox import requeue
 
-    session = current_session(request)
-    require_csrf(session, csrf)
+    seeing = visit(request, csrf)
     try:
-        requeue(request.app.state.engine, session.actor.login, message or None,
-                request.app.state.runtime.clock.now())
+        requeue(request.app.state.engine, seeing, message or None, request.app.state.runtime.clock.now())
     except Refused as err:
-        return _refused(request, err, "outbox.html", session=session, rows=[], shown="dead", statuses=[])
+        return _refused(request, err, "outbox.html", session=seen_session(request, seeing), rows=[], shown="dead",
+                        statuses=[])
     return RedirectResponse("/outbox?status=pending", status_code=303)
 
 
@@ -57,15 +57,15 @@ def _people(request: Request, status: int = 200, **said: Any) -> Response:
     from workflow.operators import operators_for
     from workflow.units import units_for
 
-    session = current_session(request)
-    engine = request.app.state.engine
+    seeing, engine = visit(request), request.app.state.engine
     try:
-        operators, units = operators_for(engine, session.actor.login), units_for(engine, session.actor.login)
+        operators, units = operators_for(engine, seeing), units_for(engine, seeing)
     except Refused as err:
-        return _refused(request, err, "people.html", session=session, operators=[], units=[], roles=[], said={})
+        return _refused(request, err, "people.html", session=seen_session(request, seeing), operators=[], units=[],
+                        roles=[], said={})
     roles = [r for r in Role if r is not Role.SERVICE]
-    return render(request, "people.html", status, session=session, operators=operators, units=units,
-                  roles=roles, refusals=[], said=said)
+    return render(request, "people.html", status, session=seen_session(request, seeing), operators=operators,
+                  units=units, roles=roles, refusals=[], said=said)
 
 
 @router.get("/admin")
@@ -80,10 +80,8 @@ def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Ann
                  phone: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:
     from workflow.operators import register_operator
 
-    session = current_session(request)
-    require_csrf(session, csrf)
     try:
-        register_operator(request.app.state.engine, session.actor.login, login.strip(), name.strip(), role,
+        register_operator(request.app.state.engine, visit(request, csrf), login.strip(), name.strip(), role,
                           unit.strip() or None, email.strip() or None, phone.strip() or None, password or None)
     except Refused as err:
         return _people(request, 400, form="operator", refusals=[str(r) for r in err.refusals])
@@ -94,10 +92,8 @@ def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Ann
 def disable(request: Request, login: str, csrf: Annotated[str, Form()] = "") -> Response:
     from workflow.operators import disable_operator
 
-    session = current_session(request)
-    require_csrf(session, csrf)
     try:
-        disable_operator(request.app.state.engine, session.actor.login, login)
+        disable_operator(request.app.state.engine, visit(request, csrf), login)
     except Refused as err:
         return _people(request, 400, form="disable", refusals=[str(r) for r in err.refusals])
     return RedirectResponse("/admin", status_code=303)
@@ -110,10 +106,8 @@ def add_unit(request: Request, csrf: Annotated[str, Form()] = "", code: Annotate
              phone: Annotated[str, Form()] = "") -> Response:
     from workflow.units import register_unit
 
-    session = current_session(request)
-    require_csrf(session, csrf)
     try:
-        register_unit(request.app.state.engine, session.actor.login, code.strip(), name.strip(), level.strip(),
+        register_unit(request.app.state.engine, visit(request, csrf), code.strip(), name.strip(), level.strip(),
                       type_.strip(), email.strip() or None, phone.strip() or None)
     except Refused as err:
         return _people(request, 400, form="unit", refusals=[str(r) for r in err.refusals])
