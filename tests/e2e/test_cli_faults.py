@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -275,10 +276,14 @@ def test_a_database_busy_beyond_its_wait_is_exit_3(tmp_path: Path) -> None:
     shell("operator", "add", "clerk", "--role", "applicant_clerk", who="admin")
     path = tmp_path / "records.json"
     path.write_text(json.dumps([engineer()], ensure_ascii=False), encoding="utf-8")
+    # A shorter wait than the 10 s default, so the test does not sit out the default.
+    shell.env["CHUDING_SQLITE_BUSY_MS"] = "1500"
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another command's long write
     try:
+        started = time.monotonic()
         done = shell("import", str(path), who="clerk", code=3)
+        assert time.monotonic() - started >= 1.5  # it did wait as long as it was told
     finally:
         holder.close()
     assert "busy" in done.stderr and "try again" in done.stderr

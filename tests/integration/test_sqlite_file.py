@@ -31,3 +31,15 @@ def test_a_new_file_waits_for_a_writer_before_turning_on_wal(tmp_path: Path) -> 
     engine.dispose()
     assert mode == "wal"
     assert time.monotonic() - started >= 0.3  # it waited for the writer, as the busy timeout allows
+
+
+def test_a_writer_waits_ten_seconds_by_default_and_as_long_as_the_setting_says(tmp_path: Path) -> None:
+    """The README's promise (10 s), and the setting the tests use to wait less."""
+    from workflow.bootstrap import bootstrap
+    from workflow.settings import Settings
+
+    for given, expected in (({}, 10_000), ({"sqlite_busy_ms": 1_500}, 1_500)):
+        engine = bootstrap(Settings(database_url=str(tmp_path / "wait.sqlite3"), **given)).engine(require=False, create=True)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == expected
+        engine.dispose()
