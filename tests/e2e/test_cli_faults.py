@@ -48,6 +48,7 @@ def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path
     for args in (["list"], ["operator", "list"], ["unit", "list"], ["bans", "list"], ["status"]):
         done = sh(*args, who="admin", now="2024-10-01T09:00:00+08:00")
         assert "MarkupError" not in done.stderr
+    sh.env["COLUMNS"] = "200"  # wide enough that the table shows the whole name, whatever runs the test
     listed = sh("list", now="2024-10-01T09:00:00+08:00").stdout
     assert "[/]艾力[link=http://evil.example]点我[/link][bold]" in listed
     assert "\x1b]8;" not in listed  # no terminal hyperlink was made of it
