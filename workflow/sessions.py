@@ -75,8 +75,8 @@ class PasswordChangeDue(Exception):
 class Visit:
     """One request of a browser, as a use case's ``who``: the session's token, when, and
     for a form the CSRF token it carried. The use case settles it on its own connection
-    (``access.identify``), in its own transaction, and leaves the session found here for
-    the page to show."""
+    (``access.acting`` or ``access.viewing``), in its own transaction, and leaves the
+    session found here for the page to show."""
 
     token: str
     now: datetime
@@ -132,7 +132,8 @@ def touch(engine: sa.Engine, visit: Visit) -> None:
 
 
 def resume(engine: sa.Engine, token: str, now: datetime, password_change: bool = True) -> Session:
-    """The live session behind ``token``, seen again now; ``SessionEnded`` otherwise."""
+    """The live session behind ``token``, seen again now; ``SessionEnded`` otherwise (a
+    session whose password must first change is returned as it is, unless told not to)."""
     visit = Visit(token, now, password_change=password_change)
     with engine.connect() as conn:
         session = seen(conn, visit)
