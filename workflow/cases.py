@@ -14,7 +14,7 @@ from states.notice import Notice
 from states.status import Status
 from workflow.form_codes import form_code
 from workflow.notices import cached_notice
-from workflow.sql import json_pairs, pairs
+from workflow.sql import MAX_ID, json_pairs, pairs
 from workflow.stored_application import application_from_json
 from workflow.tables import (
     APPLICANTS,
@@ -110,7 +110,7 @@ def loaded_notices(conn: sa.Connection) -> list[tuple[int, Notice]]:
 
 
 def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
-    row = conn.execute(_CASE, {"case_id": case_id}).one_or_none()
+    row = conn.execute(_CASE, {"case_id": case_id}).one_or_none() if 1 <= case_id <= MAX_ID else None
     if row is None:
         raise CaseNotFound(case_id)
     return _loaded(conn, row)

@@ -8,6 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
+# The largest row number both databases store (PostgreSQL's ``integer``): a number typed
+# beyond it names no row, and is answered so before any query.
+MAX_ID = 2**31 - 1
+
 
 class json_pairs(sa.sql.functions.FunctionElement[str]):  # noqa: N801 (an SQL function's name)
     """An aggregate: the group's rows as a JSON array of ``[a, b]`` pairs (read with

@@ -15,6 +15,7 @@ from states.process import BOUNDED_BY, PROCESS
 from states.status import Status
 from workflow.access import Who, unit_scope, viewing
 from workflow.cases import CaseNotFound, LoadedCase, load_case, load_cases, loaded_notices
+from workflow.sql import MAX_ID
 from workflow.tables import CASES, UNITS
 from workflow.views import list_cases, report_of
 
@@ -37,7 +38,7 @@ def ensure_visible(engine: sa.Engine, who: Who, case_id: int) -> None:
 
 def check_visible(conn: sa.Connection, actor: Actor, case_id: int) -> None:
     query = sa.select(UNITS.c.code).join(CASES, CASES.c.unit_id == UNITS.c.id).where(CASES.c.id == case_id)
-    unit = conn.execute(query).scalar() if 1 <= case_id <= 2**31 - 1 else None
+    unit = conn.execute(query).scalar() if 1 <= case_id <= MAX_ID else None
     if unit is None or unit_scope(actor) not in (None, unit):
         raise CaseNotFound(case_id)
 

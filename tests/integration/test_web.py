@@ -98,6 +98,11 @@ def test_a_unit_operator_sees_only_their_unit_s_cases(site) -> None:  # type: ig
     assert client.get("/cases/1").status_code == 200
     assert client.get("/cases/2").status_code == 404  # the school's case: not found, not forbidden
     assert client.get("/cases/99999999999").status_code == 404
+    token = log_in(client, "reviewer")
+    for absurd in ("99999999999", "9" * 30, "-1", "0"):  # a form on a number no case can have
+        assert client.get(f"/cases/{absurd}").status_code == 404, absurd
+        answer = client.post(f"/cases/{absurd}/start_review", data={"csrf": token, "version": "1"})
+        assert answer.status_code == 404 and "没有这个申报" in answer.text, (absurd, answer.status_code)
 
 
 def test_my_work_lists_what_the_role_can_do_with_its_deadline_and_ids_masked(site) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from states.refusals import Refusal, Refused
+from workflow.sql import MAX_ID
 
 if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
@@ -22,7 +23,6 @@ EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_UNUSABLE = 1, 2, 3, 4
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 # Numbers a database key can hold: larger ones, and negative ones, are bad usage (exit 2).
-MAX_ID = 2**31 - 1
 CaseId = Annotated[int, typer.Argument(help="The case number.", min=1, max=MAX_ID)]
 RowId = Annotated[int, typer.Argument(min=1, max=MAX_ID)]
 Limit = Annotated[int, typer.Option(help="At most this many, newest first.", min=1, max=100_000)]

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from states.machine import Event
 from states.process import PROCESS
 from states.refusals import Refused
+from workflow.sql import MAX_ID
 from workflow.web.security import current_session, require_csrf, seen_session, visit
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ListForm:
     def __post_init__(self) -> None:
         self.state, self.unit, self.campaign, self.q = self.state[:32], self.unit[:64], self.campaign[:64], self.q[:100]
         self.order = "oldest" if self.order == "oldest" else "newest"
-        self.past = self.past if self.past is not None and 0 < self.past < 2**31 else None
+        self.past = self.past if self.past is not None and 0 < self.past <= MAX_ID else None
 
 
 def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
