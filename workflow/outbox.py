@@ -14,6 +14,7 @@ from notifications.settings import NotificationSettings
 from states.machine import Role
 from states.refusals import Refusal, Refused
 from workflow.access import Who, acting, viewing
+from workflow.sql import MAX_ID
 
 
 def _summary(row: Any, settings: NotificationSettings) -> dict[str, Any]:
@@ -63,7 +64,8 @@ def show_message(engine: sa.Engine, settings: NotificationSettings, message: int
 
 
 def requeue(engine: sa.Engine, who: Who, ids: list[int] | None, now: datetime) -> int:
-    """`outbox retry`: a county clerk or administrator sends dead messages again."""
+    """`outbox retry`: a county clerk or administrator sends dead messages again (these,
+    or with None all of them; a number no row can have names no message)."""
     with engine.begin() as conn:
         acting(conn, who, Role.COUNTY_CLERK, Role.ADMINISTRATOR)
-        return outbox.retry(conn, ids, now)
+        return outbox.retry(conn, None if ids is None else [i for i in ids if 1 <= i <= MAX_ID], now)

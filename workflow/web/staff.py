@@ -3,7 +3,7 @@ units (administrators). Each is a use case of the service layer, which checks th
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -11,6 +11,9 @@ from fastapi.responses import RedirectResponse
 from states.refusals import Refused
 from workflow.web.rendering import render
 from workflow.web.security import seen_session, visit
+
+if TYPE_CHECKING:
+    from workflow.sessions import Visit
 
 router = APIRouter()
 
@@ -23,10 +26,14 @@ def _refused(request: Request, err: Refused, page: str, **context: Any) -> Respo
 
 @router.get("/outbox")
 def outbox_page(request: Request, status: str = "dead") -> Response:
+    return _outbox(request, visit(request), status)
+
+
+def _outbox(request: Request, seeing: Visit, status: str, code: int = 200, said: str = "") -> Response:
+    """The outbox's messages of one status, with ``said`` above them (why a retry did nothing)."""
     from notifications.statuses import OutboxStatus
     from workflow.outbox import UNDELIVERED, messages_for
 
-    seeing = visit(request)
     statuses = [*(s.value for s in OutboxStatus), UNDELIVERED]
     chosen = status if status in statuses else "dead"
     try:
@@ -34,8 +41,8 @@ def outbox_page(request: Request, status: str = "dead") -> Response:
     except Refused as err:
         return _refused(request, err, "outbox.html", session=seen_session(request, seeing), rows=[], shown=chosen,
                         statuses=statuses)
-    return render(request, "outbox.html", session=seen_session(request, seeing), rows=rows, shown=chosen,
-                  refusals=[], statuses=statuses)
+    return render(request, "outbox.html", code, session=seen_session(request, seeing), rows=rows, shown=chosen,
+                  refusals=[said] if said else [], statuses=statuses)
 
 
 @router.post("/outbox/retry")
@@ -44,8 +51,10 @@ def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
     from workflow.outbox import requeue
 
     seeing = visit(request, csrf)
+    if not message:  # the button sends the ticked ones: none ticked is not "all"
+        return _outbox(request, seeing, "dead", 400, "请先勾选要重新发送的消息；未作任何更改")
     try:
-        requeue(request.app.state.engine, seeing, message or None, request.app.state.runtime.clock.now())
+        requeue(request.app.state.engine, seeing, message, request.app.state.runtime.clock.now())
     except Refused as err:
         return _refused(request, err, "outbox.html", session=seen_session(request, seeing), rows=[], shown="dead",
                         statuses=[])
