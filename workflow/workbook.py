@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from states.notice import Notice
 
@@ -121,8 +122,7 @@ def write_template(path: Path, notice: Notice) -> None:
         sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(col.header) + 2))
         cells = f"{letter}2:{letter}{MAX_ROWS + 1}"
         if col.choices:
-            # A list longer than 255 characters must live in cells; ours are short lists.
-            listed = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True,
+            listed = DataValidation(type="list", formula1=_list_formula(book, col.choices), allow_blank=True,
                                     showErrorMessage=True, errorTitle=col.header, error=f"请从列表中选择{col.header}")
             listed.add(cells)
             sheet.add_data_validation(listed)
@@ -141,3 +141,25 @@ def write_template(path: Path, notice: Notice) -> None:
     guide.cell(len(cols) + 3, 1, "一行一份申报。任何一格有问题，整个文件都不导入，并列出每个问题（工作表、行、列名）。").alignment = \
         Alignment(wrap_text=False)
     book.save(path)
+
+
+CHOICES_SHEET = "选项"
+LIST_LIMIT = 255  # what Excel takes of a list written out in the rule itself
+
+
+def _list_formula(book: Any, choices: tuple[str, ...]) -> str:
+    """A drop-down's list: written out when Excel takes it so (up to 255 characters, no
+    comma or quote in a choice), else from cells of a hidden sheet. The choices come from
+    the notice's config, which may list many, or name one with a comma."""
+    from openpyxl.utils import get_column_letter, quote_sheetname
+
+    inline = ",".join(choices)
+    if len(inline) <= LIST_LIMIT and not any("," in c or '"' in c for c in choices):
+        return f'"{inline}"'
+    if CHOICES_SHEET not in book.sheetnames:
+        book.create_sheet(CHOICES_SHEET).sheet_state = "hidden"
+    lists = book[CHOICES_SHEET]
+    letter = get_column_letter(lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value is not None else 1)
+    for row, choice in enumerate(choices, start=1):
+        lists[f"{letter}{row}"] = choice
+    return f"{quote_sheetname(CHOICES_SHEET)}!${letter}$1:${letter}${len(choices)}"

@@ -172,7 +172,8 @@ def _value(kind: str, raw: Any) -> Any:
     if kind == "int":
         if isinstance(raw, float) and raw.is_integer():
             return int(raw)
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+        # isdecimal, not isdigit: the digits int() reads (not ፩ or ², which are digits too)
+        return int(raw) if isinstance(raw, str) and raw.isdecimal() else raw
     if kind == "number":
         if isinstance(raw, str):
             try:
@@ -202,7 +203,7 @@ def _date(raw: Any) -> Any:
                 return date(*(int(g) for g in found.groups())).isoformat()
             except ValueError:
                 return raw
-        if raw.isdigit() and len(raw) == 8:
+        if raw.isdecimal() and len(raw) == 8:
             try:
                 return date(int(raw[:4]), int(raw[4:6]), int(raw[6:])).isoformat()
             except ValueError:

@@ -88,6 +88,27 @@ def test_the_template_has_a_header_per_field_drop_downs_and_a_guide(template: Pa
     assert [g[1] for g in guide] == headers and all(g[2] is not None for g in guide)
 
 
+def test_choices_too_long_or_with_a_comma_for_excel_s_own_list_come_from_a_hidden_sheet(tmp_path: Path) -> None:
+    """Excel takes at most 255 characters of a list written in the rule, and a comma
+    splits a choice: the notice's config may say either, so those lists live in cells."""
+    from dataclasses import replace
+
+    series = tuple(f"系列{i:02d}（长名称示例）" for i in range(40)) + ("工程技术,水利",)
+    notice = replace(NOTICE, series_choices=series, unit_type_choices=("事业单位", "企业"))
+    path = tmp_path / "long.xlsx"
+    write_template(path, notice)
+    book = load_workbook(path)
+    sheet = book[SHEET]
+    letter = {c.value: c.column_letter for c in sheet[1]}
+    rules = {str(v.sqref).split(":")[0].rstrip("0123456789"): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert rules[letter["单位类型"]] == '"事业单位,企业"'  # short: written in the rule
+    reference = rules[letter["职称系列"]]
+    assert reference.startswith("'选项'!$") and book["选项"].sheet_state == "hidden"
+    column = reference.split("!$")[1].split("$")[0]
+    assert tuple(c.value for c in book["选项"][column]) == series
+    assert len(",".join(series)) > 255
+
+
 def test_a_filled_workbook_imports_the_same_cases_as_the_json(engine: sa.Engine, template: Path) -> None:
     World(engine)
     records = [engineer(), teacher()]
@@ -120,6 +141,23 @@ def test_bad_cells_in_several_rows_are_all_named_and_nothing_is_imported(engine:
     assert all(s.startswith(f"工作表「{SHEET}」") for s in said)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == 0
+
+
+def test_digits_no_number_is_read_from_are_named_as_a_problem_never_a_crash(engine: sa.Engine, template: Path) -> None:
+    """Ethiopic and Kharosthi digits are digits to str.isdigit, but not to int(): the cell
+    is passed on as it is and refused by the record's own check, naming row and column."""
+    World(engine)
+
+    def spoil(sheet: Any, headers: list[str]) -> None:
+        column = {h: i + 1 for i, h in enumerate(headers)}
+        sheet.cell(2, column["考核1 年度"], "፩፱፱፱")
+        sheet.cell(2, column["学历1 毕业时间"], "𐩀𐩁𐩂𐩃𐩀𐩁𐩂𐩃")
+
+    with pytest.raises(ImportRefused) as refused:
+        import_workbook(engine, filled([engineer()], template, spoil), "d.xlsx", "clerk", bj(2024, 9, 28))
+    said = [str(p) for p in refused.value.problems]
+    assert any("第 2 行" in s and "考核1 年度" in s for s in said), said
+    assert any("第 2 行" in s and "学历1 毕业时间" in s for s in said), said
 
 
 def test_a_file_that_is_not_the_workbook_is_refused_by_name(engine: sa.Engine, tmp_path: Path) -> None:
