@@ -219,3 +219,27 @@ def test_markup_in_the_data_is_text_in_every_document(engine: sa.Engine) -> None
     pdf = review_form(engine, "paper", 1, NOW).data
     printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "A&B<i>x</i>" in printed and "<script>alert(1)</script>" in printed
+
+
+def test_the_result_names_each_case_s_outcome_none_dismissed_or_upheld(engine: sa.Engine) -> None:
+    """Three cases of one unit: no objection, one dismissed, one upheld (its period then
+    completes); each row says its own, read from one count per case."""
+    from tests.helpers import valid_id, with_id
+
+    world = World(engine)
+    cases = world.import_([with_id(engineer(), valid_id(900 + i), f"公示人{i}") for i in range(3)]).created
+    for case in cases:
+        _to_publicity(world, case)
+        world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    quiet, dismissed, upheld = cases
+    for case, outcome in ((dismissed, False), (upheld, True)):
+        world.run(case, Event.RECORD_OBJECTION, "water", bj(2024, 10, 10), reason="学历存疑")
+        world.run(case, Event.RESOLVE_OBJECTION, "water", bj(2024, 10, 11), reason="已核实", upheld=outcome)
+    for case in (quiet, dismissed):
+        world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
+    world.run(upheld, Event.COMPLETE_PUBLICITY, "service", bj(2024, 10, 16))
+    document = Word(BytesIO(unit_document(engine, "water", "publicity_result", "LT-SL-01", NOW).data))
+    lines = [" ".join(cell.text for cell in row.cells) for table in document.tables for row in table.rows]
+    rows = {name: line for line in lines for name in ("公示人0", "公示人1", "公示人2") if name in line}
+    assert "无异议" in rows["公示人0"] and "异议不成立" in rows["公示人1"] and "异议成立" in rows["公示人2"], rows
+    assert "异议不成立" not in rows["公示人2"]

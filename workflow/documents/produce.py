@@ -173,11 +173,17 @@ def _publicity_result(conn: sa.Connection, unit: Any, now: datetime) -> dict[str
     found = _publicized(conn, unit.id, ended=True)
     if not found:
         raise Refused([Refusal("document.no_result", f"{unit.name} 还没有结束公示的申报", "unit")])
+    # Each case's objections, and how many were upheld: one query for the unit's cases.
+    objections = {r.case_id: (r.raised, r.upheld) for r in conn.execute(
+        sa.select(OBJECTIONS.c.case_id, sa.func.count().label("raised"),
+                  sa.func.count().filter(OBJECTIONS.c.upheld.is_(True)).label("upheld"))
+        .join(CASES, CASES.c.id == OBJECTIONS.c.case_id).where(CASES.c.unit_id == unit.id)
+        .group_by(OBJECTIONS.c.case_id))}
     rows = []
     for n, (case, publicity) in enumerate(found, 1):
         first, last = _period(case, publicity)
-        upheld = list(conn.execute(sa.select(OBJECTIONS.c.upheld).where(OBJECTIONS.c.case_id == case.id)).scalars())
-        outcome = ("无异议" if not upheld else "有异议，经核实异议成立" if any(upheld)
+        raised, upheld = objections.get(case.id, (0, 0))
+        outcome = ("无异议" if not raised else "有异议，经核实异议成立" if upheld
                    else "有异议，经核实异议不成立")
         rows.append({**_person(case, full_id=False), "number": n, "period": f"{day(first)}至{day(last)}",
                      "outcome": outcome})
@@ -207,12 +213,13 @@ def _confirmed(conn: sa.Connection, campaign: str, now: datetime) -> dict[str, A
     row = conn.execute(sa.select(CAMPAIGNS.c.id).where(CAMPAIGNS.c.code == campaign)).first()
     if row is None:
         raise Refused([Refusal("campaign.unknown", f"没有年度批次 {campaign}", "campaign")])
-    ids = conn.execute(sa.select(CASES.c.id).where(CASES.c.campaign_id == row.id, CASES.c.state == Status.CONFIRMED)
-                       .order_by(CASES.c.id)).scalars().all()
-    confirmed_at = dict(conn.execute(
-        sa.select(HISTORY.c.case_id, sa.func.max(HISTORY.c.effective_at)).where(
-            HISTORY.c.case_id.in_(ids), HISTORY.c.event == "confirm").group_by(HISTORY.c.case_id)).all())
-    cases = load_cases(conn, list(ids))
+    # Joined, not an IN list of ids: a campaign may confirm more cases than a statement takes parameters.
+    confirmed = (sa.select(CASES.c.id, sa.func.max(HISTORY.c.effective_at).label("at"))
+                 .join(HISTORY, HISTORY.c.case_id == CASES.c.id)
+                 .where(CASES.c.campaign_id == row.id, CASES.c.state == Status.CONFIRMED, HISTORY.c.event == "confirm")
+                 .group_by(CASES.c.id).order_by(CASES.c.id))
+    confirmed_at = {r.id: r.at for r in conn.execute(confirmed)}
+    cases = load_cases(conn, list(confirmed_at))
     notice = cases[0].view.notice if cases else None
     return {"year": notice.year if notice else "", "campaign_title": notice.title if notice else campaign,
             "issuer": notice.issuer if notice else "", "count": len(cases), "date": day(now),
