@@ -10,8 +10,10 @@ import sqlalchemy as sa
 
 from states import machine
 from states.application import Unit
+from states.machine import Actor
 from states.notice import Notice
 from states.status import Status
+from workflow.access import unit_scope
 from workflow.form_codes import form_code
 from workflow.notices import cached_notice
 from workflow.sql import MAX_ID, json_pairs, pairs
@@ -114,6 +116,15 @@ def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
     if row is None:
         raise CaseNotFound(case_id)
     return _loaded(conn, row)
+
+
+def load_visible(conn: sa.Connection, actor: Actor, case_id: int) -> LoadedCase:
+    """The case as ``actor`` may see it: to a unit operator another unit's case does not
+    exist (``CaseNotFound``), in every use case as in every list."""
+    case = load_case(conn, case_id)
+    if unit_scope(actor) not in (None, case.view.unit.code):
+        raise CaseNotFound(case_id)
+    return case
 
 
 def load_cases(conn: sa.Connection, case_ids: list[int]) -> list[LoadedCase]:

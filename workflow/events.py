@@ -22,8 +22,8 @@ from states.machine import Command, Event, decide
 from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow import history
-from workflow.access import Who, acting, unit_scope
-from workflow.cases import CaseNotFound, LoadedCase, load_case
+from workflow.access import Who, acting
+from workflow.cases import LoadedCase, load_visible
 from workflow.errors import Conflict
 from workflow.messages import case_context, event_extras, to_person
 from workflow.tables import BANS, CASES, MATERIALS, OBJECTIONS, PUBLICITIES
@@ -157,9 +157,7 @@ def run_event(engine: sa.Engine, case_id: int, event: Event, who: Who, now: date
     A unit operator's ``CaseNotFound`` for another unit's case, as in every list."""
     with engine.begin() as conn:
         cmd = Command(event, acting(conn, who), now, **said)
-        case = load_case(conn, case_id)
-        if unit_scope(cmd.actor) not in (None, case.view.unit.code):
-            raise CaseNotFound(case_id)  # another unit's case does not exist for its operator
+        case = load_visible(conn, cmd.actor, case_id)
         if seen_version is not None and seen_version != case.version:
             raise Conflict(case.id, seen_version)
         to_state = decide(case.view, cmd)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from notifications.files import write_private
 from states.clock import in_beijing
 from states.machine import Role
-from workflow.access import Who, acting, viewing
+from workflow.access import Who, acting, unit_scope, viewing
 from workflow.audit import audit
 from workflow.views import list_cases
 
@@ -35,7 +35,7 @@ def export_cases(engine: sa.Engine, who: Who, path: Path, state: str | None = No
             audit(conn, admin.login, "export.full_ids", str(path.name), state=state, unit=unit, campaign=campaign)
     with engine.connect() as conn:
         actor = viewing(conn, who) if who is not None else None
-        mine = actor.unit_code if actor is not None and actor.role is Role.UNIT_OPERATOR else None
+        mine = unit_scope(actor) if actor is not None else None
         rows = list_cases(conn, state, mine or unit, campaign, EVERY, oldest=True, masked=not full_ids)
     _write(path, rows, progress)
     return len(rows)

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 
 from states import idnumber
 from states.clock import in_beijing
-from states.machine import Role
 from states.notice import Window
 from states.status import Status
-from workflow.access import Who, viewing
+from workflow.access import Who, unit_scope, viewing
 from workflow.cases import loaded_notices
 from workflow.sql import beijing_day
 from workflow.tables import BANS, CASES, HISTORY, UNITS
@@ -29,7 +28,7 @@ FUNNEL = (Status.DRAFTED, Status.SUBMITTED, Status.ONLINE_REVIEW, Status.UNIT_PU
 def campaign_overview(engine: sa.Engine, who: Who, now: datetime) -> dict[str, Any]:
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        unit = actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
+        unit = unit_scope(actor)
         scope = sa.true() if unit is None else UNITS.c.code == unit
         per_unit, reached, submitted = _counts(conn, scope)
         notices = loaded_notices(conn)

@@ -9,13 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from states import idnumber
-from states.machine import Actor, Event, Role, prospects
+from states.machine import Event, Role, prospects
 from states.notice import Notice
 from states.process import BOUNDED_BY, PROCESS
 from states.status import Status
 from workflow.access import Who, unit_scope, viewing
-from workflow.cases import CaseNotFound, LoadedCase, load_case, load_cases, loaded_notices
-from workflow.sql import MAX_ID
+from workflow.cases import LoadedCase, load_cases, load_visible, loaded_notices
 from workflow.tables import CASES, UNITS
 from workflow.views import list_cases, report_of
 
@@ -30,26 +29,12 @@ def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: s
         return list_cases(conn, state, unit_scope(actor) or unit, campaign, limit, text, past, oldest)
 
 
-def ensure_visible(engine: sa.Engine, who: Who, case_id: int) -> None:
-    """``CaseNotFound`` unless ``who`` may see the case (another unit's does not exist for them)."""
-    with engine.connect() as conn:
-        check_visible(conn, viewing(conn, who), case_id)
-
-
-def check_visible(conn: sa.Connection, actor: Actor, case_id: int) -> None:
-    query = sa.select(UNITS.c.code).join(CASES, CASES.c.unit_id == UNITS.c.id).where(CASES.c.id == case_id)
-    unit = conn.execute(query).scalar() if 1 <= case_id <= MAX_ID else None
-    if unit is None or unit_scope(actor) not in (None, unit):
-        raise CaseNotFound(case_id)
-
-
 def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[str, Any]:
     """One case as ``who`` may see it, with the events they may do on it now and what each
     takes: the forms of a page."""
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        check_visible(conn, actor, case_id)
-        case = load_case(conn, case_id)
+        case = load_visible(conn, actor, case_id)
         report = report_of(conn, case, now)
     mine = [e for e in [n["event"] for n in report["next"]] + report["also"]
             if actor.role in PROCESS[Event(e)].roles]

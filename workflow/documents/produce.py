@@ -21,13 +21,12 @@ from states.clock import in_beijing
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.access import Who, viewing
+from workflow.access import Who, unit_scope, viewing
 from workflow.audit import audit
-from workflow.cases import LoadedCase, load_case, load_cases
+from workflow.cases import LoadedCase, load_cases, load_visible
 from workflow.documents.render import render_docx, to_pdf
 from workflow.fields import text_refusals
 from workflow.tables import CAMPAIGNS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES, UNITS
-from workflow.work import check_visible
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -110,8 +109,7 @@ def case_document(engine: sa.Engine, who: Who, kind: str, case_id: int, now: dat
     title, build = CASE_DOCUMENTS[kind]
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        check_visible(conn, actor, case_id)
-        context = build(conn, load_case(conn, case_id), now)
+        context = build(conn, load_visible(conn, actor, case_id), now)
     return finish(engine, actor, kind, f"{title}-{case_id}", f"case {case_id}", render_docx(kind, context, folder), pdf)
 
 
@@ -128,7 +126,7 @@ def _typed(rule: str, field: str, value: str) -> None:
 def _unit(conn: sa.Connection, actor: Actor, code: str) -> Any:
     _typed("unit", "unit", code)
     unit = conn.execute(sa.select(UNITS).where(UNITS.c.code == code)).first()
-    if unit is None or (actor.role is Role.UNIT_OPERATOR and actor.unit_code != code):
+    if unit is None or unit_scope(actor) not in (None, code):
         raise Refused([Refusal("unit.unknown", f"没有单位 {code}", "unit")])
     return unit
 

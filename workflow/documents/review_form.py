@@ -17,22 +17,21 @@ from states import idnumber
 from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.access import Who, viewing
-from workflow.cases import LoadedCase, load_case
+from workflow.cases import LoadedCase, load_case, load_visible
 from workflow.documents.produce import PDF, Document, day, finish, gender
 from workflow.documents.render import TEMPLATES
 from workflow.tables import HISTORY
-from workflow.work import check_visible
 
 SUMMARY_EXCERPT = 700  # characters of the work summary the second page has room for
-ENDED = (Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED, Status.REVOKED)
 
 
 def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder: Path | None = None) -> Document:
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        check_visible(conn, actor, case_id)
-        case = load_case(conn, case_id)
-        if case.view.review_form_code is None or case.view.state in ENDED:
+        case = load_visible(conn, actor, case_id)
+        # Before an approval there is no form; a case that ended without confirmation needs none.
+        state = case.view.state
+        if case.view.review_form_code is None or (state.is_final and state is not Status.CONFIRMED):
             raise Refused([Refusal("document.not_approved", "评审表在网上审核通过后才能生成", "state")])
         approved = conn.execute(sa.select(sa.func.max(HISTORY.c.effective_at)).where(
             HISTORY.c.case_id == case_id, HISTORY.c.event == "approve_online")).scalar_one()
