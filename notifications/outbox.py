@@ -191,7 +191,7 @@ def mark_sent(engine: sa.Engine, row_ids: list[int], worker: str, now: datetime,
             .values(status=OutboxStatus.SENT, sent_at=now, attempts=OUTBOX.c.attempts + 1, last_error=None)
         )
         if provider_ids:
-            conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("row"))
+            conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == sa.bindparam("row"), OUTBOX.c.claimed_by == worker)
                          .values(provider_id=sa.bindparam("provider")),
                          [{"row": row, "provider": pid[:64]} for row, pid in provider_ids.items()])
 
@@ -229,11 +229,13 @@ def retry(conn: sa.Connection, ids: list[int] | None, now: datetime) -> int:
 
 
 def rows(conn: sa.Connection, status: str | None = None, case_id: int | None = None,
-         limit: int = 200) -> list[Any]:
-    """The newest ``limit`` rows, of one status and one case if given."""
+         limit: int = 200, delivery: str | None = None) -> list[Any]:
+    """The newest ``limit`` rows, of one status, one case and one delivery receipt if given."""
     query = sa.select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
     if status:
         query = query.where(OUTBOX.c.status == status)
+    if delivery:
+        query = query.where(OUTBOX.c.delivery == delivery)
     if case_id is not None:
         query = query.where(OUTBOX.c.case_id == case_id)
     return list(conn.execute(query))

@@ -40,11 +40,9 @@ def messages_for(engine: sa.Engine, who: Who, settings: NotificationSettings, st
     """The outbox as the staff who answer for it (county clerks, administrators) see it."""
     with engine.connect() as conn:
         viewing(conn, who, Role.COUNTY_CLERK, Role.ADMINISTRATOR)
-        if status == UNDELIVERED:  # sent, but the provider's receipt says it never arrived
-            query = sa.select(outbox.OUTBOX).where(outbox.OUTBOX.c.delivery == "failed")
-            chosen = list(conn.execute(query.order_by(outbox.OUTBOX.c.id.desc()).limit(limit)))
-        else:
-            chosen = outbox.rows(conn, status, None, limit)
+        # Undelivered: sent, but the provider's receipt says it never arrived.
+        chosen = (outbox.rows(conn, None, None, limit, delivery="failed") if status == UNDELIVERED
+                  else outbox.rows(conn, status, None, limit))
         found = [_summary(r, settings) for r in chosen]
     return [{**m, "recipient": masked(m["recipient"])} for m in found]
 
