@@ -173,7 +173,7 @@ def typed_text_refusals(cmd: Command) -> list[Refusal]:
     for name, value in (("reason", cmd.reason), ("opinion", cmd.opinion)):
         bad = control_character(value, multiline=True)
         if bad is not None:
-            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符（{bad}）", name))
+            found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符或不可见的格式字符（{bad}）", name))
         if len(value) > TYPED_TEXT_LIMIT:
             found.append(Refusal(f"{name}.length", f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个", name))
     return found

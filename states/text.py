@@ -8,9 +8,15 @@ import unicodedata
 LINE_BREAKS = frozenset("\n\t")
 
 
+# Control characters (C0, C1, ESC, DEL) and invisible format characters: the bidi
+# overrides (U+202E turns "gpj.exe" into "exe.jpg"), zero-width spaces and joiners that
+# make two names look alike, and unpaired surrogates no database stores.
+HIDDEN = frozenset({"Cc", "Cf", "Cs"})
+
+
 def control_character(value: str, multiline: bool = False) -> str | None:
-    """The first control character in ``value`` (C0, C1, ESC, DEL) as U+XXXX, or None."""
+    """The first control or invisible format character in ``value`` as U+XXXX, or None."""
     for c in value:
-        if unicodedata.category(c) == "Cc" and not (multiline and c in LINE_BREAKS):
+        if unicodedata.category(c) in HIDDEN and not (multiline and c in LINE_BREAKS):
             return f"U+{ord(c):04X}"
     return None

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 DEFAULT_DATABASE = "chuding.sqlite3"
 # The newest migration; commands other than `init` refuse a database at another one.
 # (A test checks it against the migrations, so that commands need not import alembic.)
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 # How long a writer waits for another one on SQLite before giving up (milliseconds);
 # the setting CHUDING_SQLITE_BUSY_MS.
 SQLITE_BUSY_MS = 10_000
@@ -162,3 +162,22 @@ def require_schema(engine: sa.Engine) -> None:
             f"the database {_shown(engine)} is at schema {revision}, this chuding needs {SCHEMA_HEAD};"
             " run `chuding init` to upgrade it"
         )
+
+
+# PostgreSQL's answers that mean "too busy now, try again" rather than "wrong".
+_PG_BUSY = {"40001", "40P01", "55P03", "57014", "53300"}  # serialization, deadlock, lock, timeout, connections
+
+
+def is_busy(err: BaseException) -> bool:
+    """Whether ``err`` says the database was too busy to answer in time (SQLite's write
+    lock held past the busy timeout, PostgreSQL's lock or statement timeouts, the pool
+    exhausted): a moment later the same request may pass."""
+    if isinstance(err, sa.exc.TimeoutError):  # no connection free in the pool
+        return True
+    cause = getattr(err, "orig", None)
+    if cause is None:
+        return False
+    if type(cause).__module__.startswith("sqlite3"):
+        text = str(cause).lower()
+        return "locked" in text or "busy" in text
+    return getattr(cause, "sqlstate", None) in _PG_BUSY

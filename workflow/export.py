@@ -17,6 +17,7 @@ from states.clock import in_beijing
 from states.machine import Role
 from workflow.access import Who, acting, unit_scope, viewing
 from workflow.audit import audit
+from workflow.sheets import append_row
 from workflow.views import list_cases
 
 HEADERS = ("申报编号", "年度批次", "姓名", "身份证号", "推荐单位", "状态代码", "状态", "最后更新（北京时间）")
@@ -62,8 +63,8 @@ def _write(path: Path, rows: list[dict[str, Any]], progress: Callable[[int, int]
     for done, r in enumerate(rows, start=1):
         updated = WriteOnlyCell(sheet, value=in_beijing(r["updated_at"]).replace(tzinfo=None, microsecond=0))
         updated.number_format = "yyyy-mm-dd hh:mm:ss"
-        sheet.append([r["case"], r["campaign"], r["name"], r["id_number"], r["unit"], r["state"], r["state_label"],
-                      updated])
+        append_row(sheet, [r["case"], r["campaign"], r["name"], r["id_number"], r["unit"], r["state"],
+                           r["state_label"], updated])
         if progress is not None and (done % 1000 == 0 or done == len(rows)):
             progress(done, len(rows))
     # Written beside and moved into place: a reader never sees half a file.

@@ -6,6 +6,8 @@ email-validator and phonenumbers, and plain text for control characters and leng
 
 from __future__ import annotations
 
+import re
+
 from notifications.addresses import BadAddress, canonical_email, canonical_mobile
 from states.refusals import Refusal
 from states.text import control_character
@@ -15,9 +17,21 @@ def text_problem(value: str, max_length: int, multiline: bool = False) -> str | 
     """Why ``value`` cannot be stored as a text of at most ``max_length`` characters."""
     found = control_character(value, multiline)
     if found:
-        return f"不能含控制字符（{found}）"
+        return f"不能含控制字符或不可见的格式字符（{found}）"
     if len(value) > max_length:
         return f"最多 {max_length} 个字符，实有 {len(value)} 个"
+    return None
+
+
+# Logins and the codes of units and campaigns appear in addresses, file names and the
+# audit: a safe alphabet, so that none of them can be a path or markup.
+SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def code_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a login or a code, or None."""
+    if SAFE_CODE.fullmatch(value) is None:
+        return "只能由英文字母、数字和 . _ - 组成，以字母或数字开头，最多 64 个字符"
     return None
 
 

@@ -20,7 +20,7 @@ from states.machine import Actor, Role
 from states.notice import Notice
 from states.status import Status
 from workflow import history
-from workflow.access import Who, acting
+from workflow.access import Who, acting, viewing
 from workflow.campaigns import UnknownCampaign, campaign_id
 from workflow.cases import loaded_notices, notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
@@ -39,6 +39,16 @@ Progress = Callable[[int, int], None]
 class ImportResult:
     created: list[int] = field(default_factory=list)
     amended: list[int] = field(default_factory=list)
+
+
+# Who may import a file of applications (the bureau's clerks and administrators).
+IMPORTERS = (Role.APPLICANT_CLERK, Role.ADMINISTRATOR)
+
+
+def may_import(engine: sa.Engine, who: Who) -> bool:
+    """Whether ``who`` may import: the page offers its form only to them."""
+    with engine.connect() as conn:
+        return viewing(conn, who).role in IMPORTERS
 
 
 def import_applications(
@@ -85,7 +95,7 @@ def import_records(
             ))
     result = ImportResult()
     with engine.begin() as conn:
-        actor = acting(conn, who, Role.APPLICANT_CLERK, Role.ADMINISTRATOR)
+        actor = acting(conn, who, *IMPORTERS)
         lookup = _campaign_lookup(conn)
         for number, (item, rec) in enumerate(zip(raw, records, strict=True), start=1):
             if rec is not None and not problems:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workflow.fields import code_problem
+
 
 def _not_blank(value: str) -> str:
     if not value.strip():
@@ -44,6 +46,15 @@ class Section(BaseModel):
 class Campaign(Section):
     code: Text
     year: Year
+
+    @field_validator("code")
+    @classmethod
+    def _safe_code(cls, value: str) -> str:
+        problem = code_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     title: Text
     issuer: Text
     timezone: Text
@@ -62,6 +73,15 @@ class WindowFile(Section):
     name: Text
     opens: datetime
     closes: datetime
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _local_time(cls, value: datetime) -> datetime:
+        # The notice's times are in the campaign's time zone; an offset would mix two
+        # kinds of time (and compare with neither).
+        if value.tzinfo is not None:
+            raise ValueError("须为通知所用时区的当地时刻，不带时区偏移，如 2024-09-27T10:00:00")
+        return value
 
     @model_validator(mode="after")
     def _closes_after_opens(self) -> WindowFile:

@@ -12,7 +12,7 @@ from notifications.columns import utc_now
 from states.machine import SERVICE_ACTOR, Role
 from states.refusals import Refusal, Refused
 from workflow.access import Who, acting, viewing
-from workflow.fields import contact_refusals, text_refusals
+from workflow.fields import code_problem, contact_refusals, text_refusals
 from workflow.tables import OPERATORS, UNITS
 
 STAFF_ROLES = [r for r in Role if r is not Role.SERVICE]
@@ -39,9 +39,9 @@ def add_operator(
     if conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).first():
         problems.append(Refusal("operator.exists", f"操作员 {login} 已存在", "login"))
     email, phone, bad_contacts = contact_refusals("operator", email, phone)
-    problems += bad_contacts + text_refusals("operator", login=(login, 64), name=(name, 100))
-    if not login.strip():
-        problems.append(Refusal("operator.login", "登录名不能为空", "login"))
+    problems += bad_contacts + text_refusals("operator", name=(name, 100))
+    if (bad_login := code_problem(login)) is not None:
+        problems.append(Refusal("operator.login", f"登录名：{bad_login}", "login"))
     if login.strip().casefold() == RESERVED_LOGIN:
         problems.append(Refusal("operator.reserved", f"登录名 {RESERVED_LOGIN} 留给后台服务使用", "login"))
     if problems:

@@ -1,5 +1,6 @@
-"""Operators' passwords and logging in: Argon2 hashes, a lock after repeated failures,
-and an audit row for every login, failure, lock and password change.
+"""Operators' passwords and logging in: Argon2 hashes checked outside any transaction,
+the login limits (``login_limits``), and an audit row for every login, failure, block
+and password change.
 
 A password is read by the front door (a prompt, standard input, a form) and handed to
 these use cases; it is never stored, logged or put in an error.
@@ -10,26 +11,32 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from states.clock import beijing_text
 from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.text import control_character
-from workflow.access import Who, acting, identify, require_role
-from workflow.audit import audit
+from workflow.access import Who, acting, identify, require_role, viewing
+from workflow.audit import audit, shown
 from workflow.db import hold_writer
+from workflow.login_limits import (
+    Attempt,
+    blocked,
+    blocks_in_force,
+    count_failure,
+    count_success,
+    unblock,
+)
 from workflow.sessions import revoke_sessions
 from workflow.tables import OPERATORS
 
 MIN_LENGTH, MAX_LENGTH = 10, 200
-FAILURES_BEFORE_LOCK = 5
-LOCK = timedelta(minutes=15)
-# Refused alike, so that a stranger cannot tell a wrong password from an unknown login.
-WRONG = Refusal("login.failed", "登录名或密码不正确", "password")
+# Every refused login is answered alike, whatever the reason (a wrong password, an unknown
+# login, too many tries), so that a stranger learns nothing about which logins exist.
+WRONG = Refusal("login.failed", "登录名或密码不正确，或尝试次数过多已暂停（15 分钟后再试，或请管理员解除）", "password")
 
 
 def _hasher() -> Any:
@@ -46,7 +53,7 @@ def strength_refusals(login: str, password: str) -> list[Refusal]:
     if len(password) > MAX_LENGTH:
         found.append(Refusal("password.long", f"密码最多 {MAX_LENGTH} 个字符", "password"))
     if control_character(password, multiline=False) is not None:
-        found.append(Refusal("password.control", "密码不能含控制字符", "password"))
+        found.append(Refusal("password.control", "密码不能含控制字符或不可见的格式字符", "password"))
     if password.strip().casefold() == login.strip().casefold():
         found.append(Refusal("password.login", "密码不能与登录名相同", "password"))
     return found
@@ -54,8 +61,7 @@ def strength_refusals(login: str, password: str) -> list[Refusal]:
 
 def _store(conn: sa.Connection, login: str, password: str, must_change: bool) -> None:
     conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
-        password_hash=_hasher().hash(password), password_must_change=must_change,
-        failed_logins=0, locked_until=None))
+        password_hash=_hasher().hash(password), password_must_change=must_change))
 
 
 def first_password(conn: sa.Connection, actor: Actor, login: str, password: str) -> None:
@@ -81,6 +87,29 @@ def set_password(engine: sa.Engine, who: Who, login: str, password: str, address
         revoke_sessions(conn, login)  # every session it had ends; it logs in again
 
 
+def change_own_password(engine: sa.Engine, who: Who, current: str, password: str, address: str | None,
+                        now: datetime) -> None:
+    """The password page: an operator changes their own password, giving the current one
+    first (a session left open on a borrowed computer cannot take the account over). A
+    wrong current password counts as a failed login; every reason is given at once."""
+    with engine.connect() as conn:
+        actor = viewing(conn, who)
+        stored = _stored_hash(conn, actor.login)
+    attempt = Attempt.of(actor.login, address)
+    problems = strength_refusals(actor.login, password)
+    with engine.connect() as conn:
+        refused_now = blocked(conn, attempt, now)
+    if refused_now or not _verified(stored, current[:MAX_LENGTH]):
+        with engine.begin() as conn:
+            hold_writer(conn)
+            audit(conn, actor.login, "password.current_wrong", actor.login, address=attempt.address)
+            count_failure(conn, attempt, now)
+        problems.insert(0, Refusal("password.current", "当前密码不正确（或尝试次数过多已暂停）", "current"))
+    if problems:
+        raise Refused(problems)
+    set_password(engine, who, actor.login, password, address)
+
+
 def one_time_password(conn: sa.Connection, login: str) -> str:
     """A password printed once (the first administrator's at `init`), to be changed at first
     login: 16 random characters from an alphabet without look-alikes."""
@@ -99,39 +128,73 @@ class Login:
     must_change_password: bool
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A login attempt as read before its password is checked: the operator's stored hash
+    (None for an unknown or disabled login), or blocked by the login limits."""
+
+    attempt: Attempt
+    stored_hash: str | None
+    blocked: bool
+
+
 def log_in(engine: sa.Engine, login: str, password: str, address: str | None, now: datetime) -> Login:
-    """The operator behind ``login`` and ``password``, or a refusal that does not say which
-    was wrong. Every attempt is audited (and kept: a refused login commits its failure);
-    the fifth failure in a row locks the login for 15 minutes."""
+    """The operator behind ``login`` and ``password``, or ``Refused([WRONG])`` whatever the
+    reason (a wrong password, an unknown login, a block). Front doors that serve many
+    people at once run the three steps themselves, the check bounded (see web/auth.py)."""
+    candidate = login_candidate(engine, login, address, now)
+    return login_outcome(engine, candidate, password_matches(candidate, password), now)
+
+
+def login_candidate(engine: sa.Engine, login: str, address: str | None, now: datetime) -> Candidate:
+    """Step 1, a read: is the attempt blocked, and what hash is stored."""
+    attempt = Attempt.of(login, address)
+    with engine.connect() as conn:
+        if blocked(conn, attempt, now):
+            return Candidate(attempt, None, True)
+        return Candidate(attempt, _stored_hash(conn, login), False)
+
+
+def password_matches(candidate: Candidate, password: str) -> bool:
+    """Step 2, outside any transaction: the Argon2 check (the slow part). A blocked
+    attempt checks nothing; an unknown login checks a stand-in, so that its answer takes
+    as long as a known one's."""
+    if candidate.blocked:
+        return False
+    return _verified(candidate.stored_hash, password[:MAX_LENGTH]) and len(password) <= MAX_LENGTH
+
+
+def login_outcome(engine: sa.Engine, candidate: Candidate, matches: bool, now: datetime) -> Login:
+    """Step 3, a short write: the outcome counted and audited. What step 1 read is read
+    again: a password changed or an operator disabled meanwhile is a refusal."""
+    attempt = candidate.attempt
+    if candidate.blocked:
+        raise Refused([WRONG])  # nothing written: a flood of blocked attempts costs no write
     with engine.begin() as conn:
-        outcome = _attempt(conn, login, password, address, now)
-    if isinstance(outcome, Refusal):
-        raise Refused([outcome])
+        hold_writer(conn)
+        same = matches and candidate.stored_hash is not None and _stored_hash(conn, attempt.login) == candidate.stored_hash
+        if not same or blocked(conn, attempt, now):
+            audit(conn, attempt.login, "login.failure", attempt.login, address=attempt.address)
+            count_failure(conn, attempt, now)
+            outcome: Login | None = None
+        else:
+            count_success(conn, attempt, now)
+            audit(conn, attempt.login, "login.success", attempt.login, address=attempt.address)
+            must_change = conn.execute(sa.select(OPERATORS.c.password_must_change)
+                                       .where(OPERATORS.c.login == attempt.login)).scalar_one()
+            outcome = Login(identify(conn, attempt.login), bool(must_change))
+    if outcome is None:
+        raise Refused([WRONG])
     return outcome
 
 
-def _attempt(conn: sa.Connection, login: str, password: str, address: str | None, now: datetime) -> Login | Refusal:
-    # Attempts at the same moment are counted one after the other: SQLite's write lock
-    # from the first read, PostgreSQL's lock on the operator's row.
-    hold_writer(conn)
-    # No registered login holds a control character (and PostgreSQL refuses a NUL in a query).
-    row = None if control_character(login, multiline=False) is not None else conn.execute(
-        sa.select(OPERATORS.c.password_hash, OPERATORS.c.active, OPERATORS.c.failed_logins,
-                  OPERATORS.c.locked_until, OPERATORS.c.password_must_change)
-        .where(OPERATORS.c.login == login).with_for_update()
-    ).one_or_none()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        audit(conn, login, "login.locked", login, address=address)
-        until = beijing_text(row.locked_until, seconds=False)
-        return Refusal("login.locked", f"连续 {FAILURES_BEFORE_LOCK} 次登录失败，已锁定至 {until}（北京时间）", "login")
-    # Checked even for an unknown login, so that its answer takes as long as a known one's.
-    verified = _verified(row.password_hash if row is not None else None, password[:MAX_LENGTH])
-    if row is None or not row.active or len(password) > MAX_LENGTH or not verified:
-        _failed(conn, login, row, address, now)
-        return WRONG
-    conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(failed_logins=0, locked_until=None))
-    audit(conn, login, "login.success", login, address=address)
-    return Login(identify(conn, login), bool(row.password_must_change))
+def _stored_hash(conn: sa.Connection, login: str) -> str | None:
+    """The hash of an active operator's password; None for anyone else. No registered
+    login holds a control character (and PostgreSQL refuses a NUL in a query)."""
+    if control_character(login, multiline=False) is not None or len(login) > 64:
+        return None
+    return conn.execute(sa.select(OPERATORS.c.password_hash)
+                        .where(OPERATORS.c.login == login, OPERATORS.c.active)).scalar()
 
 
 def _verified(stored: str | None, password: str) -> bool:
@@ -150,13 +213,18 @@ def _stand_in() -> str:
     return str(_hasher().hash(secrets.token_urlsafe(16)))
 
 
-def _failed(conn: sa.Connection, login: str, row: Any, address: str | None, now: datetime) -> None:
-    audit(conn, login, "login.failure", login, address=address)
-    if row is None:
-        return
-    failures = row.failed_logins + 1
-    locked = now + LOCK if failures >= FAILURES_BEFORE_LOCK else None
-    conn.execute(sa.update(OPERATORS).where(OPERATORS.c.login == login).values(
-        failed_logins=0 if locked else failures, locked_until=locked))
-    if locked:
-        audit(conn, login, "login.lock", login, address=address)
+def unblock_login(engine: sa.Engine, who: Who, login: str, address: str | None = None) -> int:
+    """`operator unlock`, the administration page: an administrator lifts the login limits'
+    blocks of ``login`` (or of an address given alone); an audit row either way."""
+    with engine.begin() as conn:
+        admin = acting(conn, who, Role.ADMINISTRATOR)
+        lifted = unblock(conn, login, address)
+        audit(conn, admin.login, "login.unlock", shown(login or address or "", 200), address=address, rows=lifted)
+    return lifted
+
+
+def login_blocks_for(engine: sa.Engine, who: Who, now: datetime) -> list[dict[str, object]]:
+    """The login limits' blocks in force, for an administrator."""
+    with engine.connect() as conn:
+        viewing(conn, who, Role.ADMINISTRATOR)
+        return blocks_in_force(conn, now)

@@ -24,7 +24,7 @@ from notifications.addresses import canonical_email, canonical_mobile
 from states import application as domain
 from states.notice import Notice
 from states.text import control_character
-from workflow.fields import canonical_id_number
+from workflow.fields import canonical_id_number, code_problem
 
 # Bounds every engine can store and every person could have: SQLite would keep a
 # longer text than PostgreSQL's column takes, so the schema refuses it for both.
@@ -57,7 +57,7 @@ class _Strict(BaseModel):
             if isinstance(text, str):
                 found = control_character(text, multiline=info.field_name in MULTILINE)
                 if found:
-                    raise ValueError(f"不能含控制字符（{found}）")
+                    raise ValueError(f"不能含控制字符或不可见的格式字符（{found}）")
         return value
 
     @field_validator("*", mode="after")
@@ -101,6 +101,14 @@ class UnitRecord(_Contact):
     name: StrictStr = _Text(200, 1)
     level: StrictStr = _Text(32)
     type: StrictStr = _Text(64)
+
+    @field_validator("code")
+    @classmethod
+    def _safe_code(cls, value: str) -> str:
+        problem = code_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class EducationRecord(_Strict):

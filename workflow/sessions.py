@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,6 +21,9 @@ from notifications.columns import utc_now
 from states.machine import Actor, Role
 from workflow.audit import audit
 from workflow.tables import OPERATORS, SESSIONS, UNITS
+
+if TYPE_CHECKING:
+    from workflow.passwords import Login
 
 IDLE = timedelta(minutes=30)
 # A session's last sight is written at most this often: a page needs no write of its own
@@ -48,10 +52,14 @@ def open_session(engine: sa.Engine, login: str, password: str, address: str, now
     """Log in (refused as ``passwords.log_in`` refuses) and open a session."""
     from workflow.passwords import log_in
 
-    done = log_in(engine, login, password, address, now)
+    return start_session(engine, log_in(engine, login, password, address, now), address, now)
+
+
+def start_session(engine: sa.Engine, done: Login, address: str, now: datetime) -> Session:
+    """A session for an operator who has just logged in."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        operator_id = conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == login)).scalar_one()
+        operator_id = conn.execute(sa.select(OPERATORS.c.id).where(OPERATORS.c.login == done.actor.login)).scalar_one()
         conn.execute(sa.insert(SESSIONS), {
             "id": _key(token), "operator_id": operator_id, "csrf": csrf, "address": address[:100],
             "created_at": now, "last_seen_at": now, "expires_at": now + LIFETIME,
@@ -163,3 +171,11 @@ def revoke_sessions(conn: sa.Connection, login: str) -> None:
 def csrf_matches(session: Session, given: str | None) -> bool:
     """A form's CSRF token is this session's (compared in constant time)."""
     return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
+
+
+def site_key(engine: sa.Engine, name: str = "login_form") -> bytes:
+    """A secret every replica shares, made by `init` (the login form's signature)."""
+    from workflow.tables import SITE_KEYS
+
+    with engine.connect() as conn:
+        return str(conn.execute(sa.select(SITE_KEYS.c.value).where(SITE_KEYS.c.name == name)).scalar_one()).encode()

@@ -19,6 +19,9 @@ class Settings(NotificationSettings):
     operator: str | None = None  # the acting operator's login
     now: str | None = None  # fixes the clock (ISO 8601 with offset) for simulation and tests
     sqlite_busy_ms: int = 10_000  # how long a SQLite writer waits for another one
+    # Proxies in front of the pages whose X-Forwarded-For is believed (comma-separated
+    # addresses or networks); none by default: the address recorded is the peer's own.
+    trusted_proxies: str = ""
 
 
 def read_settings(**overrides: Any) -> Settings:

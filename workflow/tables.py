@@ -157,8 +157,31 @@ class Operator(SQLModel, table=True):
     # someone else (or printed once by `init`) must be changed at first login.
     password_hash: str | None = Field(default=None, max_length=255)
     password_must_change: bool = False
-    failed_logins: int = 0
-    locked_until: datetime | None = _instant(nullable=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per address, per login and per login at one address, so that
+    a stranger is slowed before any password is checked and cannot lock out the owner at
+    their own address; kept in the database so that every replica counts alike. A "known"
+    row remembers an address a login last succeeded from (``window_start``)."""
+
+    __tablename__ = "login_throttle"
+
+    kind: str = Field(primary_key=True, max_length=16)  # address, login, pair, known
+    login: str = Field(default="", primary_key=True, max_length=64)
+    address: str = Field(default="", primary_key=True, max_length=100)
+    failures: int = 0
+    window_start: datetime = _instant()
+    blocked_until: datetime | None = _instant(nullable=True)
+
+
+class SiteKey(SQLModel, table=True):
+    """A secret the replicas share, made at `init`: the login form's signed token."""
+
+    __tablename__ = "site_key"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=128)
 
 
 class ReminderRun(SQLModel, table=True):
@@ -236,3 +259,5 @@ REMINDER_RUNS = _core(ReminderRun)
 AUDIT = _core(Audit)
 SERVICES = _core(ServiceInstance)
 SESSIONS = _core(LoginSession)
+LOGIN_THROTTLE = _core(LoginThrottle)
+SITE_KEYS = _core(SiteKey)

@@ -8,7 +8,7 @@ from states.machine import Role
 from states.refusals import Refusal, Refused
 from workflow.access import Who, acting, viewing
 from workflow.cases import loaded_notices
-from workflow.fields import contact_refusals, text_refusals
+from workflow.fields import code_problem, contact_refusals, text_refusals
 from workflow.tables import UNITS
 
 
@@ -21,14 +21,16 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
              email: str | None = None, phone: str | None = None) -> None:
     problems = [
         Refusal("unit.empty", f"单位{said}不能为空", label)
-        for label, said, value in (("code", "代码", code), ("name", "名称", name), ("type", "类型", type_))
+        for label, said, value in (("name", "名称", name), ("type", "类型", type_))
         if not value.strip()
     ]
+    if (bad_code := code_problem(code)) is not None:
+        problems.append(Refusal("unit.code", f"单位代码：{bad_code}", "code"))
     levels = known_levels(conn)
     if level not in levels:
         problems.append(Refusal("unit.level", f"未知的单位级别 {level!r}（可用：{'、'.join(sorted(levels))}）", "level"))
     email, phone, bad_contacts = contact_refusals("unit", email, phone)
-    problems += bad_contacts + text_refusals("unit", code=(code, 64), name=(name, 200), type=(type_, 64))
+    problems += bad_contacts + text_refusals("unit", name=(name, 200), type=(type_, 64))
     if conn.execute(sa.select(UNITS.c.id).where(UNITS.c.code == code)).first():
         problems.append(Refusal("unit.exists", f"单位 {code} 已登记", "code"))
     if problems:

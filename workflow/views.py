@@ -32,7 +32,7 @@ def list_cases(
     for name, value in (("state", state), ("unit", unit), ("campaign", campaign), ("text", text)):
         bad = control_character(value or "", multiline=False)
         if bad is not None:  # typed in a form; the database would choke on a NUL
-            raise BadUsage(f"不能含控制字符（{bad}）", name)
+            raise BadUsage(f"不能含控制字符或不可见的格式字符（{bad}）", name)
     if state is not None and state not in {s.value for s in Status}:
         known = "、".join(f"{s.label} {s.value}" for s in Status)
         raise BadUsage(f"未知的状态 {state!r}（可选：{known}）", "state")

@@ -111,6 +111,8 @@ def write_template(path: Path, notice: Notice) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from workflow.sheets import append_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -132,8 +134,8 @@ def write_template(path: Path, notice: Notice) -> None:
     sheet.freeze_panes = "A2"
     guide = book.create_sheet(HELP_SHEET)
     guide.append(["列", "列名", "填写说明", "可选值"])
-    for index, col in enumerate(cols, start=1):
-        guide.append([get_column_letter(index), col.header, col.help or "选填", "、".join(col.choices)])
+    for index, col in enumerate(cols, start=1):  # the choices come from the notice file: text, never formulas
+        append_row(guide, [get_column_letter(index), col.header, col.help or "选填", "、".join(col.choices)])
     for letter, width in zip("ABCD", (6, 30, 40, 60), strict=True):
         guide.column_dimensions[letter].width = width
     for cell in guide[1]:
@@ -162,4 +164,5 @@ def _list_formula(book: Any, choices: tuple[str, ...]) -> str:
     letter = get_column_letter(lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value is not None else 1)
     for row, choice in enumerate(choices, start=1):
         lists[f"{letter}{row}"] = choice
+        lists[f"{letter}{row}"].data_type = "s"  # a choice is text, whatever it starts with
     return f"{quote_sheetname(CHOICES_SHEET)}!${letter}$1:${letter}${len(choices)}"

@@ -74,17 +74,88 @@ def test_wrong_password_and_unknown_login_are_refused_alike_and_audited(engine: 
     assert [r.actor for r in audit(engine, "login.failure")] == ["clerk", "nobody", "admin"]
 
 
-def test_five_failures_lock_the_login_for_fifteen_minutes(engine: sa.Engine) -> None:
+def test_five_failures_at_one_address_block_it_there_and_not_the_owner_elsewhere(engine: sa.Engine) -> None:
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
     for minute in range(5):
         with pytest.raises(Refused):
-            log_in(engine, "clerk", "not the password", None, NOW + timedelta(minutes=minute))
-    assert len(audit(engine, "login.lock")) == 1
+            log_in(engine, "clerk", "not the password", "10.9.9.9", NOW + timedelta(minutes=minute))
+    [lock] = audit(engine, "login.lock")
+    assert '"by": "pair"' in lock.details and '"10.9.9.9"' in lock.details
     with pytest.raises(Refused) as err:
-        log_in(engine, "clerk", GOOD, None, NOW + timedelta(minutes=10))  # the right one, still locked
-    assert rules(err) == {"login.locked"} and "北京时间" in err.value.refusals[0].message
-    assert log_in(engine, "clerk", GOOD, None, NOW + timedelta(minutes=20)).actor.login == "clerk"
+        log_in(engine, "clerk", GOOD, "10.9.9.9", NOW + timedelta(minutes=10))  # the right one, still blocked there
+    assert rules(err) == {"login.failed"}
+    assert log_in(engine, "clerk", GOOD, "10.0.0.7", NOW + timedelta(minutes=10)).actor.login == "clerk"
+    assert log_in(engine, "clerk", GOOD, "10.9.9.9", NOW + timedelta(minutes=20)).actor.login == "clerk"
+
+
+def test_every_refused_login_is_answered_alike_blocked_or_not_known_or_not(engine: sa.Engine) -> None:
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    answers = set()
+    for login in ("clerk", "nobody"):
+        for attempt in range(7):
+            with pytest.raises(Refused) as err:
+                log_in(engine, login, "not the password", "10.9.9.8", NOW + timedelta(seconds=attempt))
+            answers.add(tuple((r.rule, r.message, r.field) for r in err.value.refusals))
+    assert len(answers) == 1
+    assert len(audit(engine, "login.lock")) == 2  # the unknown login is blocked just as the real one
+
+
+def test_an_address_spraying_logins_is_stopped_before_any_password_is_checked(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from argon2 import PasswordHasher
+
+    from workflow.login_limits import LIMITS
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    checked: list[str] = []
+    real = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: checked.append(p) or real(self, h, p))
+    for n in range(LIMITS["address"]):
+        with pytest.raises(Refused):
+            log_in(engine, f"guess{n}", "whatever it is", "10.6.6.6", NOW)
+    assert len(checked) == LIMITS["address"]
+    with pytest.raises(Refused):
+        log_in(engine, "clerk", GOOD, "10.6.6.6", NOW + timedelta(minutes=1))
+    assert len(checked) == LIMITS["address"]  # blocked: no hash was computed, nothing written
+    assert len(audit(engine, "login.failure")) == LIMITS["address"]
+    assert log_in(engine, "clerk", GOOD, "10.0.0.7", NOW + timedelta(minutes=1)).actor.login == "clerk"
+
+
+def test_a_login_guessed_from_many_addresses_is_slowed_except_where_it_logs_in(engine: sa.Engine) -> None:
+    from workflow.login_limits import LIMITS
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    log_in(engine, "clerk", GOOD, "10.0.0.7", NOW)  # the owner's own address, now known
+    for n in range(LIMITS["login"]):
+        with pytest.raises(Refused):
+            log_in(engine, "clerk", "a guess", f"10.8.{n // 200}.{n % 200}", NOW + timedelta(seconds=n))
+    later = NOW + timedelta(minutes=2)
+    with pytest.raises(Refused):
+        log_in(engine, "clerk", GOOD, "10.7.7.7", later)  # a new address: slowed for 15 minutes
+    assert log_in(engine, "clerk", GOOD, "10.0.0.7", later).actor.login == "clerk"
+    assert any('"by": "login"' in r.details for r in audit(engine, "login.lock"))
+
+
+def test_an_administrator_lifts_a_block_and_it_is_audited(engine: sa.Engine) -> None:
+    from workflow.passwords import login_blocks_for, unblock_login
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    for attempt in range(5):
+        with pytest.raises(Refused):
+            log_in(engine, "clerk", "not the password", "10.9.9.9", NOW + timedelta(seconds=attempt))
+    [block] = login_blocks_for(engine, "admin", NOW + timedelta(minutes=1))
+    assert (block["kind"], block["login"], block["address"]) == ("pair", "clerk", "10.9.9.9")
+    with pytest.raises(Refused) as err:
+        unblock_login(engine, "clerk", "clerk")
+    assert rules(err) == {"role.not_allowed"}
+    assert unblock_login(engine, "admin", "clerk") >= 1
+    assert log_in(engine, "clerk", GOOD, "10.9.9.9", NOW + timedelta(minutes=1)).actor.login == "clerk"
+    [lifted] = audit(engine, "login.unlock")
+    assert lifted.actor == "admin" and lifted.subject == "clerk"
 
 
 def test_a_disabled_operator_cannot_log_in(engine: sa.Engine) -> None:
@@ -108,15 +179,40 @@ def test_whatever_a_stranger_types_is_audited_safely(engine: sa.Engine) -> None:
 
 
 def test_failed_logins_at_the_same_moment_are_each_counted(engine: sa.Engine) -> None:
-    """Ten wrong passwords at once: five count and lock, the rest meet the lock (none lost)."""
+    """Ten wrong passwords at once, each checked outside any transaction: every one is
+    counted (none lost) and the login is blocked there exactly once."""
     from tests.integration.test_integrity import race
+    from workflow.login_limits import LOGIN_THROTTLE
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
-    outcomes = race(*[lambda: log_in(engine, "clerk", "wrong password!", None, NOW) for _ in range(10)])
+    outcomes = race(*[lambda: log_in(engine, "clerk", "wrong password!", "10.1.1.1", NOW) for _ in range(10)])
     assert all(isinstance(o, Refused) for o in outcomes), outcomes
-    assert len(audit(engine, "login.failure")) == 5 and len(audit(engine, "login.lock")) == 1
-    assert len(audit(engine, "login.locked")) == 5
+    assert len(audit(engine, "login.failure")) == 10
+    assert [r.details.count('"by": "pair"') for r in audit(engine, "login.lock")] == [1]
+    with engine.connect() as conn:
+        counts = dict(conn.execute(sa.select(LOGIN_THROTTLE.c.kind, LOGIN_THROTTLE.c.failures)
+                                   .where(LOGIN_THROTTLE.c.address == "10.1.1.1")).all())
+    assert counts == {"pair": 5, "address": 10}  # 5 blocked the pair and started again; 10 of the address's 20
+
+
+def test_no_password_is_checked_inside_a_transaction(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The Argon2 check runs with no database connection checked out: a stranger's login
+    holds no lock and no pooled connection while the slow hash runs."""
+    from argon2 import PasswordHasher
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    out_during: list[int] = []
+    real = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify",
+                        lambda self, h, p: out_during.append(engine.pool.checkedout()) or real(self, h, p))
+    for login, password in (("clerk", GOOD), ("clerk", "wrong one!"), ("nobody", GOOD)):
+        try:
+            log_in(engine, login, password, "10.2.2.2", NOW)
+        except Refused:
+            pass
+    assert out_during == [0, 0, 0]
 
 
 def test_an_unknown_login_costs_the_same_argon2_check_as_a_known_one(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -80,7 +80,8 @@ def test_a_password_set_by_someone_else_must_be_changed_first(site, engine: sa.E
     assert done.headers["location"] == "/password"
     assert client.get("/cases").headers["location"] == "/password"
     token = csrf(client.get("/password").text)
-    changed = client.post("/password", data={"password": "my own new one", "again": "my own new one", "csrf": token})
+    changed = client.post("/password", data={"current": "given by the admin", "password": "my own new one",
+                                             "again": "my own new one", "csrf": token})
     assert changed.headers["location"] == "/login"
     assert client.get("/").headers["location"] == "/login"  # the old session ended
     with engine.connect() as conn:
@@ -88,6 +89,22 @@ def test_a_password_set_by_someone_else_must_be_changed_first(site, engine: sa.E
                                .order_by(AUDIT.c.id.desc())).scalars().first()
     assert '"testclient"' in details  # the address it came from
     log_in(client, "reviewer", "my own new one")
+
+
+def test_changing_one_s_password_asks_for_the_current_one(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    """A session left open on a borrowed computer cannot take the account over."""
+    _, client = site
+    token = log_in(client, "clerk")
+    wrong = client.post("/password", data={"current": "a guess at it", "password": "taken over now",
+                                           "again": "taken over now", "csrf": token})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+    missing = client.post("/password", data={"password": "taken over now", "again": "taken over now", "csrf": token})
+    assert missing.status_code == 400 and "当前密码不正确" in missing.text
+    assert client.get("/").status_code == 200  # nothing changed: the session goes on
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AUDIT)
+                            .where(AUDIT.c.action == "password.change", AUDIT.c.subject == "clerk")).scalar() == 1
+    log_in(client, "clerk")  # the old password still works
 
 
 def test_a_unit_operator_sees_only_their_unit_s_cases(site) -> None:  # type: ignore[no-untyped-def]

@@ -122,7 +122,7 @@ def test_an_administrator_registers_units_and_operators_and_disables_one(site, e
         assert conn.execute(sa.select(OPERATORS.c.active).where(OPERATORS.c.login == "doc")).scalar()
     water = client.__class__(client.app, follow_redirects=False)
     log_in(water, "water")
-    assert client.post("/admin/operators/water/disable", data={"csrf": token}).status_code == 303
+    assert client.post("/admin/operators/disable", data={"csrf": token, "login": "water"}).status_code == 303
     assert water.get("/").headers["location"] == "/login"  # their session ended with it
     assert ID_A not in client.get("/admin").text
 

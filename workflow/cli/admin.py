@@ -101,6 +101,21 @@ def operator_disable(login: str, as_json: JsonOut = False) -> None:
              lambda: typer.echo(f"operator {login} disabled"))
 
 
+@operator_app.command("unlock")
+def operator_unlock(
+    login: Annotated[str, typer.Argument(help="The login whose failed logins paused it (\"\" with --address).")],
+    address: Annotated[str | None, typer.Option(help="Only at this address; alone (login \"\"), an address's pause.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """Lift the pause that failed logins put on a login (administrators only); audited."""
+    from workflow.passwords import unblock_login
+
+    with guarded(as_json):
+        lifted = unblock_login(runtime().engine(), who(), login, address)
+        emit(as_json, {"ok": True, "login": login, "address": address, "rows": lifted},
+             lambda: typer.echo(f"login limits lifted for {login or address} ({lifted} row(s))"))
+
+
 @operator_app.command("list")
 def operator_list(as_json: JsonOut = False) -> None:
     """List the registered operators."""

@@ -247,6 +247,8 @@ def _confirmed_xlsx(context: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from workflow.sheets import append_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = "确认名单"
@@ -255,8 +257,8 @@ def _confirmed_xlsx(context: dict[str, Any]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for c in context["cases"]:
-        sheet.append([c["number"], c["name"], c["gender"], c["unit_name"], c["series"], c["specialty"],
-                      c["qualification"], c["confirmed_on"]])
+        append_row(sheet, [c["number"], c["name"], c["gender"], c["unit_name"], c["series"], c["specialty"],
+                           c["qualification"], c["confirmed_on"]])
     for letter, width in zip("ABCDEFGH", (6, 14, 6, 24, 14, 18, 16, 16), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"

@@ -3,7 +3,7 @@ command line, rendered on the server (Jinja2), working without any script."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,14 +17,16 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.sessions import FormForged, PasswordChangeDue, SessionEnded
-from workflow.web.security import REFUSED_FORM, SESSION_COOKIE, SecurityHeaders
+from workflow.web.incidents import Incidents
+from workflow.web.limits import BodyLimits
+from workflow.web.security import REFUSED_FORM, SESSION_COOKIE, SecurityHeaders, delete_cookie
 
 if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
 
 HERE = Path(__file__).parent
 # Said in the pages' language where the framework would answer in English.
-STANDARD_DETAILS = {404: "没有这个页面。", 405: "此页面不接受这种请求。", 413: "提交的内容过大。",
+STANDARD_DETAILS = {404: "没有这个页面。", 405: "此页面不接受这种请求。", 413: "提交的内容过大，未作任何更改。",
                     500: "服务器出错，未作任何更改。请稍后再试。"}
 
 
@@ -36,6 +38,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.engine = runtime.engine()
     app.state.templates = templates()
+    # Outermost last: the headers go on every answer, the incidents' pages too; the body
+    # limits hold before the framework reads a byte.
+    app.add_middleware(BodyLimits, session_cookies=(SESSION_COOKIE, f"__Host-{SESSION_COOKIE}"),
+                       live=_live_session(app))
+    app.add_middleware(Incidents)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, pages, campaign, staff, documents):
@@ -44,13 +51,33 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+def _live_session(app: FastAPI) -> Callable[[str], Awaitable[bool]]:
+    """Whether a session token is live now: asked before a file route may take more than a
+    stranger's few kilobytes."""
+    from starlette.concurrency import run_in_threadpool
+
+    from workflow.sessions import SessionEnded, resume
+
+    def live(token: str) -> bool:
+        try:
+            resume(app.state.engine, token, app.state.runtime.wall.now())
+        except SessionEnded:
+            return False
+        return True
+
+    async def asked(token: str) -> bool:
+        return await run_in_threadpool(live, token)
+
+    return asked
+
+
 def _answers(app: FastAPI) -> None:
     """How a request that cannot be served is answered: to a person, in a page."""
 
     @app.exception_handler(SessionEnded)
     async def to_login(request: Request, exc: SessionEnded) -> RedirectResponse:
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        delete_cookie(request, response, SESSION_COOKIE)
         return response
 
     @app.exception_handler(PasswordChangeDue)

@@ -30,7 +30,13 @@ def campaign(request: Request) -> Response:
 
 @router.get("/import")
 def import_form(request: Request) -> Response:
-    return render(request, "import.html", session=current_session(request), problems=[], done=None)
+    from workflow.importer import may_import
+
+    seeing = visit(request)
+    if not may_import(request.app.state.engine, seeing):
+        return render(request, "error.html", 403, session=seen_session(request, seeing), status=403,
+                      detail="导入申报须由申报经办人或管理员办理")
+    return render(request, "import.html", session=seen_session(request, seeing), problems=[], done=None)
 
 
 @router.post("/import")

@@ -52,22 +52,55 @@ class SecurityHeaders:
         await self.app(scope, receive, start)
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """Over HTTPS a cookie is ``__Host-``: the browser takes it only from this very host
+    (Secure, path /, no Domain), so a sibling host cannot plant one."""
+    return f"__Host-{name}" if request.url.scheme == "https" else name
+
+
+def cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(cookie_name(request, name))
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    """HttpOnly and SameSite always; Secure whenever the page came over HTTPS."""
-    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        path="/")
+    """HttpOnly and SameSite always; Secure (and ``__Host-``) whenever the page came over HTTPS."""
+    response.set_cookie(cookie_name(request, name), value, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
 
 
-def new_login_token() -> str:
-    return secrets.token_urlsafe(32)
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(cookie_name(request, name), path="/", secure=request.url.scheme == "https",
+                           httponly=True, samesite="strict")
+
+
+# How long a login form may wait between being shown and sent.
+LOGIN_FORM_SECONDS = 2 * 3600
+
+
+def login_token(key: bytes, nonce: str, issued: int) -> str:
+    """The login form's token: the nonce its cookie holds, when it was issued (seconds
+    since the epoch), and their HMAC under the site's key: only this site can make one."""
+    mac = hmac.new(key, f"{nonce}.{issued}".encode(), "sha256").hexdigest()
+    return f"{nonce}.{issued}.{mac}"
+
+
+def new_login_nonce() -> str:
+    return secrets.token_urlsafe(24)
 
 
 REFUSED_FORM = "缺少或错误的表单令牌（CSRF）；请返回重新提交"
 
 
-def require_same(expected: str | None, given: str | None) -> None:
-    """The login form (before any session): its token is the one set in its cookie."""
-    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
+def require_login_token(key: bytes, nonce: str | None, given: str | None, now: float) -> None:
+    """The login form (before any session): signed by this site, not too old, and made
+    for the nonce in this browser's cookie."""
+    parts = (given or "").split(".")
+    valid = (
+        bool(nonce) and len(parts) == 3 and parts[0] == nonce and parts[1].isascii() and parts[1].isdigit()
+        and 0 <= now - int(parts[1]) <= LOGIN_FORM_SECONDS
+        and hmac.compare_digest(login_token(key, parts[0], int(parts[1])).encode(), (given or "").encode())
+    )
+    if not valid:
         raise HTTPException(status_code=403, detail=REFUSED_FORM)
 
 
@@ -81,6 +114,8 @@ def require_csrf(session: Session, given: str | None) -> None:
 
 
 def address(request: Request) -> str:
+    """The peer's address: the real one, unless a proxy named in CHUDING_TRUSTED_PROXIES
+    passed the request on (uvicorn then reads X-Forwarded-For from that proxy alone)."""
     return request.client.host if request.client else ""
 
 
@@ -90,7 +125,7 @@ def visit(request: Request, form_csrf: str | None = None, password_change: bool 
     ``PasswordChangeDue`` sends them to /password)."""
     from workflow.sessions import SessionEnded, Visit
 
-    token = request.cookies.get(SESSION_COOKIE)
+    token = cookie(request, SESSION_COOKIE)
     if not token:
         raise SessionEnded
     return Visit(token, request.app.state.runtime.wall.now(), form_csrf, password_change)

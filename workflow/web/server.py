@@ -44,7 +44,11 @@ class WebServer:
             raise BadUsage(f"--http {address}: cannot listen there ({err.strerror}); choose another"
                            " address, or --no-http") from None
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{port}/"
-        config = uvicorn.Config(create_app(runtime), lifespan="off", log_level="warning", access_log=False)
+        # X-Forwarded-For is believed only from the proxies the bureau names; otherwise the
+        # address in the audit is the peer's own (uvicorn would trust 127.0.0.1 by default).
+        trusted = runtime.settings.trusted_proxies
+        config = uvicorn.Config(create_app(runtime), lifespan="off", log_level="warning", access_log=False,
+                                proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]},
                                        name="web", daemon=True)

@@ -64,17 +64,19 @@ def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
 def _people(request: Request, status: int = 200, **said: Any) -> Response:
     from states.machine import Role
     from workflow.operators import operators_for
+    from workflow.passwords import login_blocks_for
     from workflow.units import units_for
 
     seeing, engine = visit(request), request.app.state.engine
     try:
         operators, units = operators_for(engine, seeing), units_for(engine, seeing)
+        blocks = login_blocks_for(engine, seeing, request.app.state.runtime.wall.now())
     except Refused as err:
         return _refused(request, err, "people.html", session=seen_session(request, seeing), operators=[], units=[],
-                        roles=[], said={})
+                        roles=[], said={}, blocks=[])
     roles = [r for r in Role if r is not Role.SERVICE]
     return render(request, "people.html", status, session=seen_session(request, seeing), operators=operators,
-                  units=units, roles=roles, refusals=[], said=said)
+                  units=units, roles=roles, refusals=[], said=said, blocks=blocks)
 
 
 @router.get("/admin")
@@ -97,14 +99,28 @@ def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Ann
     return RedirectResponse("/admin", status_code=303)
 
 
-@router.post("/admin/operators/{login}/disable")
-def disable(request: Request, login: str, csrf: Annotated[str, Form()] = "") -> Response:
+@router.post("/admin/operators/disable")
+def disable(request: Request, csrf: Annotated[str, Form()] = "", login: Annotated[str, Form()] = "") -> Response:
+    """The operator is named in the form's body, never in the address (a login is data)."""
     from workflow.operators import disable_operator
 
     try:
         disable_operator(request.app.state.engine, visit(request, csrf), login)
     except Refused as err:
         return _people(request, 400, form="disable", refusals=[str(r) for r in err.refusals])
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/unblock")
+def unblock(request: Request, csrf: Annotated[str, Form()] = "", login: Annotated[str, Form()] = "",
+            address: Annotated[str, Form()] = "") -> Response:
+    """An administrator lifts the login limits' block of a login (or of an address)."""
+    from workflow.passwords import unblock_login
+
+    try:
+        unblock_login(request.app.state.engine, visit(request, csrf), login[:64], address[:100] or None)
+    except Refused as err:
+        return _people(request, 400, form="unblock", refusals=[str(r) for r in err.refusals])
     return RedirectResponse("/admin", status_code=303)
 
 
