@@ -159,15 +159,15 @@ def test_people_see_only_what_is_theirs_and_stale_or_forged_forms_change_nothing
     assert reviewer.current_url.endswith("/login")
 
 
-def test_five_wrong_passwords_lock_the_login(site: Site, browsers: Any) -> None:
+def test_five_wrong_passwords_pause_the_login_at_that_address(site: Site, browsers: Any) -> None:
     site.start(OCT_9)
     driver = browsers()
     for _ in range(5):
         log_in(driver, site, "spare", "not the password at all")
-        assert "登录名或密码不正确" in text(driver) or "锁定" in text(driver)
-    log_in(driver, site, "spare")  # the right one, too late
-    assert "锁定" in text(driver) and driver.current_url.endswith("/login")
-    screenshot(driver, "locked")
+        assert "登录名或密码不正确，或尝试次数过多已暂停" in text(driver)
+    log_in(driver, site, "spare")  # the right one, too late: the same answer as any refusal
+    assert "登录名或密码不正确，或尝试次数过多已暂停" in text(driver) and driver.current_url.endswith("/login")
+    screenshot(driver, "paused")
 
 
 def test_the_applicant_s_link_shows_their_case_and_a_tampered_or_expired_one_nothing(

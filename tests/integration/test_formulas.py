@@ -49,9 +49,9 @@ def test_no_workbook_chuding_writes_holds_a_formula_from_data(engine: sa.Engine,
 
 
 def test_the_template_s_texts_from_the_notice_are_never_formulas(tmp_path: Path) -> None:
-    from workflow.workbook import write_template
-
     from dataclasses import replace
+
+    from workflow.workbook import write_template
 
     shown = replace(NOTICE, series_choices=("=1+1", "@SUM(A1)", *(f"系列{n}" for n in range(60))))
     path = tmp_path / "template.xlsx"
