@@ -32,6 +32,8 @@ def read_records(text: str, source: str) -> list[Any]:
         raise refused(f"line {err.lineno} column {err.colno}", f"不是有效的 JSON：{err.msg}", "import.json") from None
     except RecursionError:
         raise refused("(file)", f"嵌套过深：一条记录最多 {MAX_DEPTH} 层", "import.depth") from None
+    except ValueError:  # a number of thousands of digits, beyond what Python converts
+        raise refused("(file)", "含有位数过多的数字（超过 4300 位），不是有效的申报数据", "import.json") from None
     records = data if isinstance(data, list) else [data]
     if not records:
         raise refused("(top level)", "文件中没有记录", "import.empty")

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
+from itertools import islice
 from typing import Any
 
 from states.notice import Notice
@@ -63,13 +64,24 @@ def _sheet_rows(data: bytes, source: str) -> Any:
         raise refused("(file)", f"文件过大：最多 {MAX_FILE_BYTES // 1024 // 1024} MB", "import.file_size")
     if _unpacked_size(data) > MAX_UNPACKED:  # a small file that would unpack to gigabytes
         raise refused("(file)", f"文件解压后过大：最多 {MAX_UNPACKED // 1024 // 1024} MB", "import.file_size")
+    import openpyxl
+
+    # A workbook is XML written by someone else: entities (billion laughs) and external
+    # references are refused by defusedxml, which openpyxl uses when it is installed.
+    if not openpyxl.DEFUSEDXML:
+        raise RuntimeError("defusedxml is not installed: refusing to read a workbook's XML without it")
     try:
         book = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 - anything that is not a workbook
         raise refused("(file)", f"不是 Excel 工作簿（.xlsx）：{type(err).__name__}", "import.workbook") from None
     if SHEET not in book.sheetnames:
         raise refused("(file)", f"没有名为「{SHEET}」的工作表（用 chuding template 生成的模板填写）", "import.sheet")
-    return book[SHEET].iter_rows(values_only=True)
+    try:  # read whole here: the sheet's XML is parsed as it is read, and may be cut or hostile
+        # (the header, at most MAX_ROWS rows, and one more to say there were too many)
+        return iter(list(islice(book[SHEET].iter_rows(values_only=True), MAX_ROWS + 2)))
+    except Exception as err:  # noqa: BLE001 - XML cut short, entities, anything unreadable
+        raise refused("(file)", f"工作表「{SHEET}」的内容已损坏或含不允许的 XML（{type(err).__name__}），"
+                      "请用 chuding template 生成的模板重新填写", "import.workbook") from None
 
 
 # What a workbook of 10,000 applications unpacks to, with room to spare.
