@@ -27,8 +27,11 @@ def canonical_email(value: str) -> str:
 
 def canonical_mobile(value: str) -> str:
     """A mainland China mobile number as its 11 digits (+86, spaces and dashes dropped)."""
+    import unicodedata
+
     import phonenumbers  # here, not at the top: reading commands never need it
 
+    value = unicodedata.normalize("NFKC", value)  # full-width digits (１３８…) and ＋ as typed on a phone
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from notifications.outbox import case_key, enqueue
 from states import idnumber
+from states.clock import in_beijing
 from states.machine import Actor, Role
 from states.notice import Notice
 from states.status import Status
@@ -26,7 +27,7 @@ from workflow.cases import loaded_notices, notice_of
 from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.import_file import masked_id, read_records, validate_records
 from workflow.messages import case_context, to_person
-from workflow.records import ApplicationRecord, notice_problems, raw_notice_problems
+from workflow.records import ApplicationRecord, notice_problems, raw_notice_problems, time_problems
 from workflow.stored_application import application_json
 from workflow.tables import APPLICANTS, CASES, MATERIALS, UNITS
 
@@ -97,7 +98,11 @@ def import_records(
     with engine.begin() as conn:
         actor = acting(conn, who, *IMPORTERS)
         lookup = _campaign_lookup(conn)
+        today = in_beijing(now).date()
         for number, (item, rec) in enumerate(zip(raw, records, strict=True), start=1):
+            if rec is not None:
+                problems += [Problem(number, idnumber.mask(rec.applicant.id_number), f, m, "import.date")
+                             for f, m in time_problems(rec, today)]
             if rec is not None and not problems:
                 problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
             else:

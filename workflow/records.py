@@ -7,11 +7,13 @@ levels and grades, file codes). Every problem names its field.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -29,6 +31,23 @@ from workflow.fields import canonical_id_number, code_problem
 # Bounds every engine can store and every person could have: SQLite would keep a
 # longer text than PostgreSQL's column takes, so the schema refuses it for both.
 FIRST_DAY, LAST_DAY = date(1940, 1, 1), date(2100, 12, 31)
+
+
+def _day(value: Any) -> Any:
+    """A date as the import format writes it (``2024-07-01``) or a date already: never a
+    number (a Unix time, an Excel serial) nor a date with a time of day."""
+    if type(value) is date:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value.strip()} 不是真实的日期") from None
+    raise ValueError("须为日期文字，如 2024-07-01")
+
+
+# A day, strictly (see _day).
+Day = Annotated[date, BeforeValidator(_day)]
 
 
 def _Year() -> Any:  # noqa: N802 - reads as a type
@@ -116,10 +135,10 @@ class EducationRecord(_Strict):
     full_time: StrictBool
     school: StrictStr = _Text(200)
     major: StrictStr = _Text(200)
-    graduated_on: date = Field(strict=False)
+    graduated_on: Day
     diploma: StrictStr | None = _Text(500, default=None)
     chsi_record: StrictStr | None = _Text(500, default=None)
-    chsi_record_date: date | None = Field(default=None, strict=False)
+    chsi_record_date: Day | None = None
     archive_proof: StrictStr | None = _Text(500, default=None)
 
 
@@ -142,7 +161,7 @@ class ApplicationRecord(_Strict):
     unit: UnitRecord
     series: StrictStr = _Text(64)
     specialty: StrictStr = _Text(200)
-    work_started_on: date = Field(strict=False)
+    work_started_on: Day
     educations: list[EducationRecord] = Field(min_length=1, max_length=20)
     assessments: list[AssessmentRecord] = Field(default=[], max_length=60)
     continuing_education: list[ContinuingEducationRecord] = Field(default=[], max_length=60)
@@ -183,6 +202,38 @@ def notice_problems(record: ApplicationRecord, notice: Notice) -> list[tuple[str
             f"参加工作时间 {record.work_started_on} 早于最高全日制学历毕业时间 {highest.graduated_on}",
         ))
     return found
+
+
+# The youngest a person may start work (China's Labour Law, article 15).
+WORKING_AGE = 16
+
+
+def time_problems(record: ApplicationRecord, today: date) -> list[tuple[str, str]]:
+    """(field, problem) for dates that cannot be true on ``today`` (the import's own day,
+    Beijing time): a day still to come, or work started before the age of 16."""
+    from stdnum.cn import ric
+
+    found = []
+    dated: list[tuple[str, date | None]] = [("work_started_on", record.work_started_on)]
+    for i, edu in enumerate(record.educations):
+        dated += [(f"educations[{i}].graduated_on", edu.graduated_on),
+                  (f"educations[{i}].chsi_record_date", edu.chsi_record_date)]
+    found += [(field, f"{day} 晚于今天（{today}）") for field, day in dated if day is not None and day > today]
+    born = ric.get_birth_date(record.applicant.id_number)
+    if born > today:
+        found.append(("applicant.id_number", f"身份证号中的出生日期 {born} 晚于今天（{today}）"))
+    elif record.work_started_on < _birthday(born, WORKING_AGE):
+        found.append(("work_started_on", f"参加工作时间 {record.work_started_on} 时未满 {WORKING_AGE} 周岁"
+                                         f"（身份证号中的出生日期 {born}）"))
+    return found
+
+
+def _birthday(born: date, age: int) -> date:
+    """The day one turns ``age`` (born on 29 February: 1 March in a common year)."""
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:
+        return date(born.year + age, 3, 1)
 
 
 def _items(data: Any, key: str) -> list[Any]:

@@ -274,4 +274,11 @@ def finish(engine: sa.Engine, actor: Actor, kind: str, name: str, subject: str, 
         data, media, suffix = to_pdf(data), PDF, ".pdf"
     with engine.begin() as conn:
         audit(conn, actor.login, f"document.{kind}", subject, format=suffix.lstrip("."))
-    return Document(name + suffix, data, media)
+    return Document(file_name(name) + suffix, data, media)
+
+
+def file_name(text: str) -> str:
+    """A document's name made from data (a unit's code, a campaign's) fit to be a file's
+    name: no folder separators, no leading dot, nothing a shell or Windows reads specially."""
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or not c.isprintable() else c for c in text)
+    return cleaned.lstrip(". ")[:120] or "document"
