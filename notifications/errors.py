@@ -9,3 +9,8 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+class DataUnreadable(RuntimeError):
+    """What a message is about could not be read back (its case is gone from a damaged
+    database): the relay stops rather than mark the message dead for it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +13,12 @@ from notifications.errors import SettingsError
 S = TypeVar("S", bound="NotificationSettings")
 
 
+def Seconds(default: float, low: float, high: float) -> Any:  # noqa: N802 - reads as a type
+    """A number of seconds a service can keep: finite and within bounds (a negative wait
+    spins, infinity overflows a timer, nan compares with nothing)."""
+    return Field(default, ge=low, le=high, allow_inf_nan=False)
+
+
 class NotificationSettings(BaseSettings):
     """Read from the environment (CHUDING_SMTP_HOST, ...); see README, "Notifications"."""
 
@@ -20,14 +26,14 @@ class NotificationSettings(BaseSettings):
 
     # E-mail. With no SMTP host, each message is written as an .eml file into mail_dir.
     smtp_host: str | None = None
-    smtp_port: int = 587
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     # With security "none" a password would cross the network in clear: only if allowed.
     smtp_allow_plaintext_password: bool = False
     smtp_ca_file: Path | None = None  # a private CA to trust, else the system's
-    smtp_timeout_seconds: float = 30
+    smtp_timeout_seconds: float = Seconds(30, 1, 600)
     mail_from: str = "noreply@chuding.localhost"
     mail_from_name: str = "轮台县人社局"
     mail_dir: Path = Path("outbox-mail")
@@ -46,21 +52,21 @@ class NotificationSettings(BaseSettings):
     # Variables each kind's template takes, in the template's order (Tencent numbers them);
     # a kind not named takes name, case, deadline, phone.
     sms_template_params: dict[str, list[str]] = Field(default_factory=dict)
-    sms_receipt_seconds: float = 300  # how often the leader asks for delivery receipts
-    sms_pause_seconds: float = 600  # after the provider refuses our credentials
+    sms_receipt_seconds: float = Seconds(300, 10, 86_400)  # how often the leader asks for delivery receipts
+    sms_pause_seconds: float = Seconds(600, 1, 86_400)  # after the provider refuses our credentials
     sms_sign_name: str = "轮台县人社局"
     sms_template_codes: dict[str, str] = Field(default_factory=dict)  # kind -> approved code
-    sms_variable_limit: int = 35  # characters per variable, as the providers allow
+    sms_variable_limit: int = Field(default=35, ge=1, le=1_000)  # characters per variable, as the providers allow
     sms_dir: Path = Path("outbox-sms")
-    sms_timeout_seconds: float = 15
+    sms_timeout_seconds: float = Seconds(15, 1, 600)
 
     # The relay.
-    relay_batch: int = 200
-    relay_concurrency: int = 4
-    relay_max_attempts: int = 8
-    relay_backoff_seconds: float = 30  # first retry; doubles each time
-    relay_backoff_max_seconds: float = 3600
-    relay_lease_seconds: float = 300  # a claimed row not marked by then is claimed again
+    relay_batch: int = Field(default=200, ge=1, le=10_000)
+    relay_concurrency: int = Field(default=4, ge=1, le=64)
+    relay_max_attempts: int = Field(default=8, ge=1, le=100)
+    relay_backoff_seconds: float = Seconds(30, 0.1, 86_400)  # first retry; doubles each time
+    relay_backoff_max_seconds: float = Seconds(3600, 1, 7 * 86_400)
+    relay_lease_seconds: float = Seconds(300, 10, 86_400)  # a claimed row not marked by then is claimed again
 
     # Templates: a folder whose files override the built-in ones of the same name.
     template_dir: Path | None = None

@@ -40,6 +40,14 @@ def database_url(db: str | None = None) -> str:
 
 def _sqlite_pragmas(busy_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        try:
+            _set_up(dbapi_connection)
+        except UnicodeDecodeError as err:  # a damaged file hands back text that is not text
+            import sqlite3
+
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({err.reason})") from None
+
+    def _set_up(dbapi_connection: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         # WAL lets readers go on while one writer commits; synchronous=FULL makes every
@@ -181,3 +189,30 @@ def is_busy(err: BaseException) -> bool:
         text = str(cause).lower()
         return "locked" in text or "busy" in text
     return getattr(cause, "sqlstate", None) in _PG_BUSY
+
+
+def integrity_problems(engine: sa.Engine, quick: bool = False) -> list[str]:
+    """What the database's own check finds wrong (none: it is whole). SQLite reads every
+    page (``integrity_check``, or ``quick_check`` at start-up, which skips the indexes'
+    order); PostgreSQL keeps its own checksums, so what is checked there is that every
+    table can be read through. A file too damaged to open is a problem, not an error."""
+    try:
+        return _integrity_problems(engine, quick)
+    except (sa.exc.DBAPIError, UnicodeDecodeError) as err:  # damage in text SQLite hands back
+        return [f"{type(err).__name__}: {getattr(err, 'orig', err)}"]
+
+
+def _integrity_problems(engine: sa.Engine, quick: bool) -> list[str]:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            pragma = "quick_check" if quick else "integrity_check"
+            found = [str(r[0]) for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+            return [] if found == ["ok"] else found
+        problems = []
+        for table in sa.inspect(conn).get_table_names():
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"')
+            except sa.exc.DBAPIError as err:
+                problems.append(f"{table}: {getattr(err, 'orig', err)}")
+        return problems

@@ -82,14 +82,16 @@ def _same_file(file: IO[str], path: Path) -> bool:
 class PostgresLeadership:
     """Leader while holding a session advisory lock: released by the server when we die."""
 
-    def __init__(self, engine: sa.Engine):
-        self.engine = engine
+    def __init__(self, engine: sa.Engine, name: str = ""):
+        self.engine, self.name = engine, name
         self.conn: sa.Connection | None = None
 
     def acquire(self) -> bool:
         try:
             if self.conn is None:
                 self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                # The server then says which service holds the lock (``lease_holder``).
+                self.conn.execute(sa.select(sa.func.set_config("application_name", self.name[:63], False)))
             return bool(self.conn.execute(sa.select(sa.func.pg_try_advisory_lock(LEADER_LOCK))).scalar())
         except sa.exc.DBAPIError as err:
             log.warning("cannot reach the database to take the lead: %s", err.orig)
@@ -119,8 +121,20 @@ class PostgresLeadership:
             self._drop()
 
 
-def leadership(engine: sa.Engine) -> SqliteLeadership | PostgresLeadership:
-    """The lead for ``engine``'s database."""
+def leadership(engine: sa.Engine, name: str = "") -> SqliteLeadership | PostgresLeadership:
+    """The lead for ``engine``'s database, taken by the service called ``name``."""
     if engine.dialect.name == "sqlite":
         return SqliteLeadership(str(engine.url.database))
-    return PostgresLeadership(engine)
+    return PostgresLeadership(engine, name)
+
+
+def lease_holder(conn: sa.Connection) -> str | None:
+    """PostgreSQL: the service whose session holds the lead now, as the server sees it
+    (after a failover a service may still think it leads; the server knows better).
+    None on SQLite, where the lock file allows one service only."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return conn.execute(sa.text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+        " AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"), {"key": LEADER_LOCK}).scalar()

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from notifications.channels import Channels
+from notifications.errors import DataUnreadable
 from notifications.outbox import Message, channel_key
 from notifications.relay import RelayReport, SharedContexts, send_due
 from notifications.settings import NotificationSettings
@@ -126,6 +127,10 @@ def shared_contexts(engine: sa.Engine, link: Callable[[int], str] | None = None)
                 query = (sa.select(CASES.c.id, APPLICANTS.c.name, APPLICANTS.c.id_number).join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
                          .where(CASES.c.id.in_(part)))
                 people.update({r.id: person_context(r.name, r.id_number, r.id) for r in conn.execute(query)})
+            if len(people) < len(case_ids):  # every row's case exists (a foreign key): the file is damaged
+                missing = len(case_ids) - len(people)
+                raise DataUnreadable(f"{missing} case(s) that messages are about could not be read back;"
+                                     " run `chuding check`")
             for campaign_id in {row.campaign_id for row in rows} - campaigns.keys() - {None}:
                 campaigns[campaign_id] = campaign_context(notice_of(conn, campaign_id))
             checklists = _checklists(conn, [row for row in rows if row.kind in PAPER_KINDS])

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from workflow.db import DatabaseError, require_schema
+from workflow.db import DatabaseError, integrity_problems, require_schema
 from workflow.errors import without_personal_data
 from workflow.leadership import ServiceUnusable, leadership
 from workflow.messages import send_outbox
@@ -62,7 +62,7 @@ class Service:
         self.grace_seconds = grace_seconds
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.leading = False
-        self.leadership = leadership(engine)
+        self.leadership = leadership(engine, self.id)
         self.scheduler: Any = None
         self.stopping = threading.Event()
         self.busy = 0
@@ -77,10 +77,14 @@ class Service:
         """Refuse to start on an unusable database or notice config."""
         try:
             require_schema(self.engine)
+            damage = integrity_problems(self.engine, quick=True)
+            if damage:
+                raise ServiceUnusable(f"the database file is damaged ({'; '.join(damage[:3])}); run `chuding check`,"
+                                      " and restore the latest backup")
             loaded = campaigns(self.engine)
         except DatabaseError as err:
             raise ServiceUnusable(str(err)) from None
-        except sa.exc.SQLAlchemyError as err:
+        except (sa.exc.SQLAlchemyError, UnicodeDecodeError) as err:  # the latter: damaged text
             raise ServiceUnusable(f"the database is unusable: {without_personal_data(err)}") from None
         if not loaded:
             raise ServiceUnusable("no campaign is loaded; run `chuding init --notice FILE` first")
@@ -212,8 +216,11 @@ class Service:
         """
         import sqlite3
 
+        from notifications.errors import DataUnreadable
+
         cause = getattr(err, "orig", err)
-        if isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError):
+        damaged = isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError)
+        if damaged or isinstance(err, DataUnreadable):
             self.fatal = f"the database is unusable: {without_personal_data(err)}"
             log.error("%s; stopping", self.fatal)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from notifications.errors import SettingsError
 from notifications.settings import NotificationSettings, load_settings
 
@@ -18,7 +20,7 @@ class Settings(NotificationSettings):
     database_url: str | None = None  # a SQLite file path or a database URL
     operator: str | None = None  # the acting operator's login
     now: str | None = None  # fixes the clock (ISO 8601 with offset) for simulation and tests
-    sqlite_busy_ms: int = 10_000  # how long a SQLite writer waits for another one
+    sqlite_busy_ms: int = Field(default=10_000, ge=0, le=600_000)  # how long a SQLite writer waits for another one
     # Proxies in front of the pages whose X-Forwarded-For is believed (comma-separated
     # addresses or networks); none by default: the address recorded is the peer's own.
     trusted_proxies: str = ""

@@ -139,6 +139,7 @@ def list_bans(conn: sa.Connection, include_lifted: bool, now: datetime) -> list[
 
 def service_status(engine: sa.Engine, now: datetime, wall: datetime) -> dict[str, Any]:
     """`status`: ``now`` on the campaign's clock; ``wall``, the machine's, judges heartbeats."""
+    from workflow.leadership import lease_holder
     from workflow.schedule import upcoming
     from workflow.service import SERVICES
 
@@ -149,6 +150,10 @@ def service_status(engine: sa.Engine, now: datetime, wall: datetime) -> dict[str
         fresh = wall - timedelta(seconds=30)
         services = [dict(r._mapping) for r in conn.execute(
             sa.select(SERVICES).where(SERVICES.c.heartbeat_at >= fresh).order_by(SERVICES.c.started_at))]
+        if conn.dialect.name == "postgresql":  # the server's word on who holds the lead, not the services' own
+            holder = lease_holder(conn)
+            for service in services:
+                service["leading"] = service["id"] == holder
         undelivered = failed_deliveries(conn)
     moments = [{"at": in_beijing(m.at), "what": m.what, "campaign": m.campaign} for m in upcoming(engine, now, 10)]
     for ban in bans:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
 
-import typer
+# Before anything slow is imported: a SIGTERM to `chuding serve` in its first moments is a
+# clean stop (exit 0), not the end of the process by the signal.
+if "serve" in sys.argv[1:]:
+    from workflow.cli.signals import listen_for_stop
 
-from workflow.cli import admin, cases, docs, outbox, service
-from workflow.cli.common import OPTIONS
+    listen_for_stop()
+
+from typing import Annotated  # noqa: E402 - after the stop is listened for
+
+import typer  # noqa: E402
+
+from workflow.cli import admin, cases, docs, outbox, service  # noqa: E402
+from workflow.cli.common import OPTIONS  # noqa: E402
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 

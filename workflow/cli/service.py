@@ -55,18 +55,22 @@ def serve(
     """Run the background service — deadlines, reminders, ban ends and messages — and the
     web pages, until stopped."""
     import logging
-    import signal
-    import threading
 
-    # First of all, so that a stop asked for during start-up is a clean stop too.
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    from workflow.cli.signals import STOP_ASKED, listen_for_stop
+
+    # Again (the command line's start did it already when it saw `serve`), so that a stop
+    # asked for during start-up is a clean stop too, however serve was called.
+    listen_for_stop()
+    stop = STOP_ASKED
 
     from workflow.service import Service, ServiceUnusable
 
     _logging(as_json)
     with guarded(as_json):
+        for option, value, low, high in (("--sweep-seconds", sweep_seconds, 1, 86_400),
+                                         ("--relay-seconds", relay_seconds, 0.1, 3_600),
+                                         ("--lead-seconds", lead_seconds, 0.1, 60)):
+            bounded(option, value, low, high)
         service = Service(runtime(), sweep_seconds, relay_seconds, lead_seconds)
         web = None if no_http else _web(http)
         try:
@@ -81,6 +85,29 @@ def serve(
         # its transaction is rolled back as the process ends.
         logging.shutdown()
         os._exit(0)
+
+
+def bounded(option: str, value: float, low: float, high: float) -> None:
+    """An interval a schedule can keep: a finite number of seconds within bounds (a
+    negative one spins, infinity overflows the scheduler, nan compares with nothing)."""
+    import math
+
+    from workflow.errors import BadUsage
+
+    if not math.isfinite(value) or not low <= value <= high:
+        raise BadUsage(f"{option} {value}: must be a number of seconds from {low:g} to {high:g}")
+
+
+def check(as_json: JsonOut = False) -> None:
+    """Check the database file for damage (SQLite's integrity_check; on PostgreSQL, that
+    every table reads through). Exit 4 when something is found."""
+    from workflow.db import integrity_problems
+
+    with guarded(as_json):
+        problems = integrity_problems(runtime().engine())
+        if problems:
+            fail(as_json, EXIT_UNUSABLE, "damaged", problems[:50])
+        emit(as_json, {"ok": True}, lambda: typer.echo("the database is whole: no damage found"))
 
 
 def _logging(as_json: bool) -> None:
@@ -162,5 +189,5 @@ def _sample(notice_path: Path) -> dict[str, Any]:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (status, serve, diagram, simulate):
+    for command in (status, serve, check, diagram, simulate):
         app.command()(command)
