@@ -35,6 +35,14 @@ def code_problem(value: str) -> str | None:
     return None
 
 
+def safe_code(value: str) -> str:
+    """``value`` as a code, or ValueError saying why not (a pydantic validator)."""
+    problem = code_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def canonical_id_number(value: str) -> str:
     """The canonical 18-character form; ValueError with the reason when it is not valid."""
     from stdnum import exceptions

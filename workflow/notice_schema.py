@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workflow.fields import code_problem
+from workflow.fields import safe_code
 
 
 def _not_blank(value: str) -> str:
@@ -44,16 +44,8 @@ class Section(BaseModel):
 
 
 class Campaign(Section):
-    code: Text
+    code: Annotated[Text, AfterValidator(safe_code)]
     year: Year
-
-    @field_validator("code")
-    @classmethod
-    def _safe_code(cls, value: str) -> str:
-        problem = code_problem(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value
 
     title: Text
     issuer: Text

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,7 +27,7 @@ from notifications.addresses import canonical_email, canonical_mobile
 from states import application as domain
 from states.notice import Notice
 from states.text import control_character
-from workflow.fields import canonical_id_number, code_problem
+from workflow.fields import canonical_id_number, safe_code
 
 # Bounds every engine can store and every person could have: SQLite would keep a
 # longer text than PostgreSQL's column takes, so the schema refuses it for both.
@@ -116,18 +117,10 @@ class ApplicantRecord(_Contact):
 
 
 class UnitRecord(_Contact):
-    code: StrictStr = _Text(64, 1)
+    code: Annotated[StrictStr, AfterValidator(safe_code)] = _Text(64, 1)
     name: StrictStr = _Text(200, 1)
     level: StrictStr = _Text(32)
     type: StrictStr = _Text(64)
-
-    @field_validator("code")
-    @classmethod
-    def _safe_code(cls, value: str) -> str:
-        problem = code_problem(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value
 
 
 class EducationRecord(_Strict):

@@ -52,7 +52,6 @@ def test_random_damage_is_found_by_check_and_stops_serve_at_start(tmp_path: Path
     assert "no damage" in chuding(env, "check").stdout
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page = conn.execute("PRAGMA page_size").fetchone()[0]
     data = bytearray(db.read_bytes())
     rng = random.Random(7)
     for offset in rng.sample(range(len(data) // 2, len(data)), 40):  # a little damage, among the rows

@@ -19,6 +19,17 @@ NOW = bj(2024, 10, 8, 10)
 GOOD = "correct horse battery"
 
 
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The passwords Argon2 is asked to check, in order."""
+    from argon2 import PasswordHasher
+
+    found: list[str] = []
+    real = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: found.append(p) or real(self, h, p))
+    return found
+
+
 def rules(err: pytest.ExceptionInfo[Refused]) -> set[str]:
     return {r.rule for r in err.value.refusals}
 
@@ -103,16 +114,12 @@ def test_every_refused_login_is_answered_alike_blocked_or_not_known_or_not(engin
     assert len(audit(engine, "login.lock")) == 2  # the unknown login is blocked just as the real one
 
 
-def test_an_address_spraying_logins_is_stopped_before_any_password_is_checked(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from argon2 import PasswordHasher
-
+def test_an_address_spraying_logins_is_stopped_before_any_password_is_checked(engine: sa.Engine,
+                                                                             checked: list[str]) -> None:
     from workflow.login_limits import LIMITS
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
-    checked: list[str] = []
-    real = PasswordHasher.verify
-    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: checked.append(p) or real(self, h, p))
     for n in range(LIMITS["address"]):
         with pytest.raises(Refused):
             log_in(engine, f"guess{n}", "whatever it is", "10.6.6.6", NOW)
@@ -214,14 +221,9 @@ def test_no_password_is_checked_inside_a_transaction(engine: sa.Engine, monkeypa
     assert out_during == [0, 0, 0]
 
 
-def test_an_unknown_login_costs_the_same_argon2_check_as_a_known_one(engine: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from argon2 import PasswordHasher
-
+def test_an_unknown_login_costs_the_same_argon2_check_as_a_known_one(engine: sa.Engine, checked: list[str]) -> None:
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
-    checked: list[str] = []
-    real = PasswordHasher.verify
-    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: checked.append(p) or real(self, h, p))
     for login in ("clerk", "nobody"):
         with pytest.raises(Refused, match="login.failed"):
             log_in(engine, login, "wrong password!", None, NOW)

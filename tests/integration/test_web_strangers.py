@@ -224,3 +224,15 @@ def test_a_login_outside_the_safe_alphabet_is_refused_at_registration(engine: sa
     with pytest.raises(Refused) as err:
         register_operator(engine, "admin", login, "某人", "county_reviewer", None)
     assert "operator.login" in {r.rule for r in err.value.refusals}
+
+
+def test_a_code_from_older_data_is_one_path_segment_in_every_address(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    """Codes are a safe alphabet now, but a unit registered before may hold anything."""
+    from workflow.tables import UNITS
+
+    _, client = site
+    with engine.begin() as conn:
+        conn.execute(sa.update(UNITS).where(UNITS.c.code == "LT-SL-01").values(code="U/../x"))
+    log_in(client, "reviewer")
+    page = client.get("/cases/1").text
+    assert "/units/U%2F..%2Fx/documents/unit_publicity" in page and "/units/U/../x/" not in page

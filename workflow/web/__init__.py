@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -147,5 +148,6 @@ def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=str(HERE / "templates"))
     labels = {"event_label": _label(Event), "role_label": _label(Role), "state_label": _label(Status)}
     found.env.globals.update(beijing=beijing_text, time_left=time_left, **labels)
-    found.env.filters.update(labels)
+    # A value put into an address is one path segment, whatever it holds ("/" and ".." too).
+    found.env.filters.update(labels, segment=lambda value: quote(str(value), safe=""))
     return found

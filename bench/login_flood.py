@@ -1,0 +1,142 @@
+"""Strangers logging in must not stop the staff: 50 logged-in clerks reading pages, alone
+and then beside 40 strangers looping GET /login → POST /login with made-up logins.
+
+`chuding serve` runs in its own process (uvicorn, SQLite, 10,000 cases); one asyncio
+client drives every simulated person on the same two cores. Two kinds of stranger:
+- from one address (the usual case): the address limit stops them before any password
+  is checked;
+- from a thousand addresses (through a proxy the bureau trusts, X-Forwarded-For): every
+  attempt costs an Argon2 check, at most PASSWORD_CHECKS at a time.
+
+Target: 0 errors for the clerks and their throughput within 2x of the run without
+strangers (a ratio >= 0.5). Usage: python bench/login_flood.py [SECONDS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx2  # noqa: E402
+from transition import NOW, REVIEWER, populate  # noqa: E402
+
+from workflow.db import make_engine  # noqa: E402
+from workflow.passwords import set_password  # noqa: E402
+
+SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 20
+CASES = 10_000
+CLERKS, STRANGERS = 50, 40
+PASSWORD = "bench password, long enough"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def token(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:300]
+    return found.group(1)
+
+
+async def clerk(base: str, stop: float, done: list[float], errors: Counter[str]) -> None:
+    async with httpx2.AsyncClient(base_url=base, follow_redirects=False, timeout=60) as client:
+        form = await client.get("/login")
+        answer = await client.post("/login", data={"login": REVIEWER, "password": PASSWORD, "csrf": token(form.text)})
+        assert answer.status_code == 303, answer.text[:300]
+        while time.monotonic() < stop:
+            path = random.choice(["/cases", f"/cases/{random.randint(1, CASES)}"])
+            started = time.perf_counter()
+            try:
+                page = await client.get(path)
+                if page.status_code != 200:
+                    errors[f"{page.status_code}"] += 1
+            except httpx2.HTTPError as err:
+                errors[type(err).__name__] += 1
+                continue
+            done.append(time.perf_counter() - started)
+
+
+async def stranger(base: str, stop: float, spread: bool, answers: Counter[int]) -> None:
+    async with httpx2.AsyncClient(base_url=base, follow_redirects=False, timeout=60) as client:
+        while time.monotonic() < stop:
+            headers = {"x-forwarded-for": f"10.{random.randint(0, 3)}.{random.randint(0, 255)}.1"} if spread else {}
+            try:
+                form = await client.get("/login", headers=headers)
+                answer = await client.post("/login", headers=headers, data={
+                    "login": f"guess{random.randint(0, 10**9)}", "password": "not a password at all",
+                    "csrf": token(form.text)})
+                answers[answer.status_code] += 1
+            except httpx2.HTTPError:
+                answers[0] += 1
+
+
+async def run(base: str, strangers: int, spread: bool) -> tuple[list[float], Counter[str], Counter[int]]:
+    stop = time.monotonic() + SECONDS
+    done: list[float] = []
+    errors: Counter[str] = Counter()
+    answers: Counter[int] = Counter()
+    await asyncio.gather(*(clerk(base, stop, done, errors) for _ in range(CLERKS)),
+                         *(stranger(base, stop, spread, answers) for _ in range(strangers)))
+    return done, errors, answers
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="chuding-flood-"))
+    db = folder / "bench.sqlite3"
+    populate(db, CASES)
+    engine = make_engine(f"sqlite:///{db}")
+    set_password(engine, REVIEWER, REVIEWER, PASSWORD)
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "CHUDING_DATABASE_URL": str(db), "CHUDING_NOW": NOW.isoformat(),
+           "CHUDING_MAIL_DIR": str(folder / "mail"), "CHUDING_SMS_DIR": str(folder / "sms"),
+           "CHUDING_TRUSTED_PROXIES": "127.0.0.1"}
+    server = subprocess.Popen([sys.executable, "-m", "workflow", "serve", "--http", f"127.0.0.1:{port}"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx2.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        print(f"{CASES} cases, {CLERKS} clerks, {STRANGERS} strangers, {SECONDS:.0f} s a run;"
+              f" load average {os.getloadavg()[0]:.2f} before")
+        results = {}
+        for name, strangers, spread in (("clerks alone", 0, False), ("+ strangers, one address", STRANGERS, False),
+                                        ("+ strangers, 1,000 addresses", STRANGERS, True)):
+            done, errors, answers = asyncio.run(run(base, strangers, spread))
+            results[name] = len(done) / SECONDS
+            p95 = statistics.quantiles(done, n=20)[-1] * 1000 if len(done) > 20 else float("nan")
+            ratio = results[name] / results["clerks alone"]
+            print(f"{name:30} clerks {results[name]:7.1f} req/s (x{ratio:.2f} of alone), p95 {p95:7.1f} ms,"
+                  f" clerk errors {sum(errors.values())} {dict(errors) or ''};"
+                  f" strangers' answers {dict(sorted(answers.items())) or '-'};"
+                  f" load {os.getloadavg()[0]:.2f}")
+        worst = min(v for k, v in results.items() if k != "clerks alone") / results["clerks alone"]
+        print(f"target: 0 clerk errors, throughput >= 0.5 of alone; worst ratio {worst:.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
