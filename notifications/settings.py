@@ -33,7 +33,7 @@ class NotificationSettings(BaseSettings):
     # With security "none" a password would cross the network in clear: only if allowed.
     smtp_allow_plaintext_password: bool = False
     smtp_ca_file: Path | None = None  # a private CA to trust, else the system's
-    smtp_timeout_seconds: float = Seconds(30, 1, 600)
+    smtp_timeout_seconds: float = Seconds(30, 0.01, 600)
     mail_from: str = "noreply@chuding.localhost"
     mail_from_name: str = "轮台县人社局"
     mail_dir: Path = Path("outbox-mail")
@@ -52,21 +52,21 @@ class NotificationSettings(BaseSettings):
     # Variables each kind's template takes, in the template's order (Tencent numbers them);
     # a kind not named takes name, case, deadline, phone.
     sms_template_params: dict[str, list[str]] = Field(default_factory=dict)
-    sms_receipt_seconds: float = Seconds(300, 10, 86_400)  # how often the leader asks for delivery receipts
-    sms_pause_seconds: float = Seconds(600, 1, 86_400)  # after the provider refuses our credentials
+    sms_receipt_seconds: float = Seconds(300, 0.01, 86_400)  # how often the leader asks for delivery receipts
+    sms_pause_seconds: float = Seconds(600, 0.01, 86_400)  # after the provider refuses our credentials
     sms_sign_name: str = "轮台县人社局"
     sms_template_codes: dict[str, str] = Field(default_factory=dict)  # kind -> approved code
     sms_variable_limit: int = Field(default=35, ge=1, le=1_000)  # characters per variable, as the providers allow
     sms_dir: Path = Path("outbox-sms")
-    sms_timeout_seconds: float = Seconds(15, 1, 600)
+    sms_timeout_seconds: float = Seconds(15, 0.01, 600)
 
     # The relay.
     relay_batch: int = Field(default=200, ge=1, le=10_000)
     relay_concurrency: int = Field(default=4, ge=1, le=64)
     relay_max_attempts: int = Field(default=8, ge=1, le=100)
-    relay_backoff_seconds: float = Seconds(30, 0.1, 86_400)  # first retry; doubles each time
-    relay_backoff_max_seconds: float = Seconds(3600, 1, 7 * 86_400)
-    relay_lease_seconds: float = Seconds(300, 10, 86_400)  # a claimed row not marked by then is claimed again
+    relay_backoff_seconds: float = Seconds(30, 0, 86_400)  # first retry; doubles each time
+    relay_backoff_max_seconds: float = Seconds(3600, 0.01, 7 * 86_400)
+    relay_lease_seconds: float = Seconds(300, 0.01, 86_400)  # a claimed row not marked by then is claimed again
 
     # Templates: a folder whose files override the built-in ones of the same name.
     template_dir: Path | None = None
