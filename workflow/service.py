@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from workflow.bootstrap import Runtime
 
 log = logging.getLogger("chuding.service")
+# The longest a stopping service waits for the write lock to remove its own row.
+STOP_WRITE_MS = 2000
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -72,6 +74,7 @@ class Service:
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
         self.fatal: str | None = None  # set when the database turns out to be unusable
+        self.beaten = False  # whether a heartbeat wrote this service's row
 
     def check(self) -> None:
         """Refuse to start on an unusable database or notice config."""
@@ -142,8 +145,12 @@ class Service:
             log.warning("work in hand did not finish within %s s; it is abandoned and rolled back",
                         self.grace_seconds)
         self.leadership.release()
-        if finished:
+        if finished and self.beaten:
+            # Its row goes, but a stop waits at most STOP_WRITE_MS for another writer: a row
+            # left behind only ages out of `status` (30 s without a heartbeat).
             with contextlib.suppress(sa.exc.SQLAlchemyError), self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {STOP_WRITE_MS}")
                 conn.execute(sa.delete(SERVICES).where(SERVICES.c.id == self.id))
         log.info("service %s stopped", self.id)
         return finished
@@ -192,6 +199,7 @@ class Service:
                 host, _, pid = self.id.partition(":")
                 conn.execute(sa.insert(SERVICES), {"id": self.id, "host": host, "pid": os.getpid(),
                                                    "started_at": now, **values})
+        self.beaten = True
 
     def sweep(self, why: str = "periodic") -> None:
         if not self.leading or self.stopping.is_set():
