@@ -5,8 +5,9 @@ Three counts, each over a 15-minute window, each blocking for 15 minutes when re
   elsewhere cannot lock them out of their own address;
 - an address (20, whatever logins it tries): a stranger spraying logins is stopped
   before it costs a password check;
-- a login from every address (50): a guess spread over many addresses is slowed, except
-  at an address the login has succeeded from in the last 90 days.
+- a login from every address (50): a guess spread over many addresses is slowed.
+A login at an address it has succeeded from in the last 90 days is held only by the
+first count, so that strangers behind the same address cannot keep its owner out.
 A blocked attempt is refused before any password is checked and writes nothing; each
 block is an audit row, and an administrator can lift a login's blocks (``unblock``).
 """
@@ -54,8 +55,10 @@ def blocked(conn: sa.Connection, attempt: Attempt, now: datetime) -> bool:
     rows = conn.execute(sa.select(t.kind, t.window_start, t.blocked_until).where(
         sa.or_(*wanted, _row("known", attempt.login, attempt.address)))).all()
     known = any(r.kind == "known" and r.window_start > now - KNOWN_FOR for r in rows)
+    # A login at an address it has succeeded from is held only by its own count there: a
+    # stranger behind the same address (the bureau's one NAT address) cannot pause it.
     return any(r.kind != "known" and r.blocked_until is not None and r.blocked_until > now
-               and not (r.kind == "login" and known) for r in rows)
+               and not (r.kind in ("login", "address") and known) for r in rows)
 
 
 def count_failure(conn: sa.Connection, attempt: Attempt, now: datetime) -> None:

@@ -235,3 +235,21 @@ def test_a_login_with_a_nul_byte_is_refused_like_any_unknown_login(engine: sa.En
     with pytest.raises(Refused, match="login.failed"):
         log_in(engine, "cl\x00erk", GOOD, "::1", NOW)
     assert [len(r.actor) > 0 for r in audit(engine, "login.failure")] == [True]
+
+
+def test_strangers_behind_the_same_address_cannot_keep_its_known_owner_out(engine: sa.Engine) -> None:
+    """The bureau's whole office may share one address: a flood of made-up logins from it
+    pauses the address for strangers, not for an operator who has logged in from it."""
+    from workflow.login_limits import LIMITS
+
+    World(engine)
+    set_password(engine, "clerk", "clerk", GOOD)
+    set_password(engine, "reviewer", "reviewer", GOOD)
+    log_in(engine, "clerk", GOOD, "10.5.5.5", NOW)  # the clerk's office address, now known
+    for n in range(LIMITS["address"]):
+        with pytest.raises(Refused):
+            log_in(engine, f"guess{n}", "whatever it is", "10.5.5.5", NOW + timedelta(seconds=n))
+    later = NOW + timedelta(minutes=1)
+    assert log_in(engine, "clerk", GOOD, "10.5.5.5", later).actor.login == "clerk"
+    with pytest.raises(Refused):  # never logged in from there: paused with the address
+        log_in(engine, "reviewer", GOOD, "10.5.5.5", later)

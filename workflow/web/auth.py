@@ -86,7 +86,9 @@ async def login(request: Request, login: Annotated[str, Form()] = "", password: 
     candidate = await run_in_threadpool(login_candidate, engine, login, peer, now)
     try:
         with anyio.fail_after(CHECK_WAIT_SECONDS):
-            matches = await anyio.to_thread.run_sync(password_matches, candidate, password, limiter=_limiter())
+            # A paused attempt checks nothing, so it does not queue behind those that do.
+            matches = False if candidate.blocked else await anyio.to_thread.run_sync(
+                password_matches, candidate, password, limiter=_limiter())
     except TimeoutError:
         response = _page(request, "login.html", 503, csrf=csrf, refusals=[BUSY])
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
