@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -236,3 +237,53 @@ def test_a_code_from_older_data_is_one_path_segment_in_every_address(site, engin
     log_in(client, "reviewer")
     page = client.get("/cases/1").text
     assert "/units/U%2F..%2Fx/documents/unit_publicity" in page and "/units/U/../x/" not in page
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_x_forwarded_for_is_believed_only_from_a_named_proxy(db_url: str, engine: sa.Engine, site,  # type: ignore[no-untyped-def]
+                                                            trusted: str) -> None:
+    """Through a real uvicorn on a free port: the audit records the peer's own address
+    unless the request came from a proxy named in CHUDING_TRUSTED_PROXIES."""
+    import urllib.parse
+    import urllib.request
+
+    from workflow.bootstrap import bootstrap
+    from workflow.settings import Settings
+    from workflow.web.server import WebServer
+
+    from tests.conftest import _free_port
+
+    web = WebServer(bootstrap(Settings(database_url=db_url, now="2024-10-09T10:00:00+08:00",
+                                       trusted_proxies=trusted)), f"127.0.0.1:{_free_port()}")
+    web.start()
+    try:
+        for _ in range(100):
+            if web.server.started:
+                break
+            time.sleep(0.05)
+        base = web.url.rstrip("/")
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(f"{base}/login", timeout=10).read().decode()
+        form = urllib.parse.urlencode({"login": "clerk", "password": "wrong, wrong, wrong",
+                                       "csrf": csrf(page)}).encode()
+        request = urllib.request.Request(f"{base}/login", data=form, headers={"X-Forwarded-For": "203.0.113.9"})
+        try:
+            opener.open(request, timeout=10)
+        except urllib.error.HTTPError as err:
+            assert err.code == 401
+    finally:
+        web.stop()
+        web.server.config.app.state.engine.dispose()
+    with engine.connect() as conn:
+        details = conn.execute(sa.select(AUDIT.c.details).where(AUDIT.c.action == "login.failure")).scalar_one()
+    assert ('"203.0.113.9"' in details) == bool(trusted) and ('"127.0.0.1"' in details) == (not trusted)
+
+
+def test_over_https_every_cookie_is_host_only(site) -> None:  # type: ignore[no-untyped-def]
+    _, client = site
+    secure = TestClient(client.app, base_url="https://testserver", follow_redirects=False)
+    page = secure.get("/login")
+    assert "__Host-chuding_login_csrf=" in page.headers["set-cookie"] and "Secure" in page.headers["set-cookie"]
+    done = secure.post("/login", data={"login": "clerk", "password": GOOD, "csrf": csrf(page.text)})
+    assert done.status_code == 303 and "__Host-chuding_session=" in done.headers["set-cookie"]
+    assert secure.get("/").status_code == 200  # the session is read back under its __Host- name
