@@ -247,11 +247,10 @@ def test_x_forwarded_for_is_believed_only_from_a_named_proxy(db_url: str, engine
     import urllib.parse
     import urllib.request
 
+    from tests.conftest import _free_port
     from workflow.bootstrap import bootstrap
     from workflow.settings import Settings
     from workflow.web.server import WebServer
-
-    from tests.conftest import _free_port
 
     web = WebServer(bootstrap(Settings(database_url=db_url, now="2024-10-09T10:00:00+08:00",
                                        trusted_proxies=trusted)), f"127.0.0.1:{_free_port()}")
