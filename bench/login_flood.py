@@ -9,7 +9,9 @@ client drives every simulated person on the same two cores. Two kinds of strange
   attempt costs an Argon2 check, at most PASSWORD_CHECKS at a time.
 
 Target: 0 errors for the clerks and their throughput within 2x of the run without
-strangers (a ratio >= 0.5). Usage: python bench/login_flood.py [SECONDS]
+strangers (a ratio >= 0.5). Usage: python bench/login_flood.py [SECONDS] [--postgres]
+(on PostgreSQL, a server of its own on a free port and a campaign of 1,000 cases
+imported through the use case).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from transition import NOW, REVIEWER, populate  # noqa: E402
 from workflow.db import make_engine  # noqa: E402
 from workflow.passwords import set_password  # noqa: E402
 
-SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 20
-CASES = 10_000
+POSTGRES = "--postgres" in sys.argv
+SECONDS = float(next((a for a in sys.argv[1:] if not a.startswith("--")), 20))
+CASES = 1_000 if POSTGRES else 10_000
 CLERKS, STRANGERS = 50, 40
 PASSWORD = "bench password, long enough"
 
@@ -107,15 +110,64 @@ async def run(base: str, strangers: int, spread: bool) -> tuple[list[float], Cou
     return done, errors, answers
 
 
-def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="chuding-flood-"))
+def sqlite_campaign(folder: Path) -> str:
     db = folder / "bench.sqlite3"
     populate(db, CASES)
-    engine = make_engine(f"sqlite:///{db}")
+    return str(db)
+
+
+def postgres_campaign(base: str) -> str:
+    """A database of its own, the notice loaded, CASES cases imported as a clerk would."""
+    import json
+
+    import sqlalchemy as sa
+
+    from tests.helpers import NOTICE_FILE, engineer, valid_id, with_id
+    from workflow.campaigns import load_notice
+    from workflow.db import upgrade
+    from workflow.importer import import_applications
+    from workflow.operators import register_operator
+    from workflow.passwords import one_time_password
+
+    admin = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("CREATE DATABASE flood"))
+    admin.dispose()
+    url = f"{base}/flood"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        load_notice(conn, NOTICE_FILE)
+        from workflow.operators import add_operator
+
+        add_operator(conn, "bench-admin", "管理员", "administrator", None)
+        one_time_password(conn, "bench-admin")
+    register_operator(engine, "bench-admin", "bench-clerk", "经办人", "applicant_clerk", None)
+    register_operator(engine, "bench-admin", REVIEWER, "审核员", "county_reviewer", None)
+    records = [with_id(engineer(), valid_id(i), f"申报人{i}") for i in range(1, CASES + 1)]
+    import_applications(engine, json.dumps(records, ensure_ascii=False), "bench.json", "bench-clerk",
+                        NOW.replace(month=9, day=28))
+    engine.dispose()
+    return url
+
+
+def main() -> None:
+    if POSTGRES:
+        from tests.pgserver import postgres_server
+
+        with postgres_server(fsync=True) as base:
+            flood(postgres_campaign(base), "PostgreSQL")
+    else:
+        flood(sqlite_campaign(Path(tempfile.mkdtemp(prefix="chuding-flood-"))), "SQLite")
+
+
+def flood(url: str, kind: str) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="chuding-flood-"))
+    engine = make_engine(url)
     set_password(engine, REVIEWER, REVIEWER, PASSWORD)
     engine.dispose()
     port = free_port()
-    env = {**os.environ, "CHUDING_DATABASE_URL": str(db), "CHUDING_NOW": NOW.isoformat(),
+    env = {**os.environ, "CHUDING_DATABASE_URL": url, "CHUDING_NOW": NOW.isoformat(),
            "CHUDING_MAIL_DIR": str(folder / "mail"), "CHUDING_SMS_DIR": str(folder / "sms"),
            "CHUDING_TRUSTED_PROXIES": "127.0.0.1"}
     server = subprocess.Popen([sys.executable, "-m", "workflow", "serve", "--http", f"127.0.0.1:{port}"],
@@ -128,7 +180,7 @@ def main() -> None:
                     break
             except httpx2.HTTPError:
                 time.sleep(0.1)
-        print(f"{CASES} cases, {CLERKS} clerks, {STRANGERS} strangers, {SECONDS:.0f} s a run;"
+        print(f"{kind}, {CASES} cases, {CLERKS} clerks, {STRANGERS} strangers, {SECONDS:.0f} s a run;"
               f" load average {os.getloadavg()[0]:.2f} before")
         results = {}
         for name, strangers, spread in (("clerks alone", 0, False), ("+ strangers, one address", STRANGERS, False),
