@@ -23,6 +23,7 @@ from workflow.access import Who, acting, identify, require_role, viewing
 from workflow.audit import audit, shown
 from workflow.db import hold_writer
 from workflow.login_limits import (
+    BLOCK,
     Attempt,
     blocked,
     blocks_in_force,
@@ -36,7 +37,8 @@ from workflow.tables import OPERATORS
 MIN_LENGTH, MAX_LENGTH = 10, 200
 # Every refused login is answered alike, whatever the reason (a wrong password, an unknown
 # login, too many tries), so that a stranger learns nothing about which logins exist.
-WRONG = Refusal("login.failed", "登录名或密码不正确，或尝试次数过多已暂停（15 分钟后再试，或请管理员解除）", "password")
+WRONG = Refusal("login.failed", f"登录名或密码不正确，或尝试次数过多已暂停（{BLOCK.seconds // 60} 分钟后再试，或请管理员解除）",
+                "password")
 
 
 def _hasher() -> Any:
@@ -94,12 +96,10 @@ def change_own_password(engine: sa.Engine, who: Who, current: str, password: str
     wrong current password counts as a failed login; every reason is given at once."""
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        stored = _stored_hash(conn, actor.login)
-    attempt = Attempt.of(actor.login, address)
+        attempt = Attempt.of(actor.login, address)
+        stored = None if blocked(conn, attempt, now) else _stored_hash(conn, actor.login)
     problems = strength_refusals(actor.login, password)
-    with engine.connect() as conn:
-        refused_now = blocked(conn, attempt, now)
-    if refused_now or not _verified(stored, current[:MAX_LENGTH]):
+    if stored is None or not _verified(stored, current[:MAX_LENGTH]):  # paused: nothing is checked
         with engine.begin() as conn:
             hold_writer(conn)
             audit(conn, actor.login, "password.current_wrong", actor.login, address=attempt.address)
@@ -130,9 +130,11 @@ class Login:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A login attempt as read before its password is checked: the operator's stored hash
-    (None for an unknown or disabled login), or blocked by the login limits."""
+    """A login attempt as read before its password is checked: the login as typed, the
+    operator's stored hash (None for an unknown or disabled login), or blocked by the
+    login limits. ``attempt`` is the same as the login limits count it."""
 
+    login: str
     attempt: Attempt
     stored_hash: str | None
     blocked: bool
@@ -151,8 +153,8 @@ def login_candidate(engine: sa.Engine, login: str, address: str | None, now: dat
     attempt = Attempt.of(login, address)
     with engine.connect() as conn:
         if blocked(conn, attempt, now):
-            return Candidate(attempt, None, True)
-        return Candidate(attempt, _stored_hash(conn, login), False)
+            return Candidate(login, attempt, None, True)
+        return Candidate(login, attempt, _stored_hash(conn, login), False)
 
 
 def password_matches(candidate: Candidate, password: str) -> bool:
@@ -172,7 +174,7 @@ def login_outcome(engine: sa.Engine, candidate: Candidate, matches: bool, now: d
         raise Refused([WRONG])  # nothing written: a flood of blocked attempts costs no write
     with engine.begin() as conn:
         hold_writer(conn)
-        same = matches and candidate.stored_hash is not None and _stored_hash(conn, attempt.login) == candidate.stored_hash
+        same = matches and candidate.stored_hash is not None and _stored_hash(conn, candidate.login) == candidate.stored_hash
         if not same or blocked(conn, attempt, now):
             audit(conn, attempt.login, "login.failure", attempt.login, address=attempt.address)
             count_failure(conn, attempt, now)
@@ -181,8 +183,8 @@ def login_outcome(engine: sa.Engine, candidate: Candidate, matches: bool, now: d
             count_success(conn, attempt, now)
             audit(conn, attempt.login, "login.success", attempt.login, address=attempt.address)
             must_change = conn.execute(sa.select(OPERATORS.c.password_must_change)
-                                       .where(OPERATORS.c.login == attempt.login)).scalar_one()
-            outcome = Login(identify(conn, attempt.login), bool(must_change))
+                                       .where(OPERATORS.c.login == candidate.login)).scalar_one()
+            outcome = Login(identify(conn, candidate.login), bool(must_change))
     if outcome is None:
         raise Refused([WRONG])
     return outcome
