@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from transition import NOW, REVIEWER, populate  # noqa: E402
 
-from workflow.db import make_engine  # noqa: E402
 from workflow.documents.produce import _unit_publicity, unit_document  # noqa: E402
 from workflow.documents.render import render_docx  # noqa: E402
 from workflow.documents.review_form import context, render_pdf, review_form  # noqa: E402
-from workflow.export import HEADERS, export_cases  # noqa: E402
+from workflow.reads.export import HEADERS, export_cases  # noqa: E402
+from workflow.store.db import make_engine  # noqa: E402
 
 ROUNDS = 3
 
@@ -83,12 +83,12 @@ def main() -> None:
         populate(path, 100_000)
         in_publicity(path, 200)
         engine = make_engine(f"sqlite:///{path}")
-        from workflow.cases import load_case
+        from workflow.store.cases import load_case
 
         with engine.connect() as conn:
             from sqlalchemy import select
 
-            from workflow.tables import UNITS
+            from workflow.store.tables import UNITS
 
             unit = conn.execute(select(UNITS).where(UNITS.c.code == "LT-SL-01")).one()
             ready = _unit_publicity(conn, unit, NOW)  # the rows at hand, for the library alone

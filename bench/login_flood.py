@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx2  # noqa: E402
 from transition import NOW, REVIEWER, populate  # noqa: E402
 
-from workflow.db import make_engine  # noqa: E402
-from workflow.passwords import set_password  # noqa: E402
+from workflow.store.db import make_engine  # noqa: E402
+from workflow.usecases.passwords import set_password  # noqa: E402
 
 POSTGRES = "--postgres" in sys.argv
 SECONDS = float(next((a for a in sys.argv[1:] if not a.startswith("--")), 20))
@@ -123,11 +123,11 @@ def postgres_campaign(base: str) -> str:
     import sqlalchemy as sa
 
     from tests.helpers import NOTICE_FILE, engineer, valid_id, with_id
-    from workflow.campaigns import load_notice
-    from workflow.db import upgrade
-    from workflow.importer import import_applications
-    from workflow.operators import register_operator
-    from workflow.passwords import one_time_password
+    from workflow.store.db import upgrade
+    from workflow.usecases.campaigns import load_notice
+    from workflow.usecases.importer import import_applications
+    from workflow.usecases.operators import register_operator
+    from workflow.usecases.passwords import one_time_password
 
     admin = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -138,7 +138,7 @@ def postgres_campaign(base: str) -> str:
     upgrade(engine)
     with engine.begin() as conn:
         load_notice(conn, NOTICE_FILE)
-        from workflow.operators import add_operator
+        from workflow.usecases.operators import add_operator
 
         add_operator(conn, "bench-admin", "管理员", "administrator", None)
         one_time_password(conn, "bench-admin")

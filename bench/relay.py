@@ -35,11 +35,11 @@ from notifications.settings import NotificationSettings  # noqa: E402
 from tests.conftest import _free_port  # noqa: E402
 from tests.helpers import valid_id  # noqa: E402
 from tests.unit.test_messages import context  # noqa: E402
-from workflow.campaigns import load_notice  # noqa: E402
-from workflow.clock import SystemClock  # noqa: E402
-from workflow.db import make_engine, upgrade  # noqa: E402
-from workflow.messages import case_context, shared_contexts  # noqa: E402
-from workflow.tables import APPLICANTS, CASES, UNITS  # noqa: E402
+from workflow.runtime.clock import SystemClock  # noqa: E402
+from workflow.store.db import make_engine, upgrade  # noqa: E402
+from workflow.store.tables import APPLICANTS, CASES, UNITS  # noqa: E402
+from workflow.usecases.campaigns import load_notice  # noqa: E402
+from workflow.usecases.messages import case_context, shared_contexts  # noqa: E402
 
 MESSAGES = 2000
 ROUNDS = 3

@@ -39,7 +39,7 @@ def main() -> None:
             subprocess.run([chuding, *args], env=env, check=True, stdout=subprocess.DEVNULL)
         floors = {"import sqlmodel": "import sqlmodel",
                   "with typer, pydantic-settings": "import sqlmodel, typer, pydantic_settings",
-                  "and the schema": "import sqlmodel, typer, pydantic_settings, workflow.tables"}
+                  "and the schema": "import sqlmodel, typer, pydantic_settings, workflow.store.tables"}
         times: dict[str, list[float]] = {name: [] for name in ["show", *floors]}
         for _ in range(RUNS):
             times["show"].append(timed([chuding, "show", "1", "--json"], env))

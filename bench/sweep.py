@@ -31,14 +31,14 @@ import sqlalchemy as sa  # noqa: E402
 
 from tests.helpers import valid_id  # noqa: E402
 from tests.pgserver import postgres_server  # noqa: E402
-from workflow.campaigns import load_notice  # noqa: E402
-from workflow.db import make_engine, upgrade  # noqa: E402
-from workflow.tables import (  # noqa: E402
+from workflow.store.db import make_engine, upgrade  # noqa: E402
+from workflow.store.tables import (  # noqa: E402
     APPLICANTS,
     CASES,
     UNITS,
     UTCDateTime,  # noqa: E402
 )
+from workflow.usecases.campaigns import load_notice  # noqa: E402
 
 CASE_COUNT = 100_000
 ROUNDS = 3
@@ -76,8 +76,8 @@ def populate(url: str) -> None:
 
 def worker(url: str, which: str) -> None:
     """One measured run; prints seconds, peak RSS in MB and what it left, as JSON."""
-    from workflow.messages import beijing
-    from workflow.sweeps import campaigns, expire_window
+    from workflow.usecases.messages import beijing
+    from workflow.usecases.sweeps import campaigns, expire_window
 
     engine = make_engine(url)
     _, notice = campaigns(engine)[0]  # the service has its notices loaded before any sweep

@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from states.clock import BEIJING  # noqa: E402
-from states.machine import Event  # noqa: E402
+from states.values import Event  # noqa: E402
 from tests.helpers import engineer, valid_id  # noqa: E402
-from workflow.campaigns import load_notice  # noqa: E402
-from workflow.db import make_engine, upgrade  # noqa: E402
-from workflow.events import run_event  # noqa: E402
-from workflow.records import ApplicationRecord  # noqa: E402
-from workflow.stored_application import application_json  # noqa: E402
+from workflow.inputs.records import ApplicationRecord  # noqa: E402
+from workflow.store.db import make_engine, upgrade  # noqa: E402
+from workflow.store.stored_application import application_json  # noqa: E402
+from workflow.usecases.campaigns import load_notice  # noqa: E402
+from workflow.usecases.events import run_event  # noqa: E402
 
 TRANSITIONS = 150  # per side and round; every round fits in the 1,000-case database
 ROUNDS = 3

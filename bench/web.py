@@ -37,11 +37,11 @@ from fastapi.responses import RedirectResponse, Response  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from transition import NOW, REVIEWER, populate  # noqa: E402
 
-from states.machine import Event  # noqa: E402
-from workflow.bootstrap import bootstrap  # noqa: E402
-from workflow.events import run_event  # noqa: E402
-from workflow.passwords import set_password  # noqa: E402
-from workflow.settings import Settings  # noqa: E402
+from states.values import Event  # noqa: E402
+from workflow.runtime.bootstrap import bootstrap  # noqa: E402
+from workflow.runtime.settings import Settings  # noqa: E402
+from workflow.usecases.events import run_event  # noqa: E402
+from workflow.usecases.passwords import set_password  # noqa: E402
 from workflow.web import create_app  # noqa: E402
 
 CASES = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from notifications import mail, sms
 from notifications.errors import SettingsError
+from notifications.providers import AliyunSms, TencentSms
 from notifications.settings import NotificationSettings
 
 
@@ -27,4 +28,12 @@ def channels(settings: NotificationSettings) -> Channels:
     problems = sms.missing_templates(settings, KINDS)
     if problems:
         raise SettingsError(problems)
-    return Channels(lambda: mail.mailer(settings), sms.gateway(settings))
+    return Channels(lambda: mail.mailer(settings), sms_gateway(settings))
+
+
+def sms_gateway(settings: NotificationSettings) -> sms.SmsGateway:
+    """The provider chosen by CHUDING_SMS_PROVIDER (the file by default)."""
+    channel = settings.sms_channel
+    if channel in ("aliyun", "tencent"):
+        return AliyunSms(settings) if channel == "aliyun" else TencentSms(settings)
+    return sms.HttpSmsGateway(settings) if channel == "http" else sms.FileSmsGateway(settings)

@@ -181,15 +181,3 @@ class HttpSmsGateway:
             raise ConnectionError(f"SMS gateway answered HTTP {err.code}") from None
         if str(answer.get("Code", "OK")).upper() != "OK":
             raise PermanentFailure(f"SMS gateway refused the message: {answer}")
-
-
-def gateway(settings: NotificationSettings) -> SmsGateway:
-    """The provider chosen by CHUDING_SMS_PROVIDER (the file by default)."""
-    channel = settings.sms_channel
-    if channel in ("aliyun", "tencent"):
-        from notifications.providers import AliyunSms, TencentSms
-
-        return AliyunSms(settings) if channel == "aliyun" else TencentSms(settings)
-    return HttpSmsGateway(settings) if channel == "http" else FileSmsGateway(settings)
-
-

@@ -100,7 +100,7 @@ def complete_publicity_refusals(publicity: Publicity, now: datetime) -> list[Ref
 def publicity_complete(publicity: Publicity, now: datetime) -> bool:
     """Its working days are over with no open objection, and nobody has closed or
     completed it: the moment the service records it complete. (The sweep's SQL twin,
-    ``workflow.sweeps.publicity_complete_sql``, is tested to agree.)"""
+    ``workflow.usecases.sweeps.publicity_complete_sql``, is tested to agree.)"""
     return not complete_publicity_refusals(publicity, now)
 
 

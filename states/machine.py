@@ -16,17 +16,14 @@ from typing import cast
 from transitions import Machine, MachineError
 from transitions.core import EventData
 
-from states.guards import complete_publicity_refusals, typed_text_refusals
-from states.process import BOUNDED_BY, EVENT_ROLES, EXPIRY_WINDOW, PROCESS
+from states.guards import typed_text_refusals
+from states.process import BOUNDED_BY, EVENT_ROLES, PROCESS
 from states.refusals import Refusal, Refused
 from states.status import Status
-from states.values import SERVICE_ACTOR, Actor, Case, Command, Event, Guard, Publicity, Role
+from states.values import SERVICE_ACTOR, Case, Command, Event, Role
 
-__all__ = [
-    "BOUNDED_BY", "CHECKLIST_EVENTS", "EVENT_ROLES", "EXPIRY_WINDOW", "MACHINE", "SERVICE_ACTOR", "Actor", "Case", "Command",
-    "Event", "Guard", "Prospect", "Publicity", "Role", "allowed_events", "complete_publicity_refusals",
-    "deadline", "decide", "prospects", "refusals_of", "sources",
-]
+__all__ = ["CHECKLIST_EVENTS", "MACHINE", "Prospect", "actor_refusals", "allowed_events", "deadline", "decide", "prospects",
+           "refusals_of", "sources"]
 
 
 def refusals_of(case: Case, cmd: Command) -> list[Refusal]:

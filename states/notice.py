@@ -1,6 +1,6 @@
 """A campaign's notice as data: windows, rules, lists and texts.
 
-``workflow.notices`` reads a config file into a frozen ``Notice``; the domain adds what
+``workflow.inputs.notices`` reads a config file into a frozen ``Notice``; the domain adds what
 only it can judge, ``consistency_problems``. A ``NoticeError`` lists every mistake with
 the file, the key and what is wrong with it.
 """

@@ -97,6 +97,11 @@ class Actor:
 SERVICE_ACTOR = Actor("service", Role.SERVICE)
 
 
+def unit_scope(actor: Actor) -> str | None:
+    """The one unit whose cases ``actor`` may see (a unit operator's own); None: all."""
+    return actor.unit_code if actor.role is Role.UNIT_OPERATOR else None
+
+
 @dataclass(frozen=True)
 class Publicity:
     started_at: datetime | None = None

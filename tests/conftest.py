@@ -10,11 +10,22 @@ import pytest
 import sqlalchemy as sa
 
 from tests import pgserver
-from workflow.bootstrap import bootstrap
-from workflow.db import make_engine, upgrade
-from workflow.settings import Settings
+from workflow.runtime.bootstrap import bootstrap
+from workflow.runtime.settings import Settings
+from workflow.store.db import make_engine, upgrade
 
 ENGINES = ["sqlite", "postgresql"]
+# The slowest rooms first: the two workers share out the long tests early and end
+# together, instead of one running a long test alone while the other is idle.
+FIRST = ("browser", "e2e", "integration", "unit")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def room(item: pytest.Item) -> int:
+        parts = item.path.parts
+        return next((FIRST.index(p) for p in parts if p in FIRST), len(FIRST))
+
+    items.sort(key=room)  # stable: within a room, the written order
 
 
 @pytest.fixture(scope="session")

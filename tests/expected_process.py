@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from states.machine import Event
 from states.status import Status
+from states.values import Event
 from tests.helpers import OPINION, PAPER_ITEMS, bj
 
 S = Status

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from states.clock import BEIJING
-from workflow.notices import parse_notice_text
+from workflow.inputs.notices import parse_notice_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTICE_FILE = ROOT / "config" / "luntai-2024.toml"

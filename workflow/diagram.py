@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from states.machine import EVENT_ROLES, MACHINE, Event
+from states.machine import MACHINE
+from states.process import EVENT_ROLES
 from states.status import Status
+from states.values import Event
 
 
 def mermaid() -> str:

@@ -19,8 +19,8 @@ from pydantic import (
     field_validator,
 )
 
-from states.machine import Event
 from states.refusals import Refusal, Refused
+from states.values import Event
 
 SAMPLES = Path(__file__).parent / "samples"
 SAMPLE_NOTICE = SAMPLES / "luntai-2024.toml"
@@ -61,14 +61,14 @@ class Scenario(BaseModel):
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    from workflow.import_file import field_path
+    from workflow.inputs.import_file import field_path
 
     return field_path(loc) or "(file)"
 
 
 def read_scenario(path: Path) -> dict[str, Any]:
     """The scenario as a plain mapping, or a refusal naming every problem."""
-    from workflow.import_file import said
+    from workflow.inputs.import_file import said
 
     try:
         data = json.loads(path.read_text(encoding="utf-8").removeprefix("\ufeff"))

@@ -14,22 +14,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from states.clock import BEIJING
-from states.machine import Event
 from states.refusals import Refused
-from workflow.campaigns import load_notice
+from states.values import Event
 from workflow.errors import Conflict
-from workflow.events import run_event
-from workflow.importer import import_applications
-from workflow.operators import add_operator
-from workflow.schedule import upcoming
-from workflow.sweeps import catch_up
-from workflow.tables import APPLICANTS, CASES, HISTORY
+from workflow.reads.cases import case_for
+from workflow.runtime.schedule import upcoming
+from workflow.usecases.events import run_event
+from workflow.usecases.importer import import_applications
+from workflow.usecases.operators import register_operator
+from workflow.usecases.setup import initialise
+from workflow.usecases.sweeps import catch_up
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+ADMIN = "sim-admin"
 ROLES = {  # scenario name -> (login, role)
     "clerk": ("sim-clerk", "applicant_clerk"),
     "reviewer": ("sim-reviewer", "county_reviewer"),
@@ -61,20 +63,18 @@ def _ticks(engine: sa.Engine, after: datetime, until: datetime) -> None:
 
 
 def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: datetime | None = None) -> Timeline:
-    """Replay ``scenario`` on ``engine`` (an empty, migrated database)."""
+    """Replay ``scenario`` on ``engine`` (an empty database), seeded as staff would seed it:
+    `init` with an administrator, who registers the staff; the clerk imports."""
     timeline = Timeline()
     start = _at(scenario["start"])
-    with engine.begin() as conn:
-        load_notice(conn, notice_file)
-        for login, role in ROLES.values():
-            add_operator(conn, login, login, role, None)
+    initialise(engine, None, [notice_file], ADMIN, "模拟管理员")
+    for login, role in ROLES.values():
+        register_operator(engine, ADMIN, login, login, role, None)
     clerk = ROLES["clerk"][0]
     records = scenario["applications"]
     created = import_applications(engine, json.dumps(records, ensure_ascii=False), "scenario", clerk, start).created
-    units = {r["unit"]["code"] for r in records}
-    with engine.begin() as conn:
-        for unit in sorted(units):
-            add_operator(conn, f"sim-unit-{unit}", f"{unit} 操作员", "unit_operator", unit)
+    for unit in sorted({r["unit"]["code"] for r in records}):
+        register_operator(engine, ADMIN, f"sim-unit-{unit}", f"{unit} 操作员", "unit_operator", unit)
     now = start
     for action in sorted(scenario["actions"], key=lambda a: _at(a["at"])):
         at = _at(action["at"])
@@ -84,11 +84,11 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         now = at
         _act_on(engine, created[action["case"] - 1], action, timeline)
     _ticks(engine, now - timedelta(microseconds=1), until or now + timedelta(days=366 * 4))
-    timeline.lines += _history_lines(engine)
+    end = until or now + timedelta(days=366 * 4)
+    reports = [case_for(engine, ADMIN, case, end) for case in created]
+    timeline.lines += [_history_line(report, h) for report in reports for h in report["history"]]
     timeline.lines.sort(key=lambda line: (line[:19], int(line[26:29])))
-    with engine.connect() as conn:
-        counts = conn.execute(sa.select(CASES.c.state, sa.func.count()).group_by(CASES.c.state))
-        timeline.final.update({state: n for state, n in counts})
+    timeline.final.update(report["state"] for report in reports)
     return timeline
 
 
@@ -113,19 +113,10 @@ def _act_on(engine: sa.Engine, case: int, action: dict[str, Any], timeline: Time
                               f"{action['event']} by {who} REFUSED: {reasons}")
 
 
-def _history_lines(engine: sa.Engine) -> list[str]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(HISTORY.c.effective_at, HISTORY.c.case_id, APPLICANTS.c.name, HISTORY.c.event, HISTORY.c.from_state, HISTORY.c.to_state,
-                      HISTORY.c.actor, HISTORY.c.reason)
-            .join(CASES, CASES.c.id == HISTORY.c.case_id).join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
-        )
-        return [
-            f"{r.effective_at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {r.case_id:<3} {r.name:<6} "
-            f"{r.event:<19} {r.from_state or '—':>14} → {r.to_state:<14} by {r.actor}"
-            + (f"  ({r.reason})" if r.reason else "")
-            for r in rows
-        ]
+def _history_line(report: dict[str, Any], h: dict[str, Any]) -> str:
+    return (f"{h['effective_at'].astimezone(BEIJING):%Y-%m-%d %H:%M:%S}  case {report['case']:<3} {report['name']:<6} "
+            f"{h['event']:<19} {h['from_state'] or '—':>14} → {h['to_state']:<14} by {h['actor']}"
+            + (f"  ({h['reason']})" if h["reason"] else ""))
 
 
 def sample_scenario(template: dict[str, Any], commitment: str, opinion: str,

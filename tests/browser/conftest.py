@@ -19,10 +19,10 @@ from tests.conftest import Databases, _free_port
 from tests.e2e.test_service import CHUDING, env_for, stop, wait_for
 from tests.helpers import engineer
 from tests.integration.world import World
-from workflow.db import make_engine, upgrade
-from workflow.operators import add_operator
-from workflow.passwords import set_password
-from workflow.units import add_unit
+from workflow.store.db import make_engine, upgrade
+from workflow.usecases.operators import add_operator
+from workflow.usecases.passwords import set_password
+from workflow.usecases.units import add_unit
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"

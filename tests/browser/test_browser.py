@@ -18,7 +18,7 @@ from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
 from tests.e2e.test_service import wait_for
 from tests.helpers import EXAMPLE_FILE, bj
 from workflow.documents.review_form import printed_code
-from workflow.links import sign
+from workflow.usecases.links import sign
 
 OCT_9, OCT_16, OCT_24 = "2024-10-09T10:00:00+08:00", "2024-10-16T10:00:00+08:00", "2024-10-24T11:00:00+08:00"
 

@@ -43,8 +43,8 @@ def sh(db_url: str, tmp_path: Path) -> Shell:
     shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
     # The staff in-process: `operator add` as a command is tested on its own, and four
     # more processes per test would be most of the suite's time.
-    from workflow.db import make_engine
-    from workflow.operators import add_operator
+    from workflow.store.db import make_engine
+    from workflow.usecases.operators import add_operator
 
     engine = make_engine(db_url)
     with engine.begin() as conn:

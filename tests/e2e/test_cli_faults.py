@@ -109,7 +109,7 @@ def test_replacing_a_running_campaigns_notice_needs_force_and_a_reason(
     sh("init", "--notice", str(moved), "--force", "--reason", "通知更正：个人申报提前截止", who="admin")
     import sqlalchemy as sa
 
-    from workflow.db import make_engine
+    from workflow.store.db import make_engine
 
     engine = make_engine(sh.env["CHUDING_DATABASE_URL"] if "://" in sh.env["CHUDING_DATABASE_URL"]
                          else f"sqlite:///{sh.env['CHUDING_DATABASE_URL']}")

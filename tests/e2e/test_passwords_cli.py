@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tests.e2e.test_cli import CHUDING
 from tests.helpers import NOTICE_FILE, bj
-from workflow.bootstrap import bootstrap
-from workflow.passwords import log_in
-from workflow.settings import Settings
+from workflow.runtime.bootstrap import bootstrap
+from workflow.runtime.settings import Settings
+from workflow.usecases.passwords import log_in
 
 
 def chuding(url: str, *args: str, stdin: str = "", who: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
 from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, valid_id, with_id
-from workflow.db import make_engine
-from workflow.tables import CASES, HISTORY
+from workflow.store.db import make_engine
+from workflow.store.tables import CASES, HISTORY
 
 CHUDING = [sys.executable, "-m", "workflow"]
 AFTER_DEADLINES = "2024-11-02T09:00:00+08:00"

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.e2e.test_service import chuding, env_for, expiries, prepare, serve, wait_for
-from workflow.db import make_engine
+from workflow.store.db import make_engine
 
 STOP_WITHIN = 10  # seconds, as the README promises
 

@@ -29,7 +29,7 @@ def test_the_leading_service_sends_through_the_provider_and_records_its_receipts
     from notifications.outbox import OUTBOX
     from tests.e2e.test_service import prepare, serve, stop, wait_for
     from tests.smsproviders import ACCESS_KEY, SECRET, Aliyun, serving
-    from workflow.db import make_engine
+    from workflow.store.db import make_engine
 
     with serving(Aliyun()) as provider:
         env = {**prepare(db_url, tmp_path), "CHUDING_SMS_PROVIDER": "aliyun", "CHUDING_SMS_ACCESS_KEY": ACCESS_KEY,

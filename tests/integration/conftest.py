@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from tests.helpers import engineer, teacher
 from tests.integration.world import World
-from workflow.bootstrap import bootstrap
-from workflow.passwords import set_password
-from workflow.settings import Settings
+from workflow.runtime.bootstrap import bootstrap
+from workflow.runtime.settings import Settings
+from workflow.usecases.passwords import set_password
 from workflow.web import create_app
 
 GOOD = "correct horse battery"

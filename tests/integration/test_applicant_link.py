@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from notifications.errors import SettingsError
-from states.machine import Event
+from states.values import Event
 from tests.helpers import ID_A, bj, engineer, teacher
 from tests.integration.world import World
-from workflow.bootstrap import bootstrap
-from workflow.clock import SystemClock
-from workflow.links import sign
-from workflow.messages import send_outbox
-from workflow.settings import Settings, read_settings
+from workflow.runtime.bootstrap import bootstrap
+from workflow.runtime.clock import SystemClock
+from workflow.runtime.settings import Settings, read_settings
+from workflow.usecases.links import sign
+from workflow.usecases.messages import send_outbox
 from workflow.web import create_app
 
 SECRET = "a county bureau's secret, 32+ characters long"

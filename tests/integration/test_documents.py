@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from docx import Document as Word
 from openpyxl import load_workbook
 
-from states.machine import Event
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import ID_A, OPINION, PAPER_ITEMS, bj, engineer, teacher
 from tests.integration.test_rules import _to_publicity
 from tests.integration.world import World
 from workflow.documents.produce import case_document, confirmed_list, unit_document
 from workflow.documents.render import DocumentError, render_docx
-from workflow.tables import AUDIT
+from workflow.store.tables import AUDIT
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "documents"
 NOW = bj(2024, 10, 9, 10)

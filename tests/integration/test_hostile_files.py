@@ -15,8 +15,8 @@ from tests.helpers import NOTICE, bj, engineer
 from tests.integration.test_web import log_in
 from tests.integration.world import World
 from workflow.errors import ImportRefused
-from workflow.importer import import_applications, import_workbook
-from workflow.tables import CASES
+from workflow.store.tables import CASES
+from workflow.usecases.importer import import_applications, import_workbook
 
 LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
@@ -28,7 +28,7 @@ EXTERNAL = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///e
 
 
 def _template(tmp_path: Path) -> bytes:
-    from workflow.workbook import write_template
+    from workflow.inputs.workbook import write_template
 
     path = tmp_path / "t.xlsx"
     write_template(path, NOTICE)

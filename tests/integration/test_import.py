@@ -7,11 +7,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from states.machine import Event
+from states.values import Event
 from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
 from workflow.errors import ImportRefused
-from workflow.importer import import_applications
+from workflow.usecases.importer import import_applications
 
 
 def refused(world: World, text: str) -> list[str]:
@@ -94,8 +94,8 @@ def test_one_size_limit_for_every_file_counted_in_bytes(engine: sa.Engine) -> No
     """20 MB, whichever way a file comes: JSON is counted in its UTF-8 bytes (a file of
     Chinese names is three bytes a character), a workbook as it is; one byte more is
     refused before anything is read, and nothing is imported."""
-    from workflow.import_file import MAX_FILE_BYTES
-    from workflow.importer import import_workbook
+    from workflow.inputs.import_file import MAX_FILE_BYTES
+    from workflow.usecases.importer import import_workbook
 
     World(engine)
     chinese = "[" + " " * (MAX_FILE_BYTES - 1 - 3 * (MAX_FILE_BYTES // 6)) + "名" * (MAX_FILE_BYTES // 6) + "]"

@@ -9,15 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from states.idnumber import check_character
-from states.machine import Event
 from states.notice import NoticeError
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import NOTICE_TEXT, bj, engineer
 from tests.integration.test_import import refused
 from tests.integration.world import World
 from workflow.documents.produce import file_name
-from workflow.importer import import_applications
-from workflow.notices import parse_notice_text
+from workflow.inputs.notices import parse_notice_text
+from workflow.usecases.importer import import_applications
 
 IMPORTED_ON = bj(2024, 9, 28)
 

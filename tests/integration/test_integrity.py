@@ -14,14 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
-from states.machine import Event
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import ID_A, bj, engineer, valid_id, with_id
 from tests.integration.world import World
-from workflow.bans import lift_ban
-from workflow.campaigns import load_notice
 from workflow.errors import Conflict, ImportRefused
-from workflow.operators import add_operator, set_active
+from workflow.usecases.bans import lift_ban
+from workflow.usecases.campaigns import load_notice
+from workflow.usecases.operators import add_operator, set_active
 
 FULL_WIDTH_A = ID_A.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 
@@ -206,7 +206,7 @@ def test_numbers_and_dates_are_bounded(engine: sa.Engine) -> None:
 
 
 def test_deep_nesting_and_a_bom_are_handled(engine: sa.Engine) -> None:
-    from workflow.importer import import_applications
+    from workflow.usecases.importer import import_applications
 
     World(engine)
     deep = "[" * 100_000 + "]" * 100_000

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
 from notifications.rendering import Renderer
-from states.machine import Event
+from states.values import Event
 from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer, teacher
 from tests.integration.test_rules import _to_publicity, rules_of
 from tests.integration.world import World
-from workflow.messages import shared_contexts
+from workflow.usecases.messages import shared_contexts
 
 RENDERER = Renderer()
 
@@ -72,7 +72,7 @@ def test_adverse_decisions_state_the_remedies(engine: sa.Engine, event: Event, l
 
 
 def test_an_expiry_states_the_remedies(engine: sa.Engine) -> None:
-    from workflow.sweeps import catch_up
+    from workflow.usecases.sweeps import catch_up
 
     World(engine).import_([engineer()])
     catch_up(engine, bj(2024, 10, 30, 18, 0, 1))

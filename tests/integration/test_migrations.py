@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import workflow.tables  # noqa: F401
-from workflow.db import SCHEMA_HEAD, schema_revision, upgrade
+import workflow.store.tables  # noqa: F401
+from workflow.store.db import SCHEMA_HEAD, schema_revision, upgrade
 
 NOW = datetime(2024, 10, 9, tzinfo=UTC)
 
@@ -29,9 +29,9 @@ def test_schema_head_is_the_newest_migration() -> None:
 
     from alembic.script import ScriptDirectory
 
-    import workflow.db
+    import workflow.store.db
 
-    folder = Path(workflow.db.__file__).parent / "migrations"
+    folder = Path(workflow.store.db.__file__).parent / "migrations"
     assert ScriptDirectory(str(folder)).get_current_head() == SCHEMA_HEAD
 
 
@@ -39,7 +39,7 @@ def test_outbox_keys_survive_a_downgrade_and_upgrade_and_stay_unique(engine: sa.
     from alembic import command
 
     from notifications.outbox import OUTBOX, Message, enqueue
-    from workflow.db import _alembic_config
+    from workflow.store.db import _alembic_config
 
     def migrate(step: object, revision: str) -> None:
         with engine.begin() as conn:

@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from notifications.outbox import OUTBOX
 from notifications.rendering import KINDS
 from notifications.settings import NotificationSettings
-from states.machine import Event
+from states.values import Event
 from tests.conftest import _free_port
 from tests.helpers import bj, engineer, valid_id, with_id
 from tests.integration.world import World
 from tests.mailserver import PASSWORD, USER, Certificates, Inbox, smtp_server
-from workflow.clock import SystemClock
-from workflow.messages import send_outbox
-from workflow.outbox import requeue
+from workflow.runtime.clock import SystemClock
+from workflow.usecases.messages import send_outbox
+from workflow.usecases.outbox import requeue
 
 
 @pytest.fixture(scope="module")

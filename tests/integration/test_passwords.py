@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from states.refusals import Refused
 from tests.helpers import bj
 from tests.integration.world import World
-from workflow.operators import register_operator
-from workflow.passwords import log_in, set_password
-from workflow.tables import AUDIT, OPERATORS
+from workflow.store.tables import AUDIT, OPERATORS
+from workflow.usecases.operators import register_operator
+from workflow.usecases.passwords import log_in, set_password
 
 NOW = bj(2024, 10, 8, 10)
 GOOD = "correct horse battery"
@@ -116,7 +116,7 @@ def test_every_refused_login_is_answered_alike_blocked_or_not_known_or_not(engin
 
 def test_an_address_spraying_logins_is_stopped_before_any_password_is_checked(engine: sa.Engine,
                                                                              checked: list[str]) -> None:
-    from workflow.login_limits import LIMITS
+    from workflow.usecases.login_limits import LIMITS
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
@@ -133,7 +133,7 @@ def test_an_address_spraying_logins_is_stopped_before_any_password_is_checked(en
 
 def test_a_login_guessed_from_many_addresses_is_slowed_except_where_it_logs_in(engine: sa.Engine,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from workflow.login_limits import LIMITS
+    from workflow.usecases.login_limits import LIMITS
 
     monkeypatch.setitem(LIMITS, "login", 8)  # the rule, not the number: fewer slow Argon2 checks
     World(engine)
@@ -150,7 +150,7 @@ def test_a_login_guessed_from_many_addresses_is_slowed_except_where_it_logs_in(e
 
 
 def test_an_administrator_lifts_a_block_and_it_is_audited(engine: sa.Engine) -> None:
-    from workflow.passwords import login_blocks_for, unblock_login
+    from workflow.usecases.passwords import login_blocks_for, unblock_login
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
@@ -169,7 +169,7 @@ def test_an_administrator_lifts_a_block_and_it_is_audited(engine: sa.Engine) -> 
 
 
 def test_a_disabled_operator_cannot_log_in(engine: sa.Engine) -> None:
-    from workflow.operators import set_active
+    from workflow.usecases.operators import set_active
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
@@ -192,7 +192,7 @@ def test_failed_logins_at_the_same_moment_are_each_counted(engine: sa.Engine) ->
     """Ten wrong passwords at once, each checked outside any transaction: every one is
     counted (none lost) and the login is blocked there exactly once."""
     from tests.integration.test_integrity import race
-    from workflow.login_limits import LOGIN_THROTTLE
+    from workflow.usecases.login_limits import LOGIN_THROTTLE
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)
@@ -242,7 +242,7 @@ def test_a_login_with_a_nul_byte_is_refused_like_any_unknown_login(engine: sa.En
 def test_strangers_behind_the_same_address_cannot_keep_its_known_owner_out(engine: sa.Engine) -> None:
     """The bureau's whole office may share one address: a flood of made-up logins from it
     pauses the address for strangers, not for an operator who has logged in from it."""
-    from workflow.login_limits import LIMITS
+    from workflow.usecases.login_limits import LIMITS
 
     World(engine)
     set_password(engine, "clerk", "clerk", GOOD)

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from states.guards import publicity_complete
 from tests.helpers import bj, engineer, valid_id, with_id
 from tests.integration.world import World
-from workflow.cases import load_case
-from workflow.sweeps import publicity_complete_sql
-from workflow.tables import OBJECTIONS, PUBLICITIES
+from workflow.store.cases import load_case
+from workflow.store.tables import OBJECTIONS, PUBLICITIES
+from workflow.usecases.sweeps import publicity_complete_sql
 
 NOW = bj(2024, 10, 15, 0)
 # Objections as (upheld) values: None is still open.

@@ -7,13 +7,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-import workflow.events
-from states.machine import Event
+import workflow.usecases.events
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
-from workflow.cases import CaseNotFound
 from workflow.errors import Conflict
+from workflow.store.cases import CaseNotFound
 
 
 def test_another_unit_s_case_does_not_exist_for_a_unit_operator_and_history_names_the_operator(
@@ -78,17 +78,17 @@ def test_two_concurrent_events_exactly_one_wins(pg_engine: sa.Engine, monkeypatc
     interleave: the next test.)"""
     world, case = _in_review(pg_engine)
     both_decided = threading.Barrier(2, timeout=30)
-    decide = workflow.events.decide
+    decide = workflow.usecases.events.decide
 
     def decide_together(*args, **kwargs):  # type: ignore[no-untyped-def]
         decision = decide(*args, **kwargs)
         both_decided.wait()  # both have read version 3 before either writes
         return decision
 
-    monkeypatch.setattr(workflow.events, "decide", decide_together)
+    monkeypatch.setattr(workflow.usecases.events, "decide", decide_together)
     outcomes = _approve_and_return_at_once(world, case)
     conflicts = [o for o in outcomes.values() if isinstance(o, Conflict)]
-    winners = [o for o in outcomes.values() if isinstance(o, workflow.events.Transition)]
+    winners = [o for o in outcomes.values() if isinstance(o, workflow.usecases.events.Transition)]
     assert len(conflicts) == 1 and len(winners) == 1, outcomes
     assert "changed by another command" in str(conflicts[0])
     assert world.state(case) == winners[0].to_state.value
@@ -101,7 +101,7 @@ def test_two_concurrent_events_on_sqlite_run_one_after_the_other(sqlite_engine: 
     world, case = _in_review(sqlite_engine)
     outcomes = _approve_and_return_at_once(world, case)
     refused = [o for o in outcomes.values() if isinstance(o, Refused)]
-    winners = [o for o in outcomes.values() if isinstance(o, workflow.events.Transition)]
+    winners = [o for o in outcomes.values() if isinstance(o, workflow.usecases.events.Transition)]
     assert len(refused) == 1 and len(winners) == 1, outcomes
     assert {r.rule for r in refused[0].refusals} == {"state.not_allowed"}
     assert world.version(case) == 4 and world.state(case) == winners[0].to_state.value

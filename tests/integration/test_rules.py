@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from states.machine import Event
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, notice_text_for, with_id
 from tests.integration.world import World
-from workflow.campaigns import load_notice
-from workflow.tables import BANS
+from workflow.store.tables import BANS
+from workflow.usecases.campaigns import load_notice
 
 
 def rules_of(call: object) -> set[str]:

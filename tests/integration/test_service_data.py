@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from notifications.errors import DataUnreadable
 from tests.integration.world import World
-from workflow.messages import shared_contexts
+from workflow.usecases.messages import shared_contexts
 
 
 def test_a_message_whose_case_cannot_be_read_stops_the_relay(engine: sa.Engine) -> None:
@@ -22,7 +22,7 @@ def test_a_message_whose_case_cannot_be_read_stops_the_relay(engine: sa.Engine) 
 
 
 def test_the_service_stops_on_unreadable_data_as_on_a_damaged_file() -> None:
-    from workflow.service import Service
+    from workflow.runtime.daemon import Service
 
     service = Service.__new__(Service)
     service.fatal = None
@@ -32,10 +32,11 @@ def test_the_service_stops_on_unreadable_data_as_on_a_damaged_file() -> None:
 
 @pytest.mark.postgres
 def test_status_shows_as_leading_only_the_service_the_server_says_holds_the_lead(pg_engine: sa.Engine) -> None:
-    from workflow.db import upgrade
-    from workflow.leadership import PostgresLeadership
-    from workflow.tables import SERVICES
-    from workflow.views import service_status
+    from workflow.reads.status import status_for
+    from workflow.runtime.leadership import PostgresLeadership
+    from workflow.store.db import upgrade
+    from workflow.store.tables import SERVICES
+    from workflow.usecases.operators import add_operator
 
     upgrade(pg_engine)
     holder, other = PostgresLeadership(pg_engine, "host:1:aaaaaa"), PostgresLeadership(pg_engine, "host:2:bbbbbb")
@@ -44,10 +45,12 @@ def test_status_shows_as_leading_only_the_service_the_server_says_holds_the_lead
         now = datetime.now(UTC)
         with pg_engine.begin() as conn:
             conn.execute(sa.delete(SERVICES))
+            add_operator(conn, "admin", "admin", "administrator", None)
             for name in ("host:1:aaaaaa", "host:2:bbbbbb"):  # both still think they lead
                 conn.execute(sa.insert(SERVICES), {"id": name, "host": "host", "pid": 1, "started_at": now,
                                                    "heartbeat_at": now, "leading": True})
-        shown = {s["id"]: s["leading"] for s in service_status(pg_engine, now, now + timedelta(seconds=1))["services"]}
+        status = status_for(pg_engine, "admin", now, now + timedelta(seconds=1))
+        shown = {s["id"]: s["leading"] for s in status["services"]}
         assert shown == {"host:1:aaaaaa": True, "host:2:bbbbbb": False}
     finally:
         holder.release()

@@ -9,15 +9,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from states.machine import Event
 from states.refusals import Refused
+from states.values import Event
 from tests.helpers import bj, engineer, teacher
 from tests.integration.world import World
-from workflow.cases import CaseNotFound
-from workflow.events import run_event
-from workflow.operators import set_active
-from workflow.passwords import set_password
-from workflow.sessions import (
+from workflow.reads.cases import cases_for
+from workflow.store.cases import CaseNotFound
+from workflow.store.tables import AUDIT, OPERATORS, SESSIONS
+from workflow.usecases.events import run_event
+from workflow.usecases.operators import set_active
+from workflow.usecases.passwords import open_session, set_password
+from workflow.usecases.sessions import (
     IDLE,
     LIFETIME,
     TOUCH_EVERY,
@@ -27,12 +29,9 @@ from workflow.sessions import (
     Visit,
     close_session,
     csrf_matches,
-    open_session,
     resume,
     touch,
 )
-from workflow.tables import AUDIT, OPERATORS, SESSIONS
-from workflow.work import cases_for
 
 NOW = bj(2024, 10, 8, 9)
 OPEN = bj(2024, 10, 9, 10)  # the online window is open: events may happen

@@ -18,11 +18,12 @@ from notifications.receipts import collect
 from notifications.rendering import KINDS
 from notifications.settings import NotificationSettings
 from tests.helpers import engineer, teacher
-from tests.integration.world import World
+from tests.integration.world import UNIT_OF, World
 from tests.smsproviders import ACCESS_KEY, SECRET, TENCENT_APP, Aliyun, Provider, Tencent, serving
-from workflow.clock import SystemClock
-from workflow.messages import send_outbox
-from workflow.views import failed_deliveries
+from workflow.reads.cases import case_for
+from workflow.reads.status import status_for
+from workflow.runtime.clock import SystemClock
+from workflow.usecases.messages import send_outbox
 
 PHONE, OTHER = "13899990001", "13899990002"
 CODES = {kind: f"SMS_{100000 + i}" for i, kind in enumerate(KINDS)}
@@ -125,11 +126,18 @@ def test_delivery_receipts_are_recorded_and_a_failed_important_one_is_shown_to_s
     assert collect(engine, relay_channels.sms, SystemClock().now()) == 2
     first, second = sms_rows(engine)
     assert first.delivery == "delivered" and second.delivery == "failed" and "停机" in second.delivery_detail
-    with engine.connect() as conn:
-        assert failed_deliveries(conn) == []  # an import notice is not among the important ones
+    now = SystemClock().now()
+    assert status_for(engine, "paper", now, now)["undelivered"] == []  # an import notice is not among the important ones
+    with engine.begin() as conn:
         conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == second.id).values(kind="return_for_correction"))
-        [shown] = failed_deliveries(conn)
+    [shown] = status_for(engine, "paper", now, now)["undelivered"]
     assert shown["id"] == second.id and shown["recipient"] == "138****0002"
+    # A unit operator sees what failed on their own unit's cases only.
+    unit = case_for(engine, "admin", second.case_id, now)["unit"]
+    [mine] = status_for(engine, UNIT_OF[unit], now, now)["undelivered"]
+    assert mine["id"] == second.id
+    [other] = [login for code, login in UNIT_OF.items() if code != unit]
+    assert status_for(engine, other, now, now)["undelivered"] == []
 
 
 def test_a_kind_without_an_approved_template_is_refused_at_start(provider: Provider, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from workflow.db import make_engine
+from workflow.store.db import make_engine
 
 
 def test_a_new_file_waits_for_a_writer_before_turning_on_wal(tmp_path: Path) -> None:
@@ -35,8 +35,8 @@ def test_a_new_file_waits_for_a_writer_before_turning_on_wal(tmp_path: Path) -> 
 
 def test_a_writer_waits_ten_seconds_by_default_and_as_long_as_the_setting_says(tmp_path: Path) -> None:
     """The README's promise (10 s), and the setting the tests use to wait less."""
-    from workflow.bootstrap import bootstrap
-    from workflow.settings import Settings
+    from workflow.runtime.bootstrap import bootstrap
+    from workflow.runtime.settings import Settings
 
     for given, expected in (({}, 10_000), ({"sqlite_busy_ms": 1_500}, 1_500)):
         engine = bootstrap(Settings(database_url=str(tmp_path / "wait.sqlite3"), **given)).engine(require=False, create=True)

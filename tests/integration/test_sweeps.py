@@ -7,11 +7,11 @@ import json
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
-from states.machine import Event
+from states.values import Event
 from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, valid_id, with_id
 from tests.integration.world import World
-from workflow.sweeps import catch_up
-from workflow.tables import OPERATORS
+from workflow.store.tables import OPERATORS
+from workflow.usecases.sweeps import catch_up
 
 
 def outbox_keys(engine: sa.Engine) -> list[str]:
@@ -134,8 +134,8 @@ def test_reminders_go_once_to_those_who_still_have_to_act(engine: sa.Engine) -> 
 def test_expiry_messages_written_in_sql_match_an_operators(engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from notifications.settings import NotificationSettings
     from states.idnumber import mask
-    from workflow.clock import SystemClock
-    from workflow.messages import send_outbox
+    from workflow.runtime.clock import SystemClock
+    from workflow.usecases.messages import send_outbox
 
     world = World(engine)
     teacher_case = world.import_([with_id(engineer(), "65282219980808010X", "王芳")]).created[0]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from states.machine import Event
 from states.refusals import Refused
 from states.status import Status
+from states.values import Event
 from tests.expected_process import DESTINATION, EXPECTED, HOW, IN_WINDOWS, S
 from tests.helpers import bj, engineer, valid_id, with_id
 from tests.integration.world import World

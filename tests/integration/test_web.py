@@ -7,14 +7,14 @@ import re
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from states.machine import Event
+from states.values import Event
 from tests.helpers import ID_A, bj, engineer
 from tests.integration.conftest import GOOD, NOW
 from tests.integration.world import World
-from workflow.bootstrap import bootstrap
-from workflow.passwords import set_password
-from workflow.settings import Settings
-from workflow.tables import AUDIT, SESSIONS
+from workflow.runtime.bootstrap import bootstrap
+from workflow.runtime.settings import Settings
+from workflow.store.tables import AUDIT, SESSIONS
+from workflow.usecases.passwords import set_password
 from workflow.web import create_app
 
 
@@ -221,7 +221,7 @@ def test_forms_offer_the_checklist_of_the_case_s_series_and_the_opinion_pre_fill
 
 def test_one_session_works_on_two_replicas_and_ends_on_both_when_disabled(pg_engine: sa.Engine) -> None:
     """PostgreSQL: two `serve` replicas share the sessions, so no sticky sessions are needed."""
-    from workflow.operators import set_active
+    from workflow.usecases.operators import set_active
 
     World(pg_engine)
     set_password(pg_engine, "clerk", "clerk", GOOD)

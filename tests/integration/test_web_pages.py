@@ -9,12 +9,12 @@ import re
 import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
-from states.machine import Event
+from states.values import Event
 from tests.helpers import ID_A, bj, engineer, valid_id, with_id
 from tests.integration.conftest import GOOD
 from tests.integration.test_web import log_in
-from workflow.passwords import set_password
-from workflow.tables import CASES, OPERATORS, UNITS
+from workflow.store.tables import CASES, OPERATORS, UNITS
+from workflow.usecases.passwords import set_password
 
 
 def test_the_campaign_page_counts_and_draws_its_charts_scoped_to_the_unit(site) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +129,7 @@ def test_an_administrator_registers_units_and_operators_and_disables_one(site, e
 
 
 def test_my_work_pages_the_ready_cases_and_counts_every_waiting_one(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
-    from workflow.work import my_work
+    from workflow.reads.work import my_work
 
     world, _ = site
     world.import_([with_id(engineer(), valid_id(600 + i), f"待办{i}") for i in range(3)])
@@ -163,7 +163,7 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/status/1.1.x")}
 
 
 def _fingerprint(engine: sa.Engine) -> tuple[int, ...]:
-    from workflow.tables import AUDIT, HISTORY, UNITS
+    from workflow.store.tables import AUDIT, HISTORY, UNITS
 
     with engine.connect() as conn:
         return tuple(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
@@ -192,7 +192,7 @@ def test_every_page_needs_a_login_and_every_form_its_csrf_token(site, engine: sa
 def test_the_import_page_takes_the_workbook_too(site, engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.helpers import NOTICE
     from tests.integration.test_workbook import filled
-    from workflow.workbook import write_template
+    from workflow.inputs.workbook import write_template
 
     _, client = site
     token = log_in(client, "clerk")
@@ -235,7 +235,7 @@ def test_submissions_are_counted_per_beijing_day_by_the_database(engine: sa.Engi
     """Two submissions two minutes apart, either side of Beijing midnight: the same day in
     UTC (15:59 and 16:01), two days in Beijing, where the bureau counts them."""
     from tests.integration.world import World
-    from workflow.overview import campaign_overview
+    from workflow.reads.overview import campaign_overview
 
     world = World(engine)
     first, second = world.import_([with_id(engineer(), valid_id(300 + i), f"申报人{i}") for i in range(2)]).created
@@ -247,7 +247,7 @@ def test_submissions_are_counted_per_beijing_day_by_the_database(engine: sa.Engi
 
 
 def test_an_upload_one_byte_over_the_limit_is_refused_and_imports_nothing(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
-    from workflow.import_file import MAX_FILE_BYTES
+    from workflow.inputs.import_file import MAX_FILE_BYTES
 
     _, client = site
     token = log_in(client, "clerk")

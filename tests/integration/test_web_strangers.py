@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from tests.helpers import ID_A
 from tests.integration.conftest import GOOD
 from tests.integration.test_web import csrf, log_in
-from workflow.tables import AUDIT
+from workflow.store.tables import AUDIT
 from workflow.web.limits import FORM_BYTES, STRANGER_BYTES
 from workflow.web.security import HEADERS
 
@@ -87,7 +87,7 @@ def test_a_made_up_session_cookie_gets_no_more_than_a_stranger(site) -> None:  #
 
 
 def test_a_logged_in_form_is_limited_to_a_form_s_size_and_an_import_to_its_file_s(site) -> None:  # type: ignore[no-untyped-def]
-    from workflow.import_file import MAX_FILE_BYTES
+    from workflow.inputs.import_file import MAX_FILE_BYTES
 
     _, client = site
     token = log_in(client, "reviewer")
@@ -103,7 +103,7 @@ def test_a_logged_in_form_is_limited_to_a_form_s_size_and_an_import_to_its_file_
 
 def test_an_unexpected_error_is_a_chinese_page_with_an_incident_number_in_the_log(
         site, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    import workflow.work
+    import workflow.reads.work
 
     _, client = site
     log_in(client, "reviewer")
@@ -111,7 +111,7 @@ def test_an_unexpected_error_is_a_chinese_page_with_an_incident_number_in_the_lo
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"a bug that mentions {ID_A}")
 
-    monkeypatch.setattr(workflow.work, "my_work", broken)
+    monkeypatch.setattr(workflow.reads.work, "my_work", broken)
     with caplog.at_level(logging.ERROR, logger="chuding.web"):
         page = client.get("/")
     assert page.status_code == 500 and "服务器出错" in page.text and "Traceback" not in page.text
@@ -126,8 +126,8 @@ def test_a_busy_database_is_a_503_with_retry_after_and_nothing_changed(db_url: s
     """A real lock held by another writer, past a short busy wait (SQLite's write lock;
     PostgreSQL's row lock with a lock timeout)."""
     from tests.integration.world import World  # noqa: F401 - the site's world is loaded
-    from workflow.bootstrap import bootstrap
-    from workflow.settings import Settings
+    from workflow.runtime.bootstrap import bootstrap
+    from workflow.runtime.settings import Settings
     from workflow.web import create_app
 
     world, _ = site
@@ -190,7 +190,7 @@ def test_an_administrator_sees_and_lifts_a_pause_from_the_page(site, engine: sa.
                                     "csrf": csrf(client.get("/login").text)})
     assert client.post("/login", data={"login": "water", "password": GOOD,
                                        "csrf": csrf(client.get("/login").text)}).status_code == 401
-    from workflow.passwords import set_password
+    from workflow.usecases.passwords import set_password
 
     set_password(engine, "admin", "admin", GOOD)
     admin = TestClient(client.app, follow_redirects=False)
@@ -219,7 +219,7 @@ def test_only_those_who_may_import_get_the_import_form(site) -> None:  # type: i
 def test_a_login_outside_the_safe_alphabet_is_refused_at_registration(engine: sa.Engine, login: str) -> None:
     from states.refusals import Refused
     from tests.integration.world import World
-    from workflow.operators import register_operator
+    from workflow.usecases.operators import register_operator
 
     World(engine)
     with pytest.raises(Refused) as err:
@@ -229,7 +229,7 @@ def test_a_login_outside_the_safe_alphabet_is_refused_at_registration(engine: sa
 
 def test_a_code_from_older_data_is_one_path_segment_in_every_address(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     """Codes are a safe alphabet now, but a unit registered before may hold anything."""
-    from workflow.tables import UNITS
+    from workflow.store.tables import UNITS
 
     _, client = site
     with engine.begin() as conn:
@@ -248,8 +248,8 @@ def test_x_forwarded_for_is_believed_only_from_a_named_proxy(db_url: str, engine
     import urllib.request
 
     from tests.conftest import _free_port
-    from workflow.bootstrap import bootstrap
-    from workflow.settings import Settings
+    from workflow.runtime.bootstrap import bootstrap
+    from workflow.runtime.settings import Settings
     from workflow.web.server import WebServer
 
     web = WebServer(bootstrap(Settings(database_url=db_url, now="2024-10-09T10:00:00+08:00",

@@ -16,12 +16,12 @@ from openpyxl import Workbook, load_workbook
 from tests.helpers import NOTICE, bj, engineer, teacher, valid_id, with_id
 from tests.integration.world import World
 from workflow.errors import ImportRefused
-from workflow.importer import import_workbook
-from workflow.records import ApplicationRecord
-from workflow.stored_application import application_json
-from workflow.tables import CASES
-from workflow.workbook import HELP_SHEET, SHEET, columns, write_template
-from workflow.workbook_read import PATH_PART
+from workflow.inputs.records import ApplicationRecord
+from workflow.inputs.workbook import HELP_SHEET, SHEET, columns, write_template
+from workflow.inputs.workbook_read import PATH_PART
+from workflow.store.stored_application import application_json
+from workflow.store.tables import CASES
+from workflow.usecases.importer import import_workbook
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
@@ -183,9 +183,9 @@ def test_a_file_that_is_not_the_workbook_is_refused_by_name(engine: sa.Engine, t
 def test_an_export_reads_back_as_the_list_with_ids_masked_unless_an_administrator_asks(
         engine: sa.Engine, tmp_path: Path) -> None:
     from states.clock import in_beijing
-    from workflow.export import HEADERS, export_cases
-    from workflow.tables import AUDIT
-    from workflow.views import list_cases
+    from workflow.reads.cases import cases_for
+    from workflow.reads.export import HEADERS, export_cases
+    from workflow.store.tables import AUDIT
 
     world = World(engine)
     world.import_([engineer(), teacher()])
@@ -195,8 +195,7 @@ def test_an_export_reads_back_as_the_list_with_ids_masked_unless_an_administrato
     sheet = load_workbook(out)["申报"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert tuple(rows[0]) == HEADERS and sheet.freeze_panes == "A2"
-    with engine.connect() as conn:
-        listed = list_cases(conn, None, None, None, 100, oldest=True)
+    listed = cases_for(engine, "reviewer", limit=100, oldest=True)
     assert [r[:7] for r in rows[1:]] == [[x["case"], x["campaign"], x["name"], x["id_number"], x["unit"], x["state"],
                                           x["state_label"]] for x in listed]
     assert [r[7] for r in rows[1:]] == [in_beijing(x["updated_at"]).replace(tzinfo=None, microsecond=0)
@@ -233,7 +232,7 @@ def test_a_workbook_that_would_unpack_to_gigabytes_is_refused_before_it_is_read(
 def test_two_exports_to_one_file_at_once_leave_one_whole_private_workbook(engine: sa.Engine, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from workflow.export import export_cases
+    from workflow.reads.export import export_cases
 
     world = World(engine)
     world.import_([with_id(engineer(), valid_id(1000 + i), f"同时{i}") for i in range(200)])

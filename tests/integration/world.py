@@ -8,14 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states.machine import SERVICE_ACTOR, Actor, Event
+from states.values import SERVICE_ACTOR, Actor, Event
 from tests.helpers import NOTICE_FILE, bj
-from workflow.access import identify
-from workflow.campaigns import load_notice
-from workflow.events import Transition, run_event
-from workflow.importer import ImportResult, import_applications
-from workflow.operators import add_operator
-from workflow.tables import CASES, HISTORY, OBJECTIONS, PUBLICITIES
+from workflow.store.tables import CASES, HISTORY, OBJECTIONS, PUBLICITIES
+from workflow.usecases.access import identify
+from workflow.usecases.campaigns import load_notice
+from workflow.usecases.events import Transition, run_event
+from workflow.usecases.importer import ImportResult, import_applications
+from workflow.usecases.operators import add_operator
 
 OPERATORS = [
     ("admin", "administrator", None),

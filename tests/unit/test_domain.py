@@ -229,8 +229,10 @@ def test_fraud_in_2024_bans_2025_to_2027() -> None:
 
 
 def test_each_bounded_event_is_refused_one_second_after_its_window_and_its_deadline_is_that_close() -> None:
-    from states.machine import BOUNDED_BY, SERVICE_ACTOR, Case, Command, deadline, refusals_of
+    from states.machine import deadline, refusals_of
+    from states.process import BOUNDED_BY
     from states.status import Status
+    from states.values import SERVICE_ACTOR, Case, Command
 
     unit = Unit("LT-SL-01", "轮台县水利站", "县级", "事业单位")
     case = Case(Status.DRAFTED, applicant(), unit, NOTICE)

@@ -10,11 +10,11 @@ import pytest
 
 from notifications.rendering import FULL_ID, KINDS, Renderer, UnmaskedIdNumber
 from notifications.sms import PermanentFailure, segments, variables
-from states.machine import Event
 from states.status import Status
+from states.values import Event
 from tests.helpers import ID_A, NOTICE, bj
 from tests.unit.test_domain import applicant
-from workflow.messages import event_extras, full_context
+from workflow.usecases.messages import event_extras, full_context
 
 RENDERER = Renderer()
 REMINDERS = {"reminder_personal_closing", "reminder_paper_checklist", "reminder_review_closing",

@@ -6,7 +6,7 @@ import pytest
 
 from states.notice import NoticeError
 from tests.helpers import NOTICE, NOTICE_TEXT, notice_text_for
-from workflow.notices import parse_notice_text
+from workflow.inputs.notices import parse_notice_text
 
 
 def problems(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from states.notice import NoticeError
 from tests.helpers import NOTICE_TEXT
-from workflow.notices import parse_notice, read_notice_text
+from workflow.inputs.notices import parse_notice, read_notice_text
 
 BASE = tomllib.loads(NOTICE_TEXT)
 WRONG = ["x", 1_000_000, -1, True, [], {}, [1, "a"], 3.5]

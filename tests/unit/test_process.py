@@ -9,23 +9,14 @@ from datetime import timedelta
 import pytest
 
 from states.application import Unit
-from states.machine import (
-    SERVICE_ACTOR,
-    Actor,
-    Case,
-    Command,
-    Event,
-    Publicity,
-    Role,
-    decide,
-    prospects,
-)
+from states.machine import decide, prospects
 from states.process import PROCESS
 from states.refusals import Refused
 from states.status import Status
+from states.values import SERVICE_ACTOR, Actor, Case, Command, Event, Publicity, Role
 from tests.expected_process import DESTINATION, EXPECTED, FORM_CODE, HOW, IN_WINDOWS, S
 from tests.helpers import NOTICE, bj, engineer
-from workflow.records import ApplicationRecord
+from workflow.inputs.records import ApplicationRecord
 
 UNIT = Unit("LT-SL-01", "轮台县水利站", "县级", "事业单位")
 APPLICATION = ApplicationRecord.model_validate(engineer()).to_domain()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from states.machine import Role
+from states.values import Role
 from workflow.cli.common import (
     JsonOut,
     Reason,
@@ -37,7 +37,7 @@ def init(
     """Create or upgrade the database, load notices, register the first administrator."""
     import sys
 
-    from workflow.setup import initialise
+    from workflow.usecases.setup import initialise
 
     with guarded(as_json):
         # At a terminal the administrator chooses a password; otherwise one is made and shown once.
@@ -70,7 +70,7 @@ def operator_add(
     as_json: JsonOut = False,
 ) -> None:
     """Register an operator (administrators only)."""
-    from workflow.operators import register_operator
+    from workflow.usecases.operators import register_operator
 
     with guarded(as_json):
         given = read_password(f"Password for {login}") if password else None
@@ -83,7 +83,7 @@ def operator_add(
 def operator_passwd(login: str, as_json: JsonOut = False) -> None:
     """Set a password: your own, or (administrators) another operator's, to be changed at
     their first login. Read from a prompt or the first line of standard input."""
-    from workflow.passwords import set_password
+    from workflow.usecases.passwords import set_password
 
     with guarded(as_json):
         set_password(runtime().engine(), who(), login, read_password(f"New password for {login}"))
@@ -93,7 +93,7 @@ def operator_passwd(login: str, as_json: JsonOut = False) -> None:
 @operator_app.command("disable")
 def operator_disable(login: str, as_json: JsonOut = False) -> None:
     """Stop an operator from acting (administrators only); history keeps the login."""
-    from workflow.operators import disable_operator
+    from workflow.usecases.operators import disable_operator
 
     with guarded(as_json):
         disable_operator(runtime().engine(), who(), login)
@@ -108,7 +108,7 @@ def operator_unlock(
     as_json: JsonOut = False,
 ) -> None:
     """Lift the pause that failed logins put on a login (administrators only); audited."""
-    from workflow.passwords import unblock_login
+    from workflow.usecases.passwords import unblock_login
 
     with guarded(as_json):
         lifted = unblock_login(runtime().engine(), who(), login, address)
@@ -118,12 +118,11 @@ def operator_unlock(
 
 @operator_app.command("list")
 def operator_list(as_json: JsonOut = False) -> None:
-    """List the registered operators."""
-    from workflow.operators import list_operators
+    """List the registered operators (administrators only)."""
+    from workflow.usecases.operators import operators_for
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            rows = list_operators(conn)
+        rows = operators_for(runtime().engine(), who())
         emit(as_json, rows, lambda: table(
             "operators", ["login", "name", "role", "unit", "active"], [list(r.values()) for r in rows]))
 
@@ -139,7 +138,7 @@ def unit_add(
     as_json: JsonOut = False,
 ) -> None:
     """Register a recommending unit (administrators only)."""
-    from workflow.units import register_unit
+    from workflow.usecases.units import register_unit
 
     with guarded(as_json):
         register_unit(runtime().engine(), who(), code, name, level, type_, email, phone)
@@ -148,12 +147,11 @@ def unit_add(
 
 @unit_app.command("list")
 def unit_list(as_json: JsonOut = False) -> None:
-    """List the registered units."""
-    from workflow.units import list_units
+    """List the registered units (administrators only)."""
+    from workflow.usecases.units import units_for
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            rows = list_units(conn)
+        rows = units_for(runtime().engine(), who())
         emit(as_json, rows, lambda: table("units", ["code", "name", "level", "type"], [list(r.values()) for r in rows]))
 
 
@@ -163,11 +161,10 @@ def bans_list(
     as_json: JsonOut = False,
 ) -> None:
     """The fraud bans, with the years banned and when each ends."""
-    from workflow.views import list_bans
+    from workflow.reads.status import bans_for
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            rows = list_bans(conn, every, runtime().clock.now())
+        rows = bans_for(runtime().engine(), who(), every, runtime().clock.now())
         emit(as_json, rows, lambda: table(
             "bans", ["ban", "ID number", "case", "years", "ends (Beijing)", "in force", "reason", "lifted"],
             [[r["ban"], r["id_number"], r["case"], f"{r['first_year']}–{r['last_year']}", beijing(r["ends_at"]),
@@ -178,7 +175,7 @@ def bans_list(
 @bans_app.command("lift")
 def bans_lift(ban: RowId, reason: Reason, as_json: JsonOut = False) -> None:
     """Lift a ban recorded in error (administrators only); the record stays."""
-    from workflow.bans import lift_ban
+    from workflow.usecases.bans import lift_ban
 
     with guarded(as_json):
         lift_ban(runtime().engine(), ban, who(), reason, runtime().clock.now())

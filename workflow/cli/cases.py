@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from states.machine import Event
 from states.refusals import Refusal, Refused
 from states.status import Status
+from states.values import Event
 from workflow.cli.common import (
     CaseId,
     JsonOut,
@@ -35,20 +35,14 @@ def import_(
 ) -> None:
     """Import applications as drafted cases: the whole file, or nothing."""
     from workflow.cli.progress import progress_bar
-    from workflow.importer import import_applications, import_workbook
+    from workflow.usecases.importer import import_file
 
     with guarded(as_json), progress_bar("importing", quiet=as_json) as advance:
-        engine = runtime().engine()
         try:
             data = file.read_bytes()
-            # A workbook is a zip file; anything else is read as JSON text.
-            text = None if data.startswith(b"PK\x03\x04") else data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
+        except OSError as err:
             raise Refused([Refusal("import.file", f"cannot read {file}: {err}", "file")]) from None
-        if text is None:
-            result = import_workbook(engine, data, str(file), who(), runtime().clock.now(), campaign, advance)
-        else:
-            result = import_applications(engine, text, str(file), who(), runtime().clock.now(), campaign, advance)
+        result = import_file(runtime().engine(), data, str(file), who(), runtime().clock.now(), campaign, advance)
         emit(as_json, {"ok": True, "created": result.created, "amended": result.amended},
              lambda: typer.echo(f"imported {len(result.created)} new case(s) {result.created}, "
                                 f"replaced {len(result.amended)} {result.amended}"))
@@ -60,15 +54,10 @@ def template(
 ) -> None:
     """Write the import workbook: a header per field in Chinese, drop-down lists, and a
     sheet explaining each column (for the newest campaign's notice)."""
-    from workflow.cases import loaded_notices
-    from workflow.workbook import write_template
+    from workflow.usecases.importer import import_template
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            notices = loaded_notices(conn)
-        if not notices:
-            raise Refused([Refusal("template.notice", "no notice is loaded yet: run `chuding init` first", "notice")])
-        write_template(file, notices[-1][1])
+        import_template(runtime().engine(), who(), file)
         emit(as_json, {"ok": True, "file": str(file)}, lambda: typer.echo(f"wrote {file}"))
 
 
@@ -79,12 +68,11 @@ def list_(
     limit: Limit = 500,
     as_json: JsonOut = False,
 ) -> None:
-    """List cases, filtered by state, unit and campaign."""
-    from workflow.views import list_cases
+    """List the cases you may see (a unit operator, their unit's), by state, unit and campaign."""
+    from workflow.reads.cases import cases_for
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            rows = list_cases(conn, state.value if state else None, unit, campaign, limit)
+        rows = cases_for(runtime().engine(), who(), state.value if state else None, campaign, limit, unit)
         emit(as_json, rows, lambda: table(
             f"{len(rows)} case(s)", ["case", "campaign", "name", "ID number", "unit", "state", "updated (Beijing)"],
             [[r["case"], r["campaign"], r["name"], r["id_number"], r["unit"],
@@ -94,11 +82,10 @@ def list_(
 
 def show(case: CaseId, as_json: JsonOut = False) -> None:
     """A case: its state, what is missing, what may happen next and until when, its history."""
-    from workflow.views import case_report
+    from workflow.reads.cases import case_for
 
     with guarded(as_json):
-        with runtime().engine().connect() as conn:
-            report = case_report(conn, case, runtime().clock.now())
+        report = case_for(runtime().engine(), who(), case, runtime().clock.now())
         emit(as_json, report, lambda: _print_report(report))
 
 
@@ -191,7 +178,7 @@ def _detail(value: Any) -> str:
 
 def run(case: int, event: Event, as_json: bool, **said: Any) -> None:
     """Every event command: the use case, then its outcome in text or JSON."""
-    from workflow.events import run_event
+    from workflow.usecases.events import run_event
 
     with guarded(as_json):
         done = run_event(runtime().engine(), case, event, who(), runtime().clock.now(), **said)
@@ -234,7 +221,7 @@ def export_cases_command(
     """The case list (the same filters as `list`) as an Excel workbook, oldest first;
     ID numbers masked unless an administrator asks for them in full."""
     from workflow.cli.progress import progress_bar
-    from workflow.export import export_cases
+    from workflow.reads.export import export_cases
 
     with guarded(as_json), progress_bar("exporting", quiet=as_json) as advance:
         count = export_cases(runtime().engine(), who(), file,

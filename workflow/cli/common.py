@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from states.refusals import Refusal, Refused
-from workflow.sql import MAX_ID
+from workflow.store.sql import MAX_ID
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime.bootstrap import Runtime
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_UNUSABLE = 1, 2, 3, 4
 
@@ -43,7 +43,7 @@ OPTIONS = Options()
 def runtime() -> Runtime:
     """The composition root's runtime, from the settings with ``--db`` and ``--as`` on top."""
     if OPTIONS.built is None:
-        from workflow.bootstrap import bootstrap
+        from workflow.runtime.bootstrap import bootstrap
 
         OPTIONS.built = bootstrap(database_url=OPTIONS.db, operator=OPTIONS.operator)
     return OPTIONS.built
@@ -163,11 +163,11 @@ def _errors() -> list[tuple[tuple[type[BaseException], ...], Callable[[bool, Any
     from notifications.errors import SettingsError
     from states.calendar import UnknownCalendarYear
     from states.notice import NoticeError
-    from workflow.campaigns import UnknownCampaign
-    from workflow.cases import CaseNotFound
-    from workflow.clock import ClockError
-    from workflow.db import DatabaseError
     from workflow.errors import BadUsage, Conflict, ImportRefused
+    from workflow.runtime.clock import ClockError
+    from workflow.store.cases import CaseNotFound
+    from workflow.store.db import DatabaseError
+    from workflow.usecases.campaigns import UnknownCampaign
 
     return [
         ((Refused,), lambda j, e: _refused(j, e.refusals)),

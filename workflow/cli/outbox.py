@@ -15,7 +15,7 @@ outbox_app = typer.Typer(no_args_is_help=True, help="Messages waiting, sent and 
 @outbox_app.command("send")
 def outbox_send(as_json: JsonOut = False) -> None:
     """Send every message that is due now, once (the service does this continuously)."""
-    from workflow.messages import send_outbox
+    from workflow.usecases.messages import send_outbox
 
     with guarded(as_json):
         rt = runtime()
@@ -30,11 +30,12 @@ def outbox_list(
     limit: Limit = 200,
     as_json: JsonOut = False,
 ) -> None:
-    """List messages, newest first."""
-    from workflow.outbox import list_messages
+    """List messages, newest first, recipients masked (county clerks and administrators)."""
+    from workflow.usecases.outbox import messages_for
 
     with guarded(as_json):
-        found = list_messages(runtime().engine(), runtime().settings, status_.value if status_ else None, case, limit)
+        found = messages_for(runtime().engine(), who(), runtime().settings, status_.value if status_ else None,
+                             limit, case)
         emit(as_json, found, lambda: table(
             f"{len(found)} message(s)",
             ["id", "case", "kind", "channel", "recipient", "status", "attempts", "delivery", "last error"],
@@ -46,11 +47,12 @@ def outbox_list(
 
 @outbox_app.command("show")
 def outbox_show(message: RowId, as_json: JsonOut = False) -> None:
-    """One message as it will be (or was) sent."""
-    from workflow.outbox import show_message
+    """One message as it will be (or was) sent, its recipient masked (county clerks and
+    administrators)."""
+    from workflow.usecases.outbox import message_for
 
     with guarded(as_json):
-        data = show_message(runtime().engine(), runtime().settings, message)
+        data = message_for(runtime().engine(), who(), runtime().settings, message)
         body = data["text"] if data["channel"] == "email" else data["sms"]
         emit(as_json, data, lambda: typer.echo(
             "\n".join(f"{k}: {v}" for k, v in data.items() if k not in ("text", "sms")) + f"\n\n{body}"))
@@ -63,7 +65,7 @@ def outbox_retry(
     as_json: JsonOut = False,
 ) -> None:
     """Re-queue dead messages (county clerks and administrators)."""
-    from workflow.outbox import requeue
+    from workflow.usecases.outbox import requeue
 
     with guarded(as_json):
         count = requeue(runtime().engine(), who(), message or None, runtime().wall.now())

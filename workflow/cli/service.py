@@ -10,16 +10,27 @@ from typing import Annotated, Any
 import typer
 
 from states.refusals import Refusal, Refused
-from workflow.cli.common import EXIT_UNUSABLE, JsonOut, beijing, emit, fail, guarded, runtime, table
+from workflow.cli.common import (
+    EXIT_UNUSABLE,
+    JsonOut,
+    beijing,
+    emit,
+    fail,
+    guarded,
+    runtime,
+    table,
+    who,
+)
 
 
 def status(as_json: JsonOut = False) -> None:
-    """Cases per state, the next deadlines and reminders, bans, and the running services."""
-    from workflow.views import service_status
+    """Cases per state (a unit operator, their unit's), the next deadlines and reminders, bans,
+    and the running services."""
+    from workflow.reads.status import status_for
 
     with guarded(as_json):
         rt = runtime()
-        report = service_status(rt.engine(), rt.clock.now(), rt.wall.now())
+        report = status_for(rt.engine(), who(), rt.clock.now(), rt.wall.now())
         emit(as_json, report, lambda: _print_status(report))
 
 
@@ -63,7 +74,7 @@ def serve(
     listen_for_stop()
     stop = STOP_ASKED
 
-    from workflow.service import Service, ServiceUnusable
+    from workflow.runtime.daemon import Service, ServiceUnusable
 
     _logging(as_json)
     with guarded(as_json):
@@ -101,7 +112,7 @@ def bounded(option: str, value: float, low: float, high: float) -> None:
 def check(as_json: JsonOut = False) -> None:
     """Check the database file for damage (SQLite's integrity_check; on PostgreSQL, that
     every table reads through). Exit 4 when something is found."""
-    from workflow.db import integrity_problems
+    from workflow.store.db import integrity_problems
 
     with guarded(as_json):
         problems = integrity_problems(runtime().engine())
@@ -113,7 +124,7 @@ def check(as_json: JsonOut = False) -> None:
 def _logging(as_json: bool) -> None:
     import logging
 
-    from workflow.service import JsonLogFormatter
+    from workflow.runtime.daemon import JsonLogFormatter
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if as_json:
@@ -149,10 +160,10 @@ def simulate(
     """Replay a whole campaign on a simulated clock and print its timeline."""
     import tempfile
 
-    from workflow.bootstrap import bootstrap
-    from workflow.db import upgrade
+    from workflow.runtime.bootstrap import bootstrap
     from workflow.scenario import SAMPLE_NOTICE, read_scenario
     from workflow.simulate import run
+    from workflow.store.db import upgrade
 
     notice = notice or SAMPLE_NOTICE
     with guarded(as_json), tempfile.TemporaryDirectory() as tmp:
@@ -178,7 +189,7 @@ def simulate(
 
 
 def _sample(notice_path: Path) -> dict[str, Any]:
-    from workflow.notices import parse_notice_text, read_notice_text
+    from workflow.inputs.notices import parse_notice_text, read_notice_text
     from workflow.scenario import SAMPLE_APPLICATIONS
     from workflow.simulate import sample_scenario
 

@@ -18,15 +18,23 @@ import sqlalchemy as sa
 from states import idnumber
 from states.calendar import WorkingCalendar
 from states.clock import in_beijing
-from states.machine import Actor, Role
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.access import Who, unit_scope, viewing
-from workflow.audit import audit
-from workflow.cases import LoadedCase, load_cases, load_visible
+from states.values import Actor, Role, unit_scope
 from workflow.documents.render import render_docx, to_pdf
-from workflow.fields import text_refusals
-from workflow.tables import CAMPAIGNS, CASES, HISTORY, MATERIALS, OBJECTIONS, PUBLICITIES, UNITS
+from workflow.inputs.fields import text_refusals
+from workflow.store.audit import audit
+from workflow.store.cases import LoadedCase, load_cases, load_visible
+from workflow.store.tables import (
+    CAMPAIGNS,
+    CASES,
+    HISTORY,
+    MATERIALS,
+    OBJECTIONS,
+    PUBLICITIES,
+    UNITS,
+)
+from workflow.usecases.access import Who, viewing
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -228,7 +236,7 @@ def _confirmed(conn: sa.Connection, campaign: str, now: datetime) -> dict[str, A
 def confirmed_list(engine: sa.Engine, who: Who, campaign: str, now: datetime, as_excel: bool = False,
                    pdf: bool = False, folder: Path | None = None) -> Document:
     """确认名单: the campaign's confirmed cases, for the bureau's decision (county staff)."""
-    from workflow.access import require_role
+    from workflow.usecases.access import require_role
 
     with engine.connect() as conn:
         actor = viewing(conn, who)
@@ -247,7 +255,7 @@ def _confirmed_xlsx(context: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from workflow.sheets import append_row
+    from workflow.inputs.sheets import append_row
 
     book = Workbook()
     sheet = book.active

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from states import idnumber
 from states.refusals import Refusal, Refused
 from states.status import Status
-from workflow.access import Who, viewing
-from workflow.cases import LoadedCase, load_case, load_visible
 from workflow.documents.produce import PDF, Document, day, finish, gender
 from workflow.documents.render import TEMPLATES
-from workflow.tables import HISTORY
+from workflow.store.cases import LoadedCase, load_case, load_visible
+from workflow.store.tables import HISTORY
+from workflow.usecases.access import Who, viewing
 
 SUMMARY_EXCERPT = 700  # characters of the work summary the second page has room for
 

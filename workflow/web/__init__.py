@@ -17,13 +17,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workflow.sessions import FormForged, PasswordChangeDue, SessionEnded
+from workflow.usecases.sessions import FormForged, PasswordChangeDue, SessionEnded
 from workflow.web.incidents import Incidents
 from workflow.web.limits import BodyLimits
 from workflow.web.security import REFUSED_FORM, SESSION_COOKIE, SecurityHeaders, delete_cookie
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime.bootstrap import Runtime
 
 HERE = Path(__file__).parent
 # Said in the pages' language where the framework would answer in English.
@@ -57,7 +57,7 @@ def _live_session(app: FastAPI) -> Callable[[str], Awaitable[bool]]:
     stranger's few kilobytes."""
     from starlette.concurrency import run_in_threadpool
 
-    from workflow.sessions import SessionEnded, resume
+    from workflow.usecases.sessions import SessionEnded, resume
 
     def live(token: str) -> bool:
         try:

@@ -53,7 +53,7 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> Res
 
 
 def _key(request: Request) -> bytes:
-    from workflow.sessions import site_key
+    from workflow.usecases.sessions import site_key
 
     if getattr(request.app.state, "login_key", None) is None:
         request.app.state.login_key = site_key(request.app.state.engine)
@@ -77,8 +77,8 @@ def login_form(request: Request) -> Response:
 @router.post("/login")
 async def login(request: Request, login: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                 csrf: Annotated[str, Form()] = "") -> Response:
-    from workflow.passwords import WRONG, login_candidate, login_outcome, password_matches
-    from workflow.sessions import start_session
+    from workflow.usecases.passwords import WRONG, login_candidate, login_outcome, password_matches
+    from workflow.usecases.sessions import start_session
 
     key = await run_in_threadpool(_key, request)
     engine, now, peer = request.app.state.engine, request.app.state.runtime.wall.now(), address(request)
@@ -106,7 +106,7 @@ async def login(request: Request, login: Annotated[str, Form()] = "", password: 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    from workflow.sessions import close_session
+    from workflow.usecases.sessions import close_session
 
     session = current_session(request, allow_password_change=True)
     require_csrf(session, csrf)
@@ -125,7 +125,7 @@ def password_form(request: Request) -> Response:
 @router.post("/password")
 def change_password(request: Request, current: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
                     again: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
-    from workflow.passwords import change_own_password
+    from workflow.usecases.passwords import change_own_password
 
     changing = visit(request, csrf, password_change=True)
     if password != again:

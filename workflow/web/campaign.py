@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from states.refusals import Refused
 from workflow.errors import Problem
-from workflow.import_file import MAX_FILE_BYTES
+from workflow.inputs.import_file import MAX_FILE_BYTES
 from workflow.web.rendering import render
 from workflow.web.security import current_session, require_csrf, seen_session, visit
 
@@ -21,7 +21,7 @@ router = APIRouter()
 
 @router.get("/campaign")
 def campaign(request: Request) -> Response:
-    from workflow.overview import campaign_overview
+    from workflow.reads.overview import campaign_overview
 
     seeing, now = visit(request), request.app.state.runtime.clock.now()
     overview = campaign_overview(request.app.state.engine, seeing, now)
@@ -30,7 +30,7 @@ def campaign(request: Request) -> Response:
 
 @router.get("/import")
 def import_form(request: Request) -> Response:
-    from workflow.importer import may_import
+    from workflow.usecases.importer import may_import
 
     seeing = visit(request)
     if not may_import(request.app.state.engine, seeing):
@@ -44,7 +44,7 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     from starlette.concurrency import run_in_threadpool
 
     from workflow.errors import ImportRefused
-    from workflow.importer import import_applications, import_workbook
+    from workflow.usecases.importer import import_file
 
     def refused(status: int, problems: list[str]) -> Response:
         """Before the use case ran: the session and the form's token are checked here."""
@@ -58,15 +58,9 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     name = (file.filename or "upload.json")[-200:]
     if len(data) > MAX_FILE_BYTES:
         return refused(413, [f"文件：超过 {MAX_FILE_BYTES // 1024 // 1024} MB，未导入任何申报"])
-    workbook = data.startswith(b"PK\x03\x04")  # an .xlsx is a zip file
-    try:
-        text = "" if workbook else data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return refused(400, [f"文件：第 {err.start + 1} 个字节起不是 UTF-8 编码，未导入任何申报"])
-    use_case, content = (import_workbook, data) if workbook else (import_applications, text)
     seeing = visit(request, csrf)
     try:
-        result = await run_in_threadpool(use_case, request.app.state.engine, content, name,  # type: ignore[arg-type]
+        result = await run_in_threadpool(import_file, request.app.state.engine, data, name,
                                          seeing, request.app.state.runtime.clock.now())
     except ImportRefused as err:
         return render(request, "import.html", 400, session=seen_session(request, seeing), done=None,
@@ -89,7 +83,7 @@ def _said(problem: Problem) -> str:
 @router.get("/status/{token}")
 def applicant_status(request: Request, token: str) -> Response:
     """The applicant's page by their signed link: no login, masked data, nothing for a bad link."""
-    from workflow.public_status import status_by_link
+    from workflow.reads.public_status import status_by_link
 
     runtime = request.app.state.runtime
     found = status_by_link(request.app.state.engine, runtime.settings, token[:200], runtime.clock.now())

@@ -13,7 +13,7 @@ from workflow.web.security import current_session, seen_session, visit
 
 if TYPE_CHECKING:
     from workflow.documents.produce import Document
-    from workflow.sessions import Visit
+    from workflow.usecases.sessions import Visit
 
 router = APIRouter()
 
@@ -33,10 +33,10 @@ def _refused(request: Request, err: Refused) -> Response:
 
 @router.get("/cases/{number}/documents/{kind}")
 def case_document(request: Request, number: int, kind: str, pdf: bool = False) -> Response:
-    from workflow.cases import CaseNotFound
     from workflow.documents.produce import CASE_DOCUMENTS
     from workflow.documents.produce import case_document as produce
     from workflow.documents.review_form import review_form
+    from workflow.store.cases import CaseNotFound
 
     seeing = visit(request)
     if kind not in (*CASE_DOCUMENTS, "review_form"):

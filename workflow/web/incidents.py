@@ -14,8 +14,8 @@ import traceback
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workflow.db import is_busy
 from workflow.errors import without_personal_data
+from workflow.store.db import is_busy
 
 log = logging.getLogger("chuding.web")
 RETRY_AFTER_SECONDS = 5

@@ -15,7 +15,7 @@ from http.cookies import SimpleCookie
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workflow.import_file import MAX_FILE_BYTES
+from workflow.inputs.import_file import MAX_FILE_BYTES
 
 # Without a session: the login form (a login and a password of at most 200 characters,
 # percent-encoded) and nothing larger.

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from states.machine import Event
 from states.process import PROCESS
 from states.refusals import Refused
-from workflow.sql import MAX_ID
+from states.values import Event
+from workflow.store.sql import MAX_ID
 from workflow.web.security import current_session, require_csrf, seen_session, visit
 
 if TYPE_CHECKING:
-    from workflow.sessions import Visit
+    from workflow.usecases.sessions import Visit
 
 router = APIRouter()
 
@@ -27,7 +27,7 @@ def _render(request: Request, name: str, **context: Any) -> Response:
 
 @router.get("/")
 def my_work(request: Request) -> Response:
-    from workflow.work import my_work as work
+    from workflow.reads.work import my_work as work
 
     now, seeing = request.app.state.runtime.clock.now(), visit(request)
     w = work(request.app.state.engine, seeing, now)
@@ -75,7 +75,7 @@ class ListForm:
 def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
     from states.status import Status
     from workflow.errors import BadUsage
-    from workflow.work import cases_for
+    from workflow.reads.cases import cases_for
 
     try:
         rows = cases_for(request.app.state.engine, seeing, wanted.state or None, wanted.campaign or None,
@@ -98,8 +98,8 @@ def _case_page(request: Request, seeing: Visit, number: int, status: int = 200,
                **said: Any) -> Response:
     """One case as this person may see it (404 for any other), with ``said`` shown beside
     the form it answers (refusals, or a conflict)."""
-    from workflow.cases import CaseNotFound
-    from workflow.work import case_for
+    from workflow.reads.cases import case_for
+    from workflow.store.cases import CaseNotFound
 
     try:
         report = case_for(request.app.state.engine, seeing, number,
@@ -117,9 +117,9 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
         form_code: Annotated[str, Form()] = "") -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history."""
-    from workflow.cases import CaseNotFound
     from workflow.errors import Conflict
-    from workflow.events import run_event
+    from workflow.store.cases import CaseNotFound
+    from workflow.usecases.events import run_event
 
     acting = visit(request, csrf)
     if event not in {e.value for e in Event}:

@@ -11,7 +11,7 @@ from fastapi import HTTPException, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from workflow.sessions import Session, Visit
+    from workflow.usecases.sessions import Session, Visit
 
 SESSION_COOKIE = "chuding_session"
 LOGIN_CSRF_COOKIE = "chuding_login_csrf"
@@ -107,7 +107,7 @@ def require_login_token(key: bytes, nonce: str | None, given: str | None, now: f
 def require_csrf(session: Session, given: str | None) -> None:
     """A state-changing request without its session's CSRF token is refused (403),
     changing nothing."""
-    from workflow.sessions import FormForged, csrf_matches
+    from workflow.usecases.sessions import FormForged, csrf_matches
 
     if not csrf_matches(session, given):
         raise FormForged
@@ -123,7 +123,7 @@ def visit(request: Request, form_csrf: str | None = None, password_change: bool 
     """This request as a use case's ``who``: the use case settles the session in its own
     transaction (``SessionEnded`` sends the person to /login, ``FormForged`` is a 403,
     ``PasswordChangeDue`` sends them to /password)."""
-    from workflow.sessions import SessionEnded, Visit
+    from workflow.usecases.sessions import SessionEnded, Visit
 
     token = cookie(request, SESSION_COOKIE)
     if not token:
@@ -132,16 +132,10 @@ def visit(request: Request, form_csrf: str | None = None, password_change: bool 
 
 
 def seen_session(request: Request, visit: Visit) -> Session:
-    """The session the use case found behind ``visit`` (looked up now if the use case
-    refused before it looked, a malformed file say), its due write of the last sight made."""
-    from workflow.sessions import seen, touch
+    """The session the use case found behind ``visit``, its due write of the last sight made."""
+    from workflow.usecases.sessions import settled
 
-    if visit.session is None:
-        with request.app.state.engine.connect() as conn:
-            seen(conn, visit)
-    touch(request.app.state.engine, visit)
-    assert visit.session is not None
-    return visit.session
+    return settled(request.app.state.engine, visit)
 
 
 def current_session(request: Request, allow_password_change: bool = False) -> Session:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from workflow.errors import BadUsage
 
 if TYPE_CHECKING:
-    from workflow.bootstrap import Runtime
+    from workflow.runtime.bootstrap import Runtime
 
 log = logging.getLogger("chuding.web")
 

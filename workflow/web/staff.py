@@ -13,7 +13,7 @@ from workflow.web.rendering import render
 from workflow.web.security import seen_session, visit
 
 if TYPE_CHECKING:
-    from workflow.sessions import Visit
+    from workflow.usecases.sessions import Visit
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ def outbox_page(request: Request, status: str = "dead") -> Response:
 def _outbox(request: Request, seeing: Visit, status: str, code: int = 200, said: str = "") -> Response:
     """The outbox's messages of one status, with ``said`` above them (why a retry did nothing)."""
     from notifications.statuses import OutboxStatus
-    from workflow.outbox import UNDELIVERED, messages_for
+    from workflow.usecases.outbox import UNDELIVERED, messages_for
 
     statuses = [*(s.value for s in OutboxStatus), UNDELIVERED]
     chosen = status if status in statuses else "dead"
@@ -48,7 +48,7 @@ def _outbox(request: Request, seeing: Visit, status: str, code: int = 200, said:
 @router.post("/outbox/retry")
 def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
                  message: Annotated[list[int] | None, Form()] = None) -> Response:
-    from workflow.outbox import requeue
+    from workflow.usecases.outbox import requeue
 
     seeing = visit(request, csrf)
     if not message:  # the button sends the ticked ones: none ticked is not "all"
@@ -62,10 +62,10 @@ def outbox_retry(request: Request, csrf: Annotated[str, Form()] = "",
 
 
 def _people(request: Request, status: int = 200, **said: Any) -> Response:
-    from states.machine import Role
-    from workflow.operators import operators_for
-    from workflow.passwords import login_blocks_for
-    from workflow.units import units_for
+    from states.values import Role
+    from workflow.usecases.operators import operators_for
+    from workflow.usecases.passwords import login_blocks_for
+    from workflow.usecases.units import units_for
 
     seeing, engine = visit(request), request.app.state.engine
     try:
@@ -89,7 +89,7 @@ def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Ann
                  name: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "",
                  unit: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
                  phone: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "") -> Response:
-    from workflow.operators import register_operator
+    from workflow.usecases.operators import register_operator
 
     try:
         register_operator(request.app.state.engine, visit(request, csrf), login.strip(), name.strip(), role,
@@ -102,7 +102,7 @@ def add_operator(request: Request, csrf: Annotated[str, Form()] = "", login: Ann
 @router.post("/admin/operators/disable")
 def disable(request: Request, csrf: Annotated[str, Form()] = "", login: Annotated[str, Form()] = "") -> Response:
     """The operator is named in the form's body, never in the address (a login is data)."""
-    from workflow.operators import disable_operator
+    from workflow.usecases.operators import disable_operator
 
     try:
         disable_operator(request.app.state.engine, visit(request, csrf), login)
@@ -115,7 +115,7 @@ def disable(request: Request, csrf: Annotated[str, Form()] = "", login: Annotate
 def unblock(request: Request, csrf: Annotated[str, Form()] = "", login: Annotated[str, Form()] = "",
             address: Annotated[str, Form()] = "") -> Response:
     """An administrator lifts the login limits' block of a login (or of an address)."""
-    from workflow.passwords import unblock_login
+    from workflow.usecases.passwords import unblock_login
 
     try:
         unblock_login(request.app.state.engine, visit(request, csrf), login[:64], address[:100] or None)
@@ -129,7 +129,7 @@ def add_unit(request: Request, csrf: Annotated[str, Form()] = "", code: Annotate
              name: Annotated[str, Form()] = "", level: Annotated[str, Form()] = "",
              type_: Annotated[str, Form(alias="type")] = "", email: Annotated[str, Form()] = "",
              phone: Annotated[str, Form()] = "") -> Response:
-    from workflow.units import register_unit
+    from workflow.usecases.units import register_unit
 
     try:
         register_unit(request.app.state.engine, visit(request, csrf), code.strip(), name.strip(), level.strip(),
