@@ -77,7 +77,7 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
     assert "《专业技术职务任职资格评审表》：验证码不符" in wrong.stderr
     sh("receive-paper", "1", *items, "--form-code", code.lower(), who="paper", now="2024-10-24T10:00:00+08:00")
     sh("confirm", "1", who="approver", now="2024-11-01T10:00:00+08:00")
-    report = sh.json("show", "1", now="2024-11-02T10:00:00+08:00")
+    report = sh.json("show", "1", who="approver", now="2024-11-02T10:00:00+08:00")
     assert report["state"] == "confirmed" and report["id_number"] == "652822********0018"
     assert [h["event"] for h in report["history"]] == [
         "import", "submit", "start_review", "approve_online", "start_publicity",
@@ -85,7 +85,7 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
     ]
     # Stored in UTC, shown in --json as ISO 8601 Beijing time with its offset.
     assert report["history"][1]["effective_at"] == "2024-09-28T09:00:00+08:00"
-    listed = sh.json("list", "--state", "drafted")
+    listed = sh.json("list", "--state", "drafted", who="clerk")
     assert [c["case"] for c in listed] == [2]
 
 
@@ -103,7 +103,7 @@ def test_show_tells_what_is_missing_and_what_comes_next(sh: Shell, tmp_path: Pat
     path = tmp_path / "one.json"
     path.write_text(json.dumps(records[:1], ensure_ascii=False), encoding="utf-8")
     sh("import", str(path), who="clerk")
-    report = sh.json("show", "1", now="2024-10-01T09:00:00+08:00")
+    report = sh.json("show", "1", who="clerk", now="2024-10-01T09:00:00+08:00")
     assert [m["field"] for m in report["missing"]] == ["materials.photo"]
     assert report["next"][0]["event"] == "submit"
     assert report["next"][0]["until"] == "2024-10-30T18:00:00+08:00"
@@ -116,11 +116,11 @@ def test_bad_import_file_names_record_and_field_and_imports_nothing(sh: Shell, t
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     done = sh("import", str(path), who="clerk", code=1)
     assert "record 2 (652822********010X): educations[0].graduated_on:" in done.stderr
-    assert sh.json("list") == []
+    assert sh.json("list", who="clerk") == []
 
 
 def test_a_malformed_clock_is_bad_usage_exit_2(sh: Shell) -> None:
-    done = sh("show", "1", now="2024-10-01 09:00", code=2)
+    done = sh("show", "1", who="clerk", now="2024-10-01 09:00", code=2)
     assert "CHUDING_NOW" in done.stderr and "offset" in done.stderr
 
 
@@ -144,4 +144,4 @@ def test_units_are_registered_by_an_administrator_with_a_known_level(sh: Shell) 
        code=1)
     sh("unit", "add", "LT-XZ-03", "--name", "轮台县某乡卫生院", "--level", "乡镇级", "--type", "事业单位", who="admin")
     sh("operator", "add", "clinic", "--role", "unit_operator", "--unit", "LT-XZ-03", who="admin")
-    assert [u["code"] for u in sh.json("unit", "list")] == ["LT-XZ-03"]
+    assert [u["code"] for u in sh.json("unit", "list", who="admin")] == ["LT-XZ-03"]

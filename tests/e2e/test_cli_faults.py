@@ -49,7 +49,7 @@ def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path
         done = sh(*args, who="admin", now="2024-10-01T09:00:00+08:00")
         assert "MarkupError" not in done.stderr
     sh.env["COLUMNS"] = "200"  # wide enough that the table shows the whole name, whatever runs the test
-    listed = sh("list", now="2024-10-01T09:00:00+08:00").stdout
+    listed = sh("list", who="admin", now="2024-10-01T09:00:00+08:00").stdout
     assert "[/]艾力[link=http://evil.example]点我[/link][bold]" in listed
     assert "\x1b]8;" not in listed  # no terminal hyperlink was made of it
 
@@ -201,7 +201,7 @@ def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_e
     sh: Shell, tmp_path: Path,  # noqa: F811
 ) -> None:
     _import(sh, tmp_path, [engineer()])
-    text = sh("show", "1", now="2024-10-01T09:00:00+08:00").stdout
+    text = sh("show", "1", who="admin", now="2024-10-01T09:00:00+08:00").stdout
     for event in ("submit", "reject", "withdraw", "report_fraud"):
         assert event in text, event
     sh.env["CHUDING_MAIL_DIR"], sh.env["CHUDING_SMS_DIR"] = str(tmp_path / "m"), str(tmp_path / "s")
@@ -211,11 +211,11 @@ def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_e
     try:
         from tests.e2e.test_service import wait_for
 
-        wait_for(lambda: sh.json("list")[0]["state"] == "expired", "the expiry")
+        wait_for(lambda: sh.json("list", who="admin")[0]["state"] == "expired", "the expiry")
     finally:
         service.terminate()
         assert service.wait(timeout=10) == 0
-    [row] = sh.json("list")
+    [row] = sh.json("list", who="admin")
     assert row["updated_at"] == "2024-10-30T18:00:01+08:00"  # the first late second, not the sweep's time
 
 
@@ -224,9 +224,9 @@ def test_json_errors_have_one_shape(sh: Shell, tmp_path: Path) -> None:  # noqa:
     bad.write_text(json.dumps([{**engineer(), "colour": "blue"}], ensure_ascii=False), encoding="utf-8")
     failures = [
         sh("import", str(bad), "--json", who="clerk", code=1),  # import
-        sh("show", "99", "--json", code=1),  # refused
-        sh("list", "--unit", "NOPE", "--json", code=2),  # usage
-        sh("show", "1", "--json", now="yesterday", code=2),  # usage (clock)
+        sh("show", "99", "--json", who="admin", code=1),  # refused
+        sh("list", "--unit", "NOPE", "--json", who="admin", code=2),  # usage
+        sh("show", "1", "--json", who="admin", now="yesterday", code=2),  # usage (clock)
     ]
     for done in failures:
         data = json.loads(done.stdout)

@@ -112,14 +112,14 @@ def test_status_shows_next_deadlines_in_beijing_time_and_the_leader(tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'status.sqlite3'}"
     env = prepare(url, tmp_path)
     early = {**env, "CHUDING_NOW": "2024-10-01T09:00:00+08:00"}
-    report = json.loads(chuding(early, "status", "--json").stdout)
+    report = json.loads(chuding(early, "--as", "admin", "status", "--json").stdout)
     assert report["services"] == []
     assert report["next"][0] == {"at": "2024-10-24T10:00:00+08:00", "what": "reminder_paper_checklist",
                                  "campaign": "luntai-2024"}
     assert {"at": "2024-10-30T18:00:01+08:00", "what": "expire_personal", "campaign": "luntai-2024"} in report["next"]
     service = serve(early, tmp_path / "serve.log")
-    wait_for(lambda: json.loads(chuding(early, "status", "--json").stdout)["services"], "a heartbeat")
-    [running] = json.loads(chuding(early, "status", "--json").stdout)["services"]
+    wait_for(lambda: json.loads(chuding(early, "--as", "admin", "status", "--json").stdout)["services"], "a heartbeat")
+    [running] = json.loads(chuding(early, "--as", "admin", "status", "--json").stdout)["services"]
     assert running["leading"] is True
     assert stop(service) == 0
 

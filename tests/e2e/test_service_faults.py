@@ -84,14 +84,14 @@ def test_a_failed_start_sweep_is_retried_and_the_cases_expire_without_a_restart(
     service = serve(env, log, "--sweep-seconds", "30")
     try:
         wait_for(lambda: "sweep (start) failed" in log.read_text(), "the start sweep to fail")
-        wait_for(lambda: (json.loads(chuding(env, "status", "--json").stdout)["services"] or [{}])[0]
+        wait_for(lambda: (json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"] or [{}])[0]
                  .get("last_error"), "status to show the error")
-        [running] = json.loads(chuding(env, "status", "--json").stdout)["services"]
+        [running] = json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"]
         assert "history" in running["last_error"] and running["last_sweep_at"] is None
         _rename(db_url, "history_away", "history")
         # Well before the periodic sweep (30 s): the backoff's retry does it.
         wait_for(lambda: sum(expiries(db_url).values()) == 2, "the cases to expire", seconds=25)
-        wait_for(lambda: json.loads(chuding(env, "status", "--json").stdout)["services"][0]["last_sweep_at"],
+        wait_for(lambda: json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"][0]["last_sweep_at"],
                  "status to show the successful sweep")
     finally:
         service.send_signal(signal.SIGTERM)

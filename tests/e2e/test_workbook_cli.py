@@ -17,13 +17,13 @@ def test_template_import_and_export_from_the_command_line(db_url: str, tmp_path:
     chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
     chuding(env, "--as", "admin", "operator", "add", "clerk", "--role", "applicant_clerk")
     template = tmp_path / "applications.xlsx"
-    assert "wrote" in chuding(env, "template", str(template)).stdout
+    assert "wrote" in chuding(env, "--as", "clerk", "template", str(template)).stdout
     source = tmp_path / "filled.xlsx"
     source.write_bytes(filled([engineer(), teacher()], template))
     done = json.loads(chuding(env, "--as", "clerk", "import", str(source), "--json").stdout)
     assert done["created"] == [1, 2]
     out = tmp_path / "cases.xlsx"
-    exported = chuding(env, "export", "cases", str(out), "--state", "drafted", "--json")
+    exported = chuding(env, "--as", "clerk", "export", "cases", str(out), "--state", "drafted", "--json")
     assert json.loads(exported.stdout) == {"ok": True, "file": str(out), "cases": 2} and exported.stderr == ""
     rows = list(load_workbook(out)["申报"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [1, 2] and all("********" in r[3] for r in rows)

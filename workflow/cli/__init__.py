@@ -29,6 +29,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pret
 
 @app.callback()
 def _global(
+    context: typer.Context,
     db: Annotated[str | None, typer.Option(
         "--db", help="SQLite file path or database URL (default: chuding.sqlite3; setting CHUDING_DATABASE_URL).",
     )] = None,
@@ -38,6 +39,12 @@ def _global(
 ) -> None:
     """chuding: the 初定职 approval workflow. Times are shown in Beijing time."""
     OPTIONS.db, OPTIONS.operator, OPTIONS.built = db, operator, None
+    context.call_on_close(_close_runtime)
+
+
+def _close_runtime() -> None:
+    if OPTIONS.built is not None:
+        OPTIONS.built.close()
 
 
 admin.register(app)

@@ -27,6 +27,7 @@ class Runtime:
     settings: Settings
     # The machine's clock: the service's own timing (heartbeats, retries) and delivery.
     wall: Clock = field(default_factory=SystemClock)
+    _engines: list[sa.Engine] = field(default_factory=list, repr=False)
 
     @cached_property
     def clock(self) -> Clock:
@@ -44,9 +45,15 @@ class Runtime:
         from workflow.store.db import make_engine, require_schema
 
         engine = make_engine(self.url, create=create, busy_ms=self.settings.sqlite_busy_ms)
+        self._engines.append(engine)
         if require:
             require_schema(engine)
         return engine
+
+    def close(self) -> None:
+        """The engines made here, disposed: their connections close when the command ends."""
+        while self._engines:
+            self._engines.pop().dispose()
 
     @cached_property
     def channels(self) -> Channels:
