@@ -81,6 +81,16 @@ def case_key(case_id: int, version: int, event: str) -> str:
     return f"case{case_id}/v{version}/{event}"
 
 
+def ban_key(ban_id: int, what: str) -> str:
+    """The key of what happened to a ban (``lifted``, ``ended``): once per ban."""
+    return f"ban{ban_id}/{what}"
+
+
+def reminder_key(reminder: str, to: str) -> str:
+    """The key of a reminder to one person (``case7``, ``campaign2/rev1``): once each."""
+    return f"reminder/{reminder}/{to}"
+
+
 def case_key_sql(case_id: sa.ColumnElement[int], version: sa.ColumnElement[int], event: str
                  ) -> sa.ColumnElement[str]:
     """``case_key`` as SQL, for messages written set-based by the sweeps."""

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from notifications.rendering import refuse_full_ids
 from notifications.settings import NotificationSettings
+from states.schedule import deadline_of
 
 SINGLE_SEGMENT = 70  # characters in an unsplit SMS, signature included
 PART = 67  # characters per part once split (the rest carries the joining header)
@@ -53,22 +54,12 @@ def segments(text: str) -> int:
     return 1 if length <= SINGLE_SEGMENT else math.ceil(length / PART)
 
 
-# The deadline an SMS of each kind names (a key of the message's context).
-DEADLINE_OF = {
-    "import": "personal_closes", "amend": "personal_closes", "return_for_correction": "personal_closes",
-    "reminder_personal_closing": "personal_closes", "submit": "review_closes",
-    "start_review": "review_closes", "reminder_review_closing": "review_closes",
-    "approve_online": "paper_closes", "close_publicity": "paper_closes",
-    "reminder_paper_checklist": "paper_closes", "start_publicity": "publicity_completes",
-}
-
-
 def variables(kind: str, context: dict[str, Any], limit: int) -> dict[str, str]:
     """The variables a provider template gets; a value longer than the limit is refused."""
     values = {
         "name": str(context.get("greeting") or context.get("name", "")),
         "case": str(context.get("case", "")),
-        "deadline": str(context.get(DEADLINE_OF.get(kind, ""), "")),
+        "deadline": str(context.get(deadline_of(kind) or "", "")),
         "phone": str(context.get("contact_phone", "")),
     }
     # The provider fills these into the text itself: they are checked as the text is, and

@@ -10,18 +10,8 @@ from datetime import datetime
 from states.eligibility import refusals as eligibility_refusals
 from states.materials import online_refusals, paper_refusals, stale_records, unknown_paper_items
 from states.refusals import Refusal, reason_required
-from states.status import Status
-from states.text import control_character
+from states.text import TYPED_TEXT_LIMIT, control_character
 from states.values import Case, Command, Publicity, Role
-
-# Which window's closing expires a case in each state (the service's expiry).
-EXPIRY_WINDOW = {
-    Status.DRAFTED: "personal",
-    Status.RETURNED: "personal",
-    Status.SUBMITTED: "review",
-    Status.ONLINE_REVIEW: "review",
-    Status.UNIT_PUBLICITY: "paper",
-}
 
 
 def _reason(cmd: Command) -> list[Refusal]:
@@ -152,20 +142,8 @@ def report_fraud(case: Case, cmd: Command) -> list[Refusal]:
     return found
 
 
-def expire(case: Case, cmd: Command) -> list[Refusal]:
-    window = case.notice.windows[EXPIRY_WINDOW[case.state]]
-    if not window.has_closed(cmd.now):
-        return [Refusal("expire.window_open", f"{window.name}时间尚未结束")]
-    return []
-
-
 def nothing(case: Case, cmd: Command) -> list[Refusal]:
     return []
-
-
-# What an operator types with an event: a reason or an opinion is text for the record and
-# for messages, so it holds no control characters and stays a readable length.
-TYPED_TEXT_LIMIT = 2000
 
 
 def typed_text_refusals(cmd: Command) -> list[Refusal]:

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 from states.refusals import Refusal
 
-WINDOW_KEYS = ("personal", "review", "paper")
-
 
 @dataclass(frozen=True)
 class Window:

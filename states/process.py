@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from states import guards
+from states.refusals import Refusal
 from states.status import Status as S
-from states.values import Event, Guard, Role
+from states.values import Case, Command, Event, Guard, Role
 
 NON_FINAL = frozenset(s for s in S if not s.is_final)
 # Moves that keep the state: the steps of a running publicity.
@@ -39,7 +40,8 @@ def _from(*states: S) -> frozenset[S]:
     return frozenset(states)
 
 
-PROCESS: dict[Event, Step] = {step.event: step for step in [
+# Every event but the service's expiry, which is derived from them below.
+_WORK = [
     Step(Event.SUBMIT, ((_from(S.DRAFTED, S.RETURNED), S.SUBMITTED),),
          frozenset({Role.APPLICANT_CLERK}), guards.submit, "personal"),
     Step(Event.START_REVIEW, ((_from(S.SUBMITTED), S.ONLINE_REVIEW),),
@@ -64,10 +66,42 @@ PROCESS: dict[Event, Step] = {step.event: step for step in [
     Step(Event.REPORT_FRAUD, ((_from(S.CONFIRMED), S.REVOKED),
                               (frozenset(S) - _from(S.CONFIRMED, S.REVOKED), S.REJECTED)),
          frozenset({Role.COUNTY_APPROVER}), guards.report_fraud, planned=False, takes=("reason",)),
-    Step(Event.EXPIRE, ((frozenset(guards.EXPIRY_WINDOW), S.EXPIRED),), SERVICE, guards.expire, planned=False),
+]
+
+
+def _windows_of(steps: list[Step]) -> dict[S, str]:
+    """Each state whose work a window bounds, and that window (one per state)."""
+    found: dict[S, str] = {}
+    for step in steps:
+        if step.window is None:
+            continue
+        for sources, _ in step.moves:
+            for state in sources:
+                assert found.setdefault(state, step.window) == step.window, f"{state}: two windows"
+    return found
+
+
+# Which window's closing expires a case in each state: the window of the work it waits for.
+EXPIRY_WINDOW = _windows_of(_WORK)
+
+
+def _expire(case: Case, cmd: Command) -> list[Refusal]:
+    window = case.notice.windows[EXPIRY_WINDOW[case.state]]
+    if not window.has_closed(cmd.now):
+        return [Refusal("expire.window_open", f"{window.name}时间尚未结束")]
+    return []
+
+
+PROCESS: dict[Event, Step] = {step.event: step for step in [
+    *_WORK, Step(Event.EXPIRE, ((frozenset(EXPIRY_WINDOW), S.EXPIRED),), SERVICE, _expire, planned=False),
 ]}
 
 # Read by the rest of the house; derived from the table, never written twice.
 EVENT_ROLES = {event: step.roles for event, step in PROCESS.items()}
 BOUNDED_BY = {event: step.window for event, step in PROCESS.items() if step.window}
-EXPIRY_WINDOW = guards.EXPIRY_WINDOW
+
+
+def states_after(event: Event) -> frozenset[S]:
+    """Where ``event`` may leave a case (a step that keeps the state leaves it where it was)."""
+    return frozenset(state for sources, target in PROCESS[event].moves
+                     for state in ((target,) if target is not None else sources))

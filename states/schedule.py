@@ -7,10 +7,15 @@ from datetime import datetime, timedelta
 
 from states.calendar import WorkingCalendar
 from states.notice import Notice
-from states.process import EXPIRY_WINDOW
+from states.process import EXPIRY_WINDOW, states_after
 from states.status import Status
+from states.values import Event
 
-REMINDERS = ("reminder_personal_closing", "reminder_review_closing", "reminder_paper_checklist")
+# Each reminder to applicants and reviewers, and the window whose close it warns of.
+REMINDER_WINDOW = {"reminder_personal_closing": "personal", "reminder_review_closing": "review",
+                   "reminder_paper_checklist": "paper"}
+# Message kinds that are not events: an import or an amendment leaves a draft.
+LEAVES_A_DRAFT = ("import", "amend")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,25 @@ def expiring_states(window_key: str) -> list[Status]:
     return [state for state, key in EXPIRY_WINDOW.items() if key == window_key]
 
 
+def deadline_of(kind: str) -> str | None:
+    """What a message of ``kind`` names as the deadline (a key of its context): a started
+    publicity, its completion; a reminder, the close of the window it warns of; after an
+    event, the close of the window that bounds the work the case now waits for."""
+    if kind == Event.START_PUBLICITY:
+        return "publicity_completes"
+    windows: set[str | None]
+    if kind in REMINDER_WINDOW:
+        windows = {REMINDER_WINDOW[kind]}
+    elif kind in LEAVES_A_DRAFT:
+        windows = {EXPIRY_WINDOW[Status.DRAFTED]}
+    elif kind in Event.__members__.values():
+        windows = {EXPIRY_WINDOW.get(state) for state in states_after(Event(kind))}
+    else:
+        return None
+    window = windows.pop() if len(windows) == 1 else None
+    return f"{window}_closes" if window else None
+
+
 def reminder_times(notice: Notice) -> dict[str, datetime]:
     """When each of a campaign's reminders is due (an UnknownCalendarYear may be raised)."""
     review = notice.review.closes
@@ -34,12 +58,12 @@ def reminder_times(notice: Notice) -> dict[str, datetime]:
         day -= timedelta(days=1)
         while not calendar.is_working_day(day):
             day -= timedelta(days=1)
-    return {
-        "reminder_personal_closing":
-            notice.personal.closes - timedelta(days=notice.remind_personal_days_before),
-        "reminder_review_closing": datetime.combine(day, review.timetz()),
-        "reminder_paper_checklist": notice.paper.opens,
+    times = {
+        "personal": notice.personal.closes - timedelta(days=notice.remind_personal_days_before),
+        "review": datetime.combine(day, review.timetz()),
+        "paper": notice.paper.opens,  # the checklist, as the paper window opens
     }
+    return {kind: times[window] for kind, window in REMINDER_WINDOW.items()}
 
 
 def campaign_moments(notice: Notice) -> list[Moment]:

@@ -11,6 +11,10 @@ LINE_BREAKS = frozenset("\n\t")
 # Control characters (C0, C1, ESC, DEL) and invisible format characters: the bidi
 # overrides (U+202E turns "gpj.exe" into "exe.jpg"), zero-width spaces and joiners that
 # make two names look alike, and unpaired surrogates no database stores.
+# What an operator types (a reason, an opinion) is text for the record and for messages:
+# it stays a readable length, on every door and in every use case.
+TYPED_TEXT_LIMIT = 2000
+
 HIDDEN = frozenset({"Cc", "Cf", "Cs"})
 
 

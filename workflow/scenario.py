@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from states.refusals import Refusal, Refused
+from states.text import TYPED_TEXT_LIMIT
 from states.values import Event
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -42,8 +43,8 @@ class Action(BaseModel):
     as_: StrictStr = Field(alias="as", min_length=1, max_length=64)
     event: Event
     case: StrictInt = Field(ge=1)
-    reason: StrictStr | None = Field(default=None, max_length=2000)
-    opinion: StrictStr | None = Field(default=None, max_length=2000)
+    reason: StrictStr | None = Field(default=None, max_length=TYPED_TEXT_LIMIT)
+    opinion: StrictStr | None = Field(default=None, max_length=TYPED_TEXT_LIMIT)
     upheld: StrictBool | None = None
     items: list[StrictStr] | None = Field(default=None, max_length=50)
 

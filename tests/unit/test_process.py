@@ -73,3 +73,32 @@ def test_prospects_name_the_window_closing_and_what_blocks() -> None:
     assert [r.rule for r in review.blocked_by] == ["window.review"]
     assert [p.event for p in prospects(case, IN_WINDOWS) if not p.planned] == [
         Event.REJECT, Event.WITHDRAW, Event.REPORT_FRAUD, Event.EXPIRE]
+
+
+def test_the_window_maps_are_read_off_the_process_table() -> None:
+    from states.process import EXPIRY_WINDOW
+    from states.schedule import REMINDER_WINDOW, deadline_of
+
+    # A case expires when the window of the work it waits for closes.
+    assert EXPIRY_WINDOW == {Status.DRAFTED: "personal", Status.RETURNED: "personal", Status.SUBMITTED: "review",
+                             Status.ONLINE_REVIEW: "review", Status.UNIT_PUBLICITY: "paper"}
+    # The deadline a message names: the close of the window the case now waits in.
+    said = {kind: deadline_of(kind) for kind in ("import", "amend", "return_for_correction", "submit",
+                                                 "start_review", "approve_online", "close_publicity",
+                                                 "start_publicity", "confirm", "reject", "expire", "ban_ended")}
+    assert said == {"import": "personal_closes", "amend": "personal_closes",
+                    "return_for_correction": "personal_closes", "submit": "review_closes",
+                    "start_review": "review_closes", "approve_online": "paper_closes",
+                    "close_publicity": "paper_closes", "start_publicity": "publicity_completes",
+                    "confirm": None, "reject": None, "expire": None, "ban_ended": None}
+    assert {deadline_of(kind) for kind in REMINDER_WINDOW} == {"personal_closes", "review_closes", "paper_closes"}
+
+
+def test_one_table_says_who_may_do_what() -> None:
+    from states.permissions import Act, may
+    from states.values import Role
+
+    assert may(Role.APPLICANT_CLERK, "import") and not may(Role.UNIT_OPERATOR, Act.IMPORT)
+    assert may(Role.COUNTY_CLERK, "keep_outbox") and not may(Role.COUNTY_REVIEWER, "keep_outbox")
+    assert may(Role.UNIT_OPERATOR, "start_publicity") and not may(Role.COUNTY_CLERK, "approve_online")
+    assert [r for r in Role if may(r, Act.ADMINISTER)] == [Role.ADMINISTRATOR]

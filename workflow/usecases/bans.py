@@ -11,9 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from notifications.outbox import enqueue
+from notifications.outbox import ban_key, enqueue
 from states.refusals import Refusal, Refused, reason_required
 from states.status import Status
+from states.text import TYPED_TEXT_LIMIT
 from states.values import Role
 from workflow.inputs.fields import text_refusals
 from workflow.store import history
@@ -25,7 +26,7 @@ from workflow.usecases.messages import event_context, to_person
 def lift_ban(engine: sa.Engine, ban_id: int, who: Who, reason: str, now: datetime) -> None:
     """`bans lift`: an administrator lifts a ban recorded in error."""
     reason = reason.strip()
-    problems = reason_required(reason) or text_refusals("ban", reason=(reason, 2000))
+    problems = reason_required(reason) or text_refusals("ban", reason=(reason, TYPED_TEXT_LIMIT))
     if problems:
         raise Refused(problems)
     with engine.begin() as conn:
@@ -47,5 +48,5 @@ def lift_ban(engine: sa.Engine, ban_id: int, who: Who, reason: str, now: datetim
         state = Status(case.state)
         history.record(conn, [history.entry(lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})])
         context = event_context(now, reason=reason, ban_first=lifted.first_year, ban_last=lifted.last_year)
-        enqueue(conn, to_person(f"ban{ban_id}/lifted", "ban_lifted", lifted.case_id, case.campaign_id,
+        enqueue(conn, to_person(ban_key(ban_id, "lifted"), "ban_lifted", lifted.case_id, case.campaign_id,
                                 context, case.email, case.phone))

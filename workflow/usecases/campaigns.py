@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from notifications.columns import utc_now
 from states.notice import Notice
 from states.refusals import Refusal, Refused, reason_required
+from states.text import TYPED_TEXT_LIMIT
 from states.values import Role
 from workflow.inputs.fields import text_refusals
 from workflow.inputs.notices import parse_notice_text, read_notice_text
@@ -77,7 +78,7 @@ def load_notices(conn: sa.Connection, paths: list[Path], operator: str | None,
     reason = reason.strip()
     if force:
         missing = reason_required(reason, "--force needs --reason: why the running campaign's rules change")
-        problems = missing or text_refusals("notice", reason=(reason, 2000))
+        problems = missing or text_refusals("notice", reason=(reason, TYPED_TEXT_LIMIT))
         if problems:
             raise Refused(problems)
     forced = Forced(operator or "", reason) if force else None

@@ -19,9 +19,10 @@ from notifications.outbox import case_key, enqueue
 from states import idnumber
 from states.clock import in_beijing
 from states.notice import Notice
+from states.permissions import Act, roles_for
 from states.refusals import Refusal, Refused
 from states.status import Status
-from states.values import Actor, Role
+from states.values import Actor
 from workflow.errors import Conflict, ImportRefused, Problem
 from workflow.inputs.import_file import masked_id, read_records, validate_records
 from workflow.inputs.records import (
@@ -50,7 +51,7 @@ class ImportResult:
 
 
 # Who may import a file of applications (the bureau's clerks and administrators).
-IMPORTERS = (Role.APPLICANT_CLERK, Role.ADMINISTRATOR)
+IMPORTERS = tuple(roles_for(Act.IMPORT))
 
 
 def may_import(engine: sa.Engine, who: Who) -> bool:

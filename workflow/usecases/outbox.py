@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from notifications import outbox
 from notifications.addresses import masked
 from notifications.settings import NotificationSettings
+from states.permissions import Act, roles_for
 from states.refusals import Refusal, Refused
-from states.values import Role
 from workflow.store.sql import MAX_ID
 from workflow.usecases.access import Who, acting, viewing
 
@@ -34,7 +34,7 @@ UNDELIVERED = "undelivered"
 
 
 # The staff who answer for the messages: they read the outbox and send dead ones again.
-OUTBOX_STAFF = (Role.COUNTY_CLERK, Role.ADMINISTRATOR)
+OUTBOX_STAFF = tuple(roles_for(Act.KEEP_OUTBOX))
 
 
 def messages_for(engine: sa.Engine, who: Who, settings: NotificationSettings, status: str | None,

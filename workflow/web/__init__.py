@@ -142,12 +142,14 @@ def time_left(until: datetime, now: datetime) -> str:
 def templates() -> Jinja2Templates:
     """The pages' templates, with the names people read instead of the codes stored."""
     from states.clock import beijing_text
+    from states.permissions import may
     from states.status import Status
+    from states.text import TYPED_TEXT_LIMIT
     from states.values import Event, Role
 
     found = Jinja2Templates(directory=str(HERE / "templates"))
     labels = {"event_label": _label(Event), "role_label": _label(Role), "state_label": _label(Status)}
-    found.env.globals.update(beijing=beijing_text, time_left=time_left, **labels)
+    found.env.globals.update(beijing=beijing_text, time_left=time_left, may=may, typed_text_limit=TYPED_TEXT_LIMIT, **labels)
     # A value put into an address is one path segment, whatever it holds ("/" and ".." too).
     found.env.filters.update(labels, segment=lambda value: quote(str(value), safe=""))
     return found

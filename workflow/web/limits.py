@@ -20,7 +20,8 @@ from workflow.inputs.import_file import MAX_FILE_BYTES
 # Without a session: the login form (a login and a password of at most 200 characters,
 # percent-encoded) and nothing larger.
 STRANGER_BYTES = 16 * 1024
-# A form of the pages: the longest is an event with a 2,000-character reason, encoded.
+# A form of the pages: the longest is an event with the longest typed text (TYPED_TEXT_LIMIT
+# characters, at most 9 bytes each percent-encoded) and room to spare.
 FORM_BYTES = 64 * 1024
 # Routes that take a file: the file's limit and room for the form around it.
 FILE_ROUTES = {"/import": MAX_FILE_BYTES + 64 * 1024}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from notifications.outbox import enqueue
+from notifications.outbox import ban_key, enqueue
 from states.values import SERVICE_ACTOR
 from workflow.store import history
 from workflow.store.tables import (
@@ -38,7 +38,7 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
             person = people[ban.case_id]
             context = event_context(ban.ends_at, ban_first=ban.first_year, ban_last=ban.last_year,
                                     ban_ends=beijing(ban.ends_at))
-            messages += to_person(f"ban{ban.id}/ended", "ban_ended", ban.case_id, cases[ban.case_id].campaign_id,
+            messages += to_person(ban_key(ban.id, "ended"), "ban_ended", ban.case_id, cases[ban.case_id].campaign_id,
                                   context, person.email, person.phone)
         enqueue(conn, messages)
     return len(ended)

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from notifications.outbox import Message, enqueue
+from notifications.outbox import Message, enqueue, reminder_key
 from states.notice import Notice
 from states.schedule import reminder_times
 from states.status import Status
@@ -54,32 +54,35 @@ def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status],
     ))
 
 
-def _personal_closing(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _personal_closing(conn: sa.Connection, campaign_id: int, notice: Notice, at: datetime,
+                      now: datetime) -> list[Message]:
     if notice.personal.has_closed(now):
         return []  # too late to help anyone
     messages = []
-    for case in _cases_in(conn, case_id, [Status.DRAFTED, Status.RETURNED]):
-        messages += to_person(f"reminder/personal_closing/case{case.id}", "reminder_personal_closing",
-                              case.id, case_id, event_context(at), case.email, case.phone)
+    for case in _cases_in(conn, campaign_id, [Status.DRAFTED, Status.RETURNED]):
+        messages += to_person(reminder_key("personal_closing", f"case{case.id}"), "reminder_personal_closing",
+                              case.id, campaign_id, event_context(at), case.email, case.phone)
     return messages
 
 
-def _paper_checklist(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _paper_checklist(conn: sa.Connection, campaign_id: int, notice: Notice, at: datetime,
+                     now: datetime) -> list[Message]:
     if notice.paper.has_closed(now):
         return []
     passed = sa.select(PUBLICITIES.c.case_id).where(PUBLICITIES.c.closed_at.is_not(None) | PUBLICITIES.c.completed_at.is_not(None))
     messages = []
-    for case in _cases_in(conn, case_id, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
-        messages += to_person(f"reminder/paper_checklist/case{case.id}", "reminder_paper_checklist",
-                              case.id, case_id, event_context(at), case.email, case.phone)
+    for case in _cases_in(conn, campaign_id, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
+        messages += to_person(reminder_key("paper_checklist", f"case{case.id}"), "reminder_paper_checklist",
+                              case.id, campaign_id, event_context(at), case.email, case.phone)
     return messages
 
 
-def _review_closing(conn: sa.Connection, case_id: int, notice: Notice, at: datetime, now: datetime) -> list[Message]:
+def _review_closing(conn: sa.Connection, campaign_id: int, notice: Notice, at: datetime,
+                    now: datetime) -> list[Message]:
     if notice.review.has_closed(now):
         return []
     cases = [{"case": c.id, "name": c.name, "state_label": Status(c.state).label}
-             for c in _cases_in(conn, case_id, [Status.SUBMITTED, Status.ONLINE_REVIEW])]
+             for c in _cases_in(conn, campaign_id, [Status.SUBMITTED, Status.ONLINE_REVIEW])]
     if not cases:
         return []
     reviewers = conn.execute(
@@ -89,8 +92,8 @@ def _review_closing(conn: sa.Connection, case_id: int, notice: Notice, at: datet
     messages = []
     for reviewer in reviewers:
         context = event_context(at, greeting=reviewer.name, case=None, cases=cases, count=len(cases))
-        messages += to_person(f"reminder/review_closing/campaign{case_id}/{reviewer.login}",
-                              "reminder_review_closing", None, case_id, context, reviewer.email, reviewer.phone)
+        messages += to_person(reminder_key("review_closing", f"campaign{campaign_id}/{reviewer.login}"),
+                              "reminder_review_closing", None, campaign_id, context, reviewer.email, reviewer.phone)
     if not messages:
         log.warning("%d case(s) will expire when the review window closes, but no active reviewer"
                     " has an e-mail or phone to be warned on", len(cases))
