@@ -105,7 +105,8 @@ def people(conn: sa.Connection) -> None:
     """An applicant and a case behind each message, as in real use."""
     now = datetime.now(UTC)
     conn.execute(sa.insert(UNITS), {"code": "U1", "name": "水利站", "level": "县级", "type": "事业单位"})
-    conn.execute(sa.insert(APPLICANTS), [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}"} for i in range(1, MESSAGES + 1)])
+    people = [{"id": i, "id_number": valid_id(i), "name": f"申报人{i}"} for i in range(1, MESSAGES + 1)]
+    conn.execute(sa.insert(APPLICANTS), people)
     conn.execute(sa.insert(CASES), [{"id": i, "campaign_id": 1, "applicant_id": i, "unit_id": 1, "state": "submitted",
                                  "version": 2, "application": "{}", "created_at": now, "updated_at": now}
                                 for i in range(1, MESSAGES + 1)])

@@ -149,7 +149,8 @@ class TencentSms:
 
         assert settings.sms_access_key and settings.sms_secret  # checked by the settings
         self.settings = settings
-        http = HttpProfile(protocol=settings.sms_endpoint_scheme, endpoint=settings.sms_endpoint or "sms.tencentcloudapi.com",
+        endpoint = settings.sms_endpoint or "sms.tencentcloudapi.com"
+        http = HttpProfile(protocol=settings.sms_endpoint_scheme, endpoint=endpoint,
                            reqTimeout=int(settings.sms_timeout_seconds))
         self.client = SmsClient(Credential(settings.sms_access_key, settings.sms_secret.get_secret_value()),
                                 settings.sms_region or "ap-guangzhou", ClientProfile(httpProfile=http))

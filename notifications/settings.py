@@ -86,7 +86,8 @@ class NotificationSettings(BaseSettings):
     def _providers_need_credentials(self) -> NotificationSettings:
         channel = self.sms_channel
         if channel in ("aliyun", "tencent") and not (self.sms_access_key and self.sms_secret):
-            raise ValueError(f"CHUDING_SMS_ACCESS_KEY and CHUDING_SMS_SECRET are needed for CHUDING_SMS_PROVIDER={channel}")
+            raise ValueError("CHUDING_SMS_ACCESS_KEY and CHUDING_SMS_SECRET are needed for"
+                             f" CHUDING_SMS_PROVIDER={channel}")
         if channel == "tencent" and not self.sms_sdk_app_id:
             raise ValueError("CHUDING_SMS_SDK_APP_ID (the SmsSdkAppId) is needed for CHUDING_SMS_PROVIDER=tencent")
         if channel == "http" and not self.sms_url:

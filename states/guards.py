@@ -153,5 +153,6 @@ def typed_text_refusals(cmd: Command) -> list[Refusal]:
         if bad is not None:
             found.append(Refusal(f"{name}.control", f"{name} 不能含控制字符或不可见的格式字符（{bad}）", name))
         if len(value) > TYPED_TEXT_LIMIT:
-            found.append(Refusal(f"{name}.length", f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个", name))
+            too_long = f"{name} 最多 {TYPED_TEXT_LIMIT} 个字符，实有 {len(value)} 个"
+            found.append(Refusal(f"{name}.length", too_long, name))
     return found

@@ -22,8 +22,8 @@ from states.refusals import Refusal, Refused
 from states.status import Status
 from states.values import SERVICE_ACTOR, Case, Command, Event, Role
 
-__all__ = ["CHECKLIST_EVENTS", "MACHINE", "Prospect", "actor_refusals", "allowed_events", "deadline", "decide", "prospects",
-           "refusals_of", "sources"]
+__all__ = ["CHECKLIST_EVENTS", "MACHINE", "Prospect", "actor_refusals", "allowed_events", "deadline", "decide",
+           "prospects", "refusals_of", "sources"]
 
 
 def refusals_of(case: Case, cmd: Command) -> list[Refusal]:

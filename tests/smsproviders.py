@@ -99,7 +99,8 @@ class Aliyun(Provider):
         expected = hmac.new(SECRET.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
         if not {"host", "x-acs-action", "x-acs-date"} <= set(signed) or not hmac.compare_digest(
                 expected, parts.get("Signature", "")):
-            return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature does not match our calculation."}
+            return 400, {"Code": "SignatureDoesNotMatch",
+                         "Message": "Specified signature does not match our calculation."}
         return None
 
 

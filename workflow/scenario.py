@@ -82,9 +82,9 @@ def read_scenario(path: Path) -> dict[str, Any]:
     except ValidationError as err:
         raise Refused([Refusal(f"scenario.{e['type']}", f"{_where(e['loc'])}: {said(e)}", _where(e["loc"]))
                        for e in err.errors()]) from None
-    beyond = [Refusal("scenario.case", f"actions[{i}].case: 只有 {len(scenario.applications)} 份申请，没有第 {a.case} 份",
-                      f"actions[{i}].case")
-              for i, a in enumerate(scenario.actions) if a.case > len(scenario.applications)]
+    people = len(scenario.applications)
+    beyond = [Refusal("scenario.case", f"{where}: 只有 {people} 份申请，没有第 {a.case} 份", where)
+              for i, a in enumerate(scenario.actions) if a.case > people for where in [f"actions[{i}].case"]]
     if beyond:
         raise Refused(beyond)
     return {"start": scenario.start, "applications": scenario.applications,

@@ -37,7 +37,8 @@ def chuding(env: dict[str, str], *args: str, code: int = 0) -> subprocess.Comple
 
 def serve(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([*CHUDING, "serve", "--no-http", "--lead-seconds", "0.3", "--relay-seconds", "0.5", *args],
+        quick = ["--lead-seconds", "0.3", "--relay-seconds", "0.5"]
+        return subprocess.Popen([*CHUDING, "serve", "--no-http", *quick, *args],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
 
 

@@ -12,6 +12,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -75,6 +76,12 @@ def _rename(url: str, old: str, new: str) -> None:
     engine.dispose()
 
 
+def running_service(env: dict[str, str]) -> dict[str, Any]:
+    """The one service `status` shows running (an empty one while none is)."""
+    services = json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"]
+    return services[0] if services else {}
+
+
 def test_a_failed_start_sweep_is_retried_and_the_cases_expire_without_a_restart(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -84,15 +91,13 @@ def test_a_failed_start_sweep_is_retried_and_the_cases_expire_without_a_restart(
     service = serve(env, log, "--sweep-seconds", "30")
     try:
         wait_for(lambda: "sweep (start) failed" in log.read_text(), "the start sweep to fail")
-        wait_for(lambda: (json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"] or [{}])[0]
-                 .get("last_error"), "status to show the error")
-        [running] = json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"]
+        wait_for(lambda: running_service(env).get("last_error"), "status to show the error")
+        running = running_service(env)
         assert "history" in running["last_error"] and running["last_sweep_at"] is None
         _rename(db_url, "history_away", "history")
         # Well before the periodic sweep (30 s): the backoff's retry does it.
         wait_for(lambda: sum(expiries(db_url).values()) == 2, "the cases to expire", seconds=25)
-        wait_for(lambda: json.loads(chuding(env, "--as", "admin", "status", "--json").stdout)["services"][0]["last_sweep_at"],
-                 "status to show the successful sweep")
+        wait_for(lambda: running_service(env)["last_sweep_at"], "status to show the successful sweep")
     finally:
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=STOP_WITHIN) == 0

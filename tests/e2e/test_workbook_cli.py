@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from tests.e2e.test_service import chuding, env_for
-from tests.helpers import NOTICE_FILE, engineer, teacher
+from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, teacher
 from tests.integration.test_workbook import filled
 
 
@@ -69,7 +69,7 @@ def test_docs_write_a_private_word_file_or_pdf_and_refuse_what_does_not_apply(db
     env = env_for(db_url, tmp_path, CHUDING_NOW="2024-10-01T09:00:00+08:00")
     chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
     chuding(env, "--as", "admin", "operator", "add", "clerk", "--role", "applicant_clerk")
-    chuding(env, "--as", "clerk", "import", str(Path(__file__).resolve().parents[2] / "docs/examples/applications-2024.json"))
+    chuding(env, "--as", "clerk", "import", str(EXAMPLE_FILE))
     out = tmp_path / "c.docx"
     done = json.loads(chuding(env, "--as", "clerk", "docs", "commitment", "1", "-o", str(out), "--json").stdout)
     assert done["file"] == str(out) and oct(out.stat().st_mode & 0o777) == "0o600"

@@ -70,7 +70,8 @@ def test_a_message_goes_through_the_sdk_and_its_id_is_kept(engine: sa.Engine, pr
     if isinstance(provider, Aliyun):
         assert request["SignName"] == "轮台县人社局" and request["TemplateCode"] == CODES["import"]
         assert request["PhoneNumbers"] == PHONE and request["OutId"] == row.key
-        assert json.loads(request["TemplateParam"]) == {"name": "艾力·买买提", "case": "1", "deadline": "2024-10-30 18:00"}
+        said = {"name": "艾力·买买提", "case": "1", "deadline": "2024-10-30 18:00"}
+        assert json.loads(request["TemplateParam"]) == said
         assert row.provider_id.startswith("9")
     else:
         assert request["SmsSdkAppId"] == TENCENT_APP and request["TemplateId"] == CODES["import"]
@@ -107,7 +108,8 @@ def test_a_wrong_secret_is_refused_by_the_signature_check_and_pauses_the_relay(
     assert (report.sent, report.dead) == (0, 1)
     assert provider.rejected_signatures == 1  # the second message was not even tried
     dead, waiting = sms_rows(engine)
-    assert dead.status == "dead" and ("SignatureDoesNotMatch" in dead.last_error or "SignatureFailure" in dead.last_error)
+    assert dead.status == "dead"
+    assert "SignatureDoesNotMatch" in dead.last_error or "SignatureFailure" in dead.last_error
     assert waiting.status == "pending" and waiting.attempts == 0 and relay_channels.sms.paused_until is not None
     assert send_outbox(engine, settings, SystemClock(), through=relay_channels).sent == 0
     assert provider.rejected_signatures == 1  # still paused: the provider is not hammered
@@ -127,7 +129,8 @@ def test_delivery_receipts_are_recorded_and_a_failed_important_one_is_shown_to_s
     first, second = sms_rows(engine)
     assert first.delivery == "delivered" and second.delivery == "failed" and "停机" in second.delivery_detail
     now = SystemClock().now()
-    assert status_for(engine, "paper", now, now)["undelivered"] == []  # an import notice is not among the important ones
+    # An import notice is not among the important ones.
+    assert status_for(engine, "paper", now, now)["undelivered"] == []
     with engine.begin() as conn:
         conn.execute(sa.update(OUTBOX).where(OUTBOX.c.id == second.id).values(kind="return_for_correction"))
     [shown] = status_for(engine, "paper", now, now)["undelivered"]

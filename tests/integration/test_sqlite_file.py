@@ -39,7 +39,8 @@ def test_a_writer_waits_ten_seconds_by_default_and_as_long_as_the_setting_says(t
     from workflow.runtime.settings import Settings
 
     for given, expected in (({}, 10_000), ({"sqlite_busy_ms": 1_500}, 1_500)):
-        engine = bootstrap(Settings(database_url=str(tmp_path / "wait.sqlite3"), **given)).engine(require=False, create=True)
+        settings = Settings(database_url=str(tmp_path / "wait.sqlite3"), **given)
+        engine = bootstrap(settings).engine(require=False, create=True)
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == expected
         engine.dispose()

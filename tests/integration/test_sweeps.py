@@ -125,7 +125,8 @@ def test_reminders_go_once_to_those_who_still_have_to_act(engine: sa.Engine) -> 
         "reminder/review_closing/campaign1/reviewer/email",
     ]
     with engine.connect() as conn:
-        warning = conn.execute(sa.select(OUTBOX.c.context).where(OUTBOX.c.kind == "reminder_review_closing")).scalar_one()
+        warnings = sa.select(OUTBOX.c.context).where(OUTBOX.c.kind == "reminder_review_closing")
+        warning = conn.execute(warnings).scalar_one()
     assert [c["case"] for c in json.loads(warning)["cases"]] == [submitted]  # the one that would expire
     world.run(published, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 31), items=PAPER_ITEMS,
               form_code=world.form_code(published))

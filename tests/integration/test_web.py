@@ -247,5 +247,6 @@ def test_a_search_for_any_kind_of_digit_answers_and_never_fails(site) -> None:  
         assert page.status_code == 200, (text, page.text[:200])
     for field, label in (("q", "姓名或申报编号"), ("unit", "推荐单位代码"), ("state", "状态")):
         page = client.post("/cases", data={"csrf": token, field: "a\x00b"})  # refused, naming the field
-        assert page.status_code == 400 and f"{label}：不能含控制字符或不可见的格式字符（U+0000）" in page.text, (field, page.text[:300])
+        said = f"{label}：不能含控制字符或不可见的格式字符（U+0000）"
+        assert page.status_code == 400 and said in page.text, (field, page.text[:300])
     assert 'href="/cases/1"' in client.post("/cases", data={"csrf": token, "q": "１"}).text  # full-width 1

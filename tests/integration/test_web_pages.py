@@ -98,7 +98,8 @@ def test_dead_messages_are_shown_masked_and_sent_again_by_staff_only(site, engin
     absurd = client.post("/outbox/retry", data={"csrf": token, "message": ["9" * 30, "-1"]})  # no such messages
     assert absurd.status_code == 303
     none_ticked = client.post("/outbox/retry", data={"csrf": token})  # the button resends the ticked ones only
-    assert none_ticked.status_code == 400 and "请先勾选" in none_ticked.text and "550 mailbox unavailable" in none_ticked.text
+    assert none_ticked.status_code == 400
+    assert "请先勾选" in none_ticked.text and "550 mailbox unavailable" in none_ticked.text
     with engine.connect() as conn:
         assert dict(conn.execute(sa.select(OUTBOX.c.id, OUTBOX.c.status)).all()) == statuses
 

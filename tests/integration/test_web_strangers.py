@@ -202,7 +202,8 @@ def test_an_administrator_sees_and_lifts_a_pause_from_the_page(site, engine: sa.
     assert client.post("/login", data={"login": "water", "password": GOOD,
                                        "csrf": csrf(client.get("/login").text)}).status_code == 303
     with engine.connect() as conn:
-        assert conn.execute(sa.select(AUDIT.c.actor).where(AUDIT.c.action == "login.unlock")).scalars().all() == ["admin"]
+        unlocks = sa.select(AUDIT.c.actor).where(AUDIT.c.action == "login.unlock")
+        assert conn.execute(unlocks).scalars().all() == ["admin"]
 
 
 def test_only_those_who_may_import_get_the_import_form(site) -> None:  # type: ignore[no-untyped-def]

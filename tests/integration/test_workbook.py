@@ -79,7 +79,8 @@ def test_the_template_has_a_header_per_field_drop_downs_and_a_guide(template: Pa
     headers = [c.value for c in sheet[1]]
     assert headers[:3] == ["年度批次代码", "姓名", "身份证号"] and "学历1 层次" in headers and "考核3 等次" in headers
     assert sheet.freeze_panes == "A2"
-    lists = {str(v.sqref).split(":")[0][:-1].rstrip("0123456789"): v.formula1 for v in sheet.data_validations.dataValidation}
+    validations = sheet.data_validations.dataValidation
+    lists = {str(v.sqref).split(":")[0][:-1].rstrip("0123456789"): v.formula1 for v in validations}
     letter = {h: sheet.cell(1, i + 1).column_letter for i, h in enumerate(headers)}
     assert "本科" in lists[letter["学历1 层次"]] and "优秀" in lists[letter["考核1 等次"]]
     assert "县级" in lists[letter["单位级别"]] and "事业单位" in lists[letter["单位类型"]]

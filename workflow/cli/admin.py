@@ -27,7 +27,8 @@ bans_app = typer.Typer(no_args_is_help=True, help="Fraud bans (by ID number, acr
 
 
 def init(
-    notice: Annotated[list[Path] | None, typer.Option("--notice", help="A notice config file to load (repeatable).")] = None,
+    notice: Annotated[list[Path] | None,
+                      typer.Option("--notice", help="A notice config file to load (repeatable).")] = None,
     admin: Annotated[str | None, typer.Option(help="Register this login as the first administrator.")] = None,
     admin_name: Annotated[str, typer.Option(help="The administrator's name.")] = "管理员",
     force: Annotated[bool, typer.Option(help="Replace the notice of a campaign that already has cases.")] = False,
@@ -104,7 +105,8 @@ def operator_disable(login: str, as_json: JsonOut = False) -> None:
 @operator_app.command("unlock")
 def operator_unlock(
     login: Annotated[str, typer.Argument(help="The login whose failed logins paused it (\"\" with --address).")],
-    address: Annotated[str | None, typer.Option(help="Only at this address; alone (login \"\"), an address's pause.")] = None,
+    address: Annotated[str | None,
+                       typer.Option(help="Only at this address; alone (login \"\"), an address's pause.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Lift the pause that failed logins put on a login (administrators only); audited."""

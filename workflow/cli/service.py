@@ -152,8 +152,10 @@ def diagram(as_json: JsonOut = False) -> None:
 
 
 def simulate(
-    scenario: Annotated[Path | None, typer.Option(help="A scenario JSON file (see README); default: the sample.")] = None,
-    notice: Annotated[Path | None, typer.Option(help="The notice config to simulate (default: the 2024 notice).")] = None,
+    scenario: Annotated[Path | None,
+                        typer.Option(help="A scenario JSON file (see README); default: the sample.")] = None,
+    notice: Annotated[Path | None,
+                      typer.Option(help="The notice config to simulate (default: the 2024 notice).")] = None,
     keep: Annotated[Path | None, typer.Option(help="Keep the simulated database in this SQLite file.")] = None,
     as_json: JsonOut = False,
 ) -> None:

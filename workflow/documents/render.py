@@ -58,5 +58,6 @@ def to_pdf(docx: bytes) -> bytes:
             capture_output=True, timeout=CONVERT_SECONDS, check=False)
         result = folder / "document.pdf"
         if done.returncode != 0 or not result.exists():
-            raise DocumentError(f"LibreOffice could not convert the document: {done.stderr.decode(errors='replace')[-300:]}")
+            said = done.stderr.decode(errors="replace")[-300:]
+            raise DocumentError(f"LibreOffice could not convert the document: {said}")
         return result.read_bytes()

@@ -147,6 +147,7 @@ def _notice(f: Any, source: str) -> Notice:
         contact=Contact(f.contact.name, f.contact.phone, f.contact.office, f.contact.paper_address,
                         f.contact.paper_hours),
         record_max_age_months=f.paper.record_max_age_months,
-        review_form_item=f.paper.review_form_item, series_choices=tuple(e.series_choices), unit_type_choices=tuple(e.unit_type_choices),
+        review_form_item=f.paper.review_form_item, series_choices=tuple(e.series_choices),
+        unit_type_choices=tuple(e.unit_type_choices),
         qualifications={series: dict(levels) for series, levels in f.qualifications.items()},
     )

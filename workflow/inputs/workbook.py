@@ -140,8 +140,8 @@ def write_template(path: Path, notice: Notice) -> None:
         guide.column_dimensions[letter].width = width
     for cell in guide[1]:
         cell.font = Font(bold=True)
-    guide.cell(len(cols) + 3, 1, "一行一份申报。任何一格有问题，整个文件都不导入，并列出每个问题（工作表、行、列名）。").alignment = \
-        Alignment(wrap_text=False)
+    all_or_nothing = "一行一份申报。任何一格有问题，整个文件都不导入，并列出每个问题（工作表、行、列名）。"
+    guide.cell(len(cols) + 3, 1, all_or_nothing).alignment = Alignment(wrap_text=False)
     book.save(path)
 
 

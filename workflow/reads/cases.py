@@ -43,7 +43,8 @@ def _list_cases(
         if value is not None and conn.execute(sa.select(table.c.id).where(table.c.code == value)).first() is None:
             raise BadUsage(f"没有登记代码为 {value!r} 的{noun}", name)
     query = (
-        sa.select(CASES.c.id, CAMPAIGNS.c.code, APPLICANTS.c.name, APPLICANTS.c.id_number, UNITS.c.code.label("unit"), CASES.c.state, CASES.c.updated_at)
+        sa.select(CASES.c.id, CAMPAIGNS.c.code, APPLICANTS.c.name, APPLICANTS.c.id_number, UNITS.c.code.label("unit"),
+                  CASES.c.state, CASES.c.updated_at)
         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).join(UNITS, UNITS.c.id == CASES.c.unit_id)
         .join(CAMPAIGNS, CAMPAIGNS.c.id == CASES.c.campaign_id)
         .order_by(CASES.c.id if oldest else CASES.c.id.desc()).limit(limit)

@@ -33,7 +33,8 @@ def my_work(engine: sa.Engine, who: Who, now: datetime, limit: int = WORK_PAGE) 
         states = sorted({s.value for e in events for sources, _ in PROCESS[e].moves for s in sources})
         scope: list[sa.ColumnElement[bool]] = [CASES.c.state.in_(states)]
         if unit_scope(actor) is not None:
-            scope.append(CASES.c.unit_id == sa.select(UNITS.c.id).where(UNITS.c.code == actor.unit_code).scalar_subquery())
+            their_unit = sa.select(UNITS.c.id).where(UNITS.c.code == actor.unit_code).scalar_subquery()
+            scope.append(CASES.c.unit_id == their_unit)
         groups = conn.execute(sa.select(CASES.c.campaign_id, CASES.c.state, sa.func.count())
                               .where(*scope).group_by(CASES.c.campaign_id, CASES.c.state)).all()
         notices = dict(loaded_notices(conn))

@@ -18,7 +18,8 @@ def upcoming(engine: sa.Engine, now: datetime, limit: int = 50) -> list[Moment]:
     moments: list[Moment] = []
     with engine.connect() as conn:
         done = {
-            (row.campaign_id, row.kind) for row in conn.execute(sa.select(REMINDER_RUNS.c.campaign_id, REMINDER_RUNS.c.kind))
+            (row.campaign_id, row.kind)
+            for row in conn.execute(sa.select(REMINDER_RUNS.c.campaign_id, REMINDER_RUNS.c.kind))
         }
         for campaign_id, notice in loaded_notices(conn):
             moments += [m for m in campaign_moments(notice)

@@ -43,7 +43,8 @@ class CaseNotFound(LookupError):
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
-    return sa.select(sa.func.count()).select_from(OBJECTIONS).where(OBJECTIONS.c.case_id == CASES.c.id, condition).scalar_subquery()
+    objections = sa.select(sa.func.count()).select_from(OBJECTIONS)
+    return objections.where(OBJECTIONS.c.case_id == CASES.c.id, condition).scalar_subquery()
 
 
 _CASES = (

@@ -67,10 +67,8 @@ def acting(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
 def viewing(conn: sa.Connection, who: Who, *roles: Role) -> Actor:
     """The actor behind a login or a visit, for a read (no write lock taken); with
     ``roles``, one of them. The service's own actor reads nothing through a front door."""
-    if isinstance(who, Visit):
-        actor = seen(conn, who).actor
-    else:
-        actor = identify(conn, who if isinstance(who, str) else None)
+    login = who if isinstance(who, str) else None
+    actor = seen(conn, who).actor if isinstance(who, Visit) else identify(conn, login)
     if roles:
         require_role(actor, *roles)
     return actor

@@ -46,7 +46,8 @@ def lift_ban(engine: sa.Engine, ban_id: int, who: Who, reason: str, now: datetim
             .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id).where(CASES.c.id == lifted.case_id)
         ).one()
         state = Status(case.state)
-        history.record(conn, [history.entry(lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})])
+        entry = history.entry(lifted.case_id, "ban_lifted", state, state, actor, now, reason, {"ban": ban_id})
+        history.record(conn, [entry])
         context = event_context(now, reason=reason, ban_first=lifted.first_year, ban_last=lifted.last_year)
         enqueue(conn, to_person(ban_key(ban_id, "lifted"), "ban_lifted", lifted.case_id, case.campaign_id,
                                 context, case.email, case.phone))

@@ -55,7 +55,8 @@ def load_notice(conn: sa.Connection, path: Path, forced: Forced | None = None) -
     if stored is None:
         conn.execute(sa.insert(CAMPAIGNS).values(code=notice.code, form_key=secrets.token_hex(32), **values))
         return notice, "new"
-    cases = conn.execute(sa.select(sa.func.count()).select_from(CASES).where(CASES.c.campaign_id == stored.id)).scalar_one()
+    counted = sa.select(sa.func.count()).select_from(CASES).where(CASES.c.campaign_id == stored.id)
+    cases = conn.execute(counted).scalar_one()
     if cases and forced is None:
         raise Refused([Refusal("notice.running", (
             f"campaign {notice.code} already has {cases} case(s): replacing its notice changes the rules"

@@ -124,7 +124,8 @@ def shared_contexts(engine: sa.Engine, link: Callable[[int], str] | None = None)
         with engine.connect() as conn:
             people = {}
             for part in chunks(case_ids):
-                query = (sa.select(CASES.c.id, APPLICANTS.c.name, APPLICANTS.c.id_number).join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
+                query = (sa.select(CASES.c.id, APPLICANTS.c.name, APPLICANTS.c.id_number)
+                         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
                          .where(CASES.c.id.in_(part)))
                 people.update({r.id: person_context(r.name, r.id_number, r.id) for r in conn.execute(query)})
             if len(people) < len(case_ids):  # every row's case exists (a foreign key): the file is damaged

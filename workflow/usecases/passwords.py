@@ -37,8 +37,8 @@ from workflow.usecases.sessions import Login, Session, revoke_sessions, start_se
 MIN_LENGTH, MAX_LENGTH = 10, 200
 # Every refused login is answered alike, whatever the reason (a wrong password, an unknown
 # login, too many tries), so that a stranger learns nothing about which logins exist.
-WRONG = Refusal("login.failed", f"登录名或密码不正确，或尝试次数过多已暂停（{BLOCK.seconds // 60} 分钟后再试，或请管理员解除）",
-                "password")
+PAUSED = f"尝试次数过多已暂停（{BLOCK.seconds // 60} 分钟后再试，或请管理员解除）"
+WRONG = Refusal("login.failed", f"登录名或密码不正确，或{PAUSED}", "password")
 
 
 def _hasher() -> Any:
@@ -166,7 +166,8 @@ def login_outcome(engine: sa.Engine, candidate: Candidate, matches: bool, now: d
         raise Refused([WRONG])  # nothing written: a flood of blocked attempts costs no write
     with engine.begin() as conn:
         hold_writer(conn)
-        same = matches and candidate.stored_hash is not None and _stored_hash(conn, candidate.login) == candidate.stored_hash
+        unchanged = candidate.stored_hash is not None and _stored_hash(conn, candidate.login) == candidate.stored_hash
+        same = matches and unchanged
         if not same or blocked(conn, attempt, now):
             audit(conn, attempt.login, "login.failure", attempt.login, address=attempt.address)
             count_failure(conn, attempt, now)

@@ -28,7 +28,8 @@ def add_unit(conn: sa.Connection, code: str, name: str, level: str, type_: str,
         problems.append(Refusal("unit.code", f"单位代码：{bad_code}", "code"))
     levels = known_levels(conn)
     if level not in levels:
-        problems.append(Refusal("unit.level", f"未知的单位级别 {level!r}（可用：{'、'.join(sorted(levels))}）", "level"))
+        known = "、".join(sorted(levels))
+        problems.append(Refusal("unit.level", f"未知的单位级别 {level!r}（可用：{known}）", "level"))
     email, phone, bad_contacts = contact_refusals("unit", email, phone)
     problems += bad_contacts + text_refusals("unit", name=(name, 200), type=(type_, 64))
     if conn.execute(sa.select(UNITS.c.id).where(UNITS.c.code == code)).first():
@@ -48,7 +49,8 @@ def register_unit(engine: sa.Engine, who: Who, code: str, name: str, level: str,
 
 
 def _list_units(conn: sa.Connection) -> list[dict[str, object]]:
-    return [dict(r._mapping) for r in conn.execute(sa.select(UNITS.c.code, UNITS.c.name, UNITS.c.level, UNITS.c.type).order_by(UNITS.c.code))]
+    units = sa.select(UNITS.c.code, UNITS.c.name, UNITS.c.level, UNITS.c.type).order_by(UNITS.c.code)
+    return [dict(r._mapping) for r in conn.execute(units)]
 
 
 def units_for(engine: sa.Engine, who: Who) -> list[dict[str, object]]:

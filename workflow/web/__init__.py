@@ -149,7 +149,8 @@ def templates() -> Jinja2Templates:
 
     found = Jinja2Templates(directory=str(HERE / "templates"))
     labels = {"event_label": _label(Event), "role_label": _label(Role), "state_label": _label(Status)}
-    found.env.globals.update(beijing=beijing_text, time_left=time_left, may=may, typed_text_limit=TYPED_TEXT_LIMIT, **labels)
+    found.env.globals.update(beijing=beijing_text, time_left=time_left, may=may, typed_text_limit=TYPED_TEXT_LIMIT,
+                             **labels)
     # A value put into an address is one path segment, whatever it holds ("/" and ".." too).
     found.env.filters.update(labels, segment=lambda value: quote(str(value), safe=""))
     return found

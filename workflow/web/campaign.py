@@ -88,5 +88,6 @@ def applicant_status(request: Request, token: str) -> Response:
     runtime = request.app.state.runtime
     found = status_by_link(request.app.state.engine, runtime.settings, token[:200], runtime.clock.now())
     if found is None:
-        return render(request, "error.html", 404, status=404, detail="此链接无效或已过期。请向推荐单位或人社局咨询办理进度。")
+        return render(request, "error.html", 404, status=404,
+                      detail="此链接无效或已过期。请向推荐单位或人社局咨询办理进度。")
     return render(request, "applicant.html", s=found)

@@ -83,8 +83,9 @@ def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
         problem = ""
     except BadUsage as err:  # names the field, by its label on the page, and the rule
         rows, problem = [], f"{FIELD_LABELS.get(err.field or '', '查找')}：{err.message}"
-    response = _render(request, "cases.html", session=seen_session(request, seeing), rows=rows[:PAGE], wanted=wanted, problem=problem,
-                       states=list(Status), next_past=rows[PAGE - 1]["case"] if len(rows) > PAGE else None)
+    next_past = rows[PAGE - 1]["case"] if len(rows) > PAGE else None
+    response = _render(request, "cases.html", session=seen_session(request, seeing), rows=rows[:PAGE], wanted=wanted,
+                       problem=problem, states=list(Status), next_past=next_past)
     response.status_code = 400 if problem else 200
     return response
 
@@ -113,7 +114,8 @@ def _case_page(request: Request, seeing: Visit, number: int, status: int = 200,
 
 @router.post("/cases/{number}/{event}")
 def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] = "",
-        version: Annotated[int | None, Form()] = None, reason: Annotated[str, Form()] = "", opinion: Annotated[str, Form()] = "",
+        version: Annotated[int | None, Form()] = None, reason: Annotated[str, Form()] = "",
+        opinion: Annotated[str, Form()] = "",
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
         form_code: Annotated[str, Form()] = "") -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history."""

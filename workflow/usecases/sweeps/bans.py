@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,12 +28,12 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
         ).all()
         if not ended:
             return 0
+        case_ids = [b.case_id for b in ended]
         cases = {row.id: row for row in conn.execute(
-            sa.select(CASES.c.id, CASES.c.state, CASES.c.campaign_id).where(CASES.c.id.in_([b.case_id for b in ended])))}
-        people = reach(conn, [b.case_id for b in ended])
+            sa.select(CASES.c.id, CASES.c.state, CASES.c.campaign_id).where(CASES.c.id.in_(case_ids)))}
+        people = reach(conn, case_ids)
         history.record(conn, [history.entry(b.case_id, "ban_ended", cases[b.case_id].state, cases[b.case_id].state,
-                                            SERVICE_ACTOR, b.ends_at, f"{b.first_year}–{b.last_year} 年不得申报的期限结束")
-                              for b in ended])
+                                            SERVICE_ACTOR, b.ends_at, _ended(b)) for b in ended])
         messages = []
         for ban in ended:
             person = people[ban.case_id]
@@ -42,3 +43,7 @@ def end_bans(engine: sa.Engine, now: datetime) -> int:
                                   context, person.email, person.phone)
         enqueue(conn, messages)
     return len(ended)
+
+
+def _ended(ban: Any) -> str:
+    return f"{ban.first_year}–{ban.last_year} 年不得申报的期限结束"

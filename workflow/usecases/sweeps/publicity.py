@@ -32,12 +32,14 @@ def publicity_complete_sql(now: datetime) -> sa.ColumnElement[bool]:
 def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, now: datetime) -> int:
     """Publicities whose working days are over with no open objection are complete."""
     due = sa.select(PUBLICITIES.c.case_id).where(publicity_complete_sql(now))
+    # A case is updated when its publicity completed, not when the sweep noticed.
+    completes_at = sa.select(PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id == CASES.c.id).scalar_subquery()
     with engine.begin() as conn:
         rows = conn.execute(
             sa.update(CASES)
-            .where(CASES.c.campaign_id == campaign_id, CASES.c.state == Status.UNIT_PUBLICITY.value, CASES.c.id.in_(due))
-            .values(version=CASES.c.version + 1,
-                    updated_at=sa.select(PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id == CASES.c.id).scalar_subquery())
+            .where(CASES.c.campaign_id == campaign_id, CASES.c.state == Status.UNIT_PUBLICITY.value,
+                   CASES.c.id.in_(due))
+            .values(version=CASES.c.version + 1, updated_at=completes_at)
             .returning(CASES.c.id, CASES.c.version)
         ).all()
         if not rows:
@@ -45,8 +47,9 @@ def complete_publicities(engine: sa.Engine, campaign_id: int, notice: Notice, no
         versions = {row.id: row.version for row in rows}
         completes: dict[int, datetime] = {}
         for part in chunks(list(versions)):
-            conn.execute(sa.update(PUBLICITIES).where(PUBLICITIES.c.case_id.in_(part)).values(completed_at=PUBLICITIES.c.completes_at))
-            rows_ = conn.execute(sa.select(PUBLICITIES.c.case_id, PUBLICITIES.c.completes_at).where(PUBLICITIES.c.case_id.in_(part)))
+            of_part = PUBLICITIES.c.case_id.in_(part)
+            conn.execute(sa.update(PUBLICITIES).where(of_part).values(completed_at=PUBLICITIES.c.completes_at))
+            rows_ = conn.execute(sa.select(PUBLICITIES.c.case_id, PUBLICITIES.c.completes_at).where(of_part))
             completes.update({case_id: at for case_id, at in rows_})
         state = Status.UNIT_PUBLICITY.value
         history.record(conn, [history.entry(case_id, Event.COMPLETE_PUBLICITY.value, state, state,

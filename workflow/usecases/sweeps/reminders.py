@@ -33,7 +33,8 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
         if now < at:
             continue
         with engine.begin() as conn:
-            done = conn.execute(sa.select(REMINDER_RUNS.c.kind).where(REMINDER_RUNS.c.campaign_id == campaign_id, REMINDER_RUNS.c.kind == kind))
+            done = conn.execute(sa.select(REMINDER_RUNS.c.kind)
+                                .where(REMINDER_RUNS.c.campaign_id == campaign_id, REMINDER_RUNS.c.kind == kind))
             if done.first():
                 continue
             messages = REMINDERS[kind](conn, campaign_id, notice, at, now)
@@ -47,7 +48,8 @@ def send_reminders(engine: sa.Engine, campaign_id: int, notice: Notice, now: dat
 def _cases_in(conn: sa.Connection, campaign_id: int, states: list[Status],
               *also: sa.ColumnElement[bool]) -> list[Any]:
     return list(conn.execute(
-        sa.select(CASES.c.id, CASES.c.state, CASES.c.application, APPLICANTS.c.name, APPLICANTS.c.email, APPLICANTS.c.phone)
+        sa.select(CASES.c.id, CASES.c.state, CASES.c.application,
+                  APPLICANTS.c.name, APPLICANTS.c.email, APPLICANTS.c.phone)
         .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
         .where(CASES.c.campaign_id == campaign_id, CASES.c.state.in_([s.value for s in states]), *also)
         .order_by(CASES.c.id)
@@ -69,7 +71,8 @@ def _paper_checklist(conn: sa.Connection, campaign_id: int, notice: Notice, at: 
                      now: datetime) -> list[Message]:
     if notice.paper.has_closed(now):
         return []
-    passed = sa.select(PUBLICITIES.c.case_id).where(PUBLICITIES.c.closed_at.is_not(None) | PUBLICITIES.c.completed_at.is_not(None))
+    over = PUBLICITIES.c.closed_at.is_not(None) | PUBLICITIES.c.completed_at.is_not(None)
+    passed = sa.select(PUBLICITIES.c.case_id).where(over)
     messages = []
     for case in _cases_in(conn, campaign_id, [Status.UNIT_PUBLICITY], CASES.c.id.in_(passed)):
         messages += to_person(reminder_key("paper_checklist", f"case{case.id}"), "reminder_paper_checklist",
