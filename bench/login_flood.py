@@ -122,7 +122,7 @@ def postgres_campaign(base: str) -> str:
 
     import sqlalchemy as sa
 
-    from tests.helpers import NOTICE_FILE, engineer, valid_id, with_id
+    from tests.support.helpers import NOTICE_FILE, engineer, valid_id, with_id
     from workflow.store.db import upgrade
     from workflow.usecases.campaigns import load_notice
     from workflow.usecases.importer import import_applications
@@ -153,7 +153,7 @@ def postgres_campaign(base: str) -> str:
 
 def main() -> None:
     if POSTGRES:
-        from tests.pgserver import postgres_server
+        from tests.support.pgserver import postgres_server
 
         with postgres_server(fsync=True) as base:
             flood(postgres_campaign(base), "PostgreSQL")

@@ -33,7 +33,7 @@ from notifications.relay import Relay  # noqa: E402
 from notifications.rendering import Renderer  # noqa: E402
 from notifications.settings import NotificationSettings  # noqa: E402
 from tests.conftest import _free_port  # noqa: E402
-from tests.helpers import valid_id  # noqa: E402
+from tests.support.helpers import valid_id  # noqa: E402
 from tests.unit.test_messages import context  # noqa: E402
 from workflow.runtime.clock import SystemClock  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
@@ -95,8 +95,8 @@ def own_context() -> dict[str, Any]:
     """What a real outbox row holds of its own: the event's part (the relay adds the
     campaign's and the person's)."""
     from states.clock import BEIJING
-    from tests.helpers import NOTICE
-    from tests.unit.test_domain import applicant
+    from tests.support.helpers import NOTICE
+    from tests.support.domain import applicant
 
     return case_context(NOTICE, applicant(), datetime(2024, 10, 9, 11, 30, tzinfo=BEIJING))
 

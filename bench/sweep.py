@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from tests.helpers import valid_id  # noqa: E402
-from tests.pgserver import postgres_server  # noqa: E402
+from tests.support.helpers import valid_id  # noqa: E402
+from tests.support.pgserver import postgres_server  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.tables import (  # noqa: E402
     APPLICANTS,

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from states.clock import BEIJING  # noqa: E402
 from states.values import Event  # noqa: E402
-from tests.helpers import engineer, valid_id  # noqa: E402
+from tests.support.helpers import engineer, valid_id  # noqa: E402
 from workflow.inputs.records import ApplicationRecord  # noqa: E402
 from workflow.store.db import make_engine, upgrade  # noqa: E402
 from workflow.store.stored_application import application_json  # noqa: E402

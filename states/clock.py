@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ class Clock(Protocol):
 
 
 class FixedClock:
-    """A clock standing at one instant; tests and simulations move it by hand."""
+    """A clock standing at one instant: CHUDING_NOW, and the tests' fixed moments."""
 
     def __init__(self, instant: datetime):
         self.instant = require_aware(instant)
@@ -24,18 +24,11 @@ class FixedClock:
     def now(self) -> datetime:
         return self.instant
 
-    def move_to(self, instant: datetime) -> None:
-        self.instant = require_aware(instant)
-
 
 def require_aware(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"instant {instant.isoformat()} has no UTC offset")
     return instant
-
-
-def to_utc(instant: datetime) -> datetime:
-    return require_aware(instant).astimezone(UTC)
 
 
 def in_beijing(instant: datetime) -> datetime:

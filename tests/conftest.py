@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests import pgserver
+from tests.support import pgserver
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
 from workflow.store.db import make_engine, upgrade
@@ -36,9 +36,6 @@ def postgres_server() -> Iterator[str]:
             yield url
     except pgserver.PostgresMissing as err:
         pytest.fail(str(err))
-
-
-_free_port = pgserver.free_port
 
 
 class Databases:

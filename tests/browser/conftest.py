@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Databases, _free_port
-from tests.e2e.test_service import CHUDING, env_for, stop, wait_for
-from tests.helpers import engineer
-from tests.integration.world import World
+from tests.conftest import Databases
+from tests.support.helpers import engineer
+from tests.support.pgserver import free_port
+from tests.support.service import CHUDING, env_for, stop, wait_for
+from tests.support.world import World
 from workflow.store.db import make_engine, upgrade
 from workflow.usecases.operators import add_operator
 from workflow.usecases.passwords import set_password
@@ -37,7 +38,7 @@ class Site:
     def __init__(self, tmp: Path, url: str | None = None):
         self.tmp = tmp
         self.url = url or f"sqlite:///{tmp / 'site.sqlite3'}"
-        self.ports = [_free_port(), _free_port()]
+        self.ports = [free_port(), free_port()]
         self.base = f"http://127.0.0.1:{self.ports[0]}"
         self.processes: list[subprocess.Popen[bytes]] = []
         engine = make_engine(self.url)

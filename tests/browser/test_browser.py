@@ -15,8 +15,8 @@ from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
-from tests.e2e.test_service import wait_for
-from tests.helpers import EXAMPLE_FILE, bj
+from tests.support.helpers import EXAMPLE_FILE, bj
+from tests.support.service import wait_for
 from workflow.documents.review_form import printed_code
 from workflow.usecases.links import sign
 

@@ -3,56 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, OPINION, PAPER_ITEMS
-
-CHUDING = [sys.executable, "-m", "workflow"]
-
-
-class Shell:
-    def __init__(self, url: str, cwd: Path):
-        self.env = {**os.environ, "CHUDING_DATABASE_URL": url}
-        self.cwd = cwd
-
-    def __call__(self, *args: str, who: str | None = None, now: str | None = None,
-                 code: int = 0) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if who:
-            env["CHUDING_OPERATOR"] = who
-        if now:
-            env["CHUDING_NOW"] = now
-        done = subprocess.run([*CHUDING, *args], env=env, cwd=self.cwd, capture_output=True, text=True)
-        assert done.returncode == code, (args, done.stdout, done.stderr)
-        return done
-
-    def json(self, *args: str, **kw: Any) -> Any:
-        return json.loads(self(*args, "--json", **kw).stdout)
-
-
-@pytest.fixture
-def sh(db_url: str, tmp_path: Path) -> Shell:
-    shell = Shell(db_url, tmp_path)
-    shell("init", "--notice", str(NOTICE_FILE), "--admin", "admin")
-    # The staff in-process: `operator add` as a command is tested on its own, and four
-    # more processes per test would be most of the suite's time.
-    from workflow.store.db import make_engine
-    from workflow.usecases.operators import add_operator
-
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        for login, role in (("clerk", "applicant_clerk"), ("reviewer", "county_reviewer"),
-                            ("paper", "county_clerk"), ("approver", "county_approver")):
-            add_operator(conn, login, login, role, None)
-    engine.dispose()
-    return shell
+from tests.support.helpers import EXAMPLE_FILE, NOTICE_FILE, OPINION, PAPER_ITEMS
+from tests.support.shell import Shell
 
 
 def test_one_case_from_import_to_confirmed(sh: Shell) -> None:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import CHUDING, Shell, sh  # noqa: F401 - the fixture
-from tests.helpers import NOTICE_FILE, engineer
+from tests.support.helpers import NOTICE_FILE, engineer
+from tests.support.service import CHUDING
+from tests.support.shell import Shell
 
 
-def _import(sh: Shell, tmp: Path, records: list[dict[str, object]]) -> None:  # noqa: F811
+def _import(sh: Shell, tmp: Path, records: list[dict[str, object]]) -> None:
     path = tmp / "records.json"
     path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     sh("import", str(path), who="clerk")
@@ -35,13 +36,13 @@ BAD_USAGE = [
 ]
 
 
-def test_bad_usage_is_exit_2_without_a_traceback(sh: Shell) -> None:  # noqa: F811
+def test_bad_usage_is_exit_2_without_a_traceback(sh: Shell) -> None:
     for args in BAD_USAGE:
         done = sh(*args, who="admin", code=2)
         assert "Traceback" not in done.stderr, args
 
 
-def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path) -> None:
     record = engineer()
     record["applicant"]["name"] = "[/]艾力[link=http://evil.example]点我[/link][bold]"
     _import(sh, tmp_path, [record])
@@ -54,7 +55,7 @@ def test_data_that_looks_like_markup_is_shown_as_it_is(sh: Shell, tmp_path: Path
     assert "\x1b]8;" not in listed  # no terminal hyperlink was made of it
 
 
-def test_control_characters_in_a_reason_login_or_name_are_refused(sh: Shell) -> None:  # noqa: F811
+def test_control_characters_in_a_reason_login_or_name_are_refused(sh: Shell) -> None:
     done = sh("operator", "add", "bad\x1blogin", "--role", "county_reviewer", who="admin", code=1)
     assert "控制字符" in done.stderr and "\x1b" not in done.stderr
     done = sh("unit", "add", "LT-X", "--name", "单位\x9b", "--level", "乡镇级", "--type", "事业单位",
@@ -88,7 +89,7 @@ def test_files_holding_personal_data_are_private(tmp_path: Path) -> None:
 
 
 def test_init_again_says_nothing_changed_and_fraud_shows_its_ban_as_a_range(
-    sh: Shell, tmp_path: Path,  # noqa: F811
+    sh: Shell, tmp_path: Path,
 ) -> None:
     assert "already registered; nothing changed" in sh("init", "--admin", "admin").stdout
     _import(sh, tmp_path, [engineer()])
@@ -97,7 +98,7 @@ def test_init_again_says_nothing_changed_and_fraud_shows_its_ban_as_a_range(
 
 
 def test_replacing_a_running_campaigns_notice_needs_force_and_a_reason(
-    sh: Shell, tmp_path: Path,  # noqa: F811
+    sh: Shell, tmp_path: Path,
 ) -> None:
     _import(sh, tmp_path, [engineer()])
     moved = tmp_path / "moved.toml"
@@ -129,7 +130,7 @@ def _strings(node: object) -> list[str]:
     return [node] if isinstance(node, str) else []
 
 
-def test_every_time_in_json_is_iso_8601_beijing_with_its_offset(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+def test_every_time_in_json_is_iso_8601_beijing_with_its_offset(sh: Shell, tmp_path: Path) -> None:
     import re
 
     _import(sh, tmp_path, [engineer()])
@@ -198,7 +199,7 @@ def test_simulate_works_from_any_folder(tmp_path: Path) -> None:
 
 
 def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_effect(
-    sh: Shell, tmp_path: Path,  # noqa: F811
+    sh: Shell, tmp_path: Path,
 ) -> None:
     _import(sh, tmp_path, [engineer()])
     text = sh("show", "1", who="admin", now="2024-10-01T09:00:00+08:00").stdout
@@ -209,7 +210,7 @@ def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_e
                                env={**sh.env, "CHUDING_NOW": "2024-11-05T09:00:00+08:00"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        from tests.e2e.test_service import wait_for
+        from tests.support.service import wait_for
 
         wait_for(lambda: sh.json("list", who="admin")[0]["state"] == "expired", "the expiry")
     finally:
@@ -219,7 +220,7 @@ def test_show_lists_every_event_still_possible_and_list_shows_when_a_rule_took_e
     assert row["updated_at"] == "2024-10-30T18:00:01+08:00"  # the first late second, not the sweep's time
 
 
-def test_json_errors_have_one_shape(sh: Shell, tmp_path: Path) -> None:  # noqa: F811
+def test_json_errors_have_one_shape(sh: Shell, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{**engineer(), "colour": "blue"}], ensure_ascii=False), encoding="utf-8")
     failures = [
@@ -242,7 +243,7 @@ def test_two_imports_of_one_new_person_at_once_never_print_the_id(
 ) -> None:
     import sqlalchemy as sa
 
-    from tests.helpers import valid_id, with_id
+    from tests.support.helpers import valid_id, with_id
 
     assert isinstance(pg_engine, sa.Engine)
     shell = Shell(pg_engine.url.render_as_string(hide_password=False), tmp_path)

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.e2e.test_cli import CHUDING
-from tests.helpers import NOTICE_FILE, bj
+from tests.support.helpers import NOTICE_FILE, bj
+from tests.support.service import CHUDING
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
 from workflow.usecases.passwords import log_in

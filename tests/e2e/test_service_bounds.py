@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_service import CHUDING, chuding, env_for, prepare
+from tests.support.service import CHUDING, chuding, env_for, prepare
 
 
 @pytest.mark.parametrize(("option", "value"), [("--sweep-seconds", "-1"), ("--sweep-seconds", "inf"),

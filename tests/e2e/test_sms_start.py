@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from notifications.rendering import KINDS
-from tests.e2e.test_service import chuding, env_for
-from tests.helpers import NOTICE_FILE
+from tests.support.helpers import NOTICE_FILE
+from tests.support.service import chuding, env_for
 
 
 def test_serve_and_outbox_send_refuse_a_provider_missing_templates(db_url: str, tmp_path: Path) -> None:
@@ -27,8 +27,8 @@ def test_the_leading_service_sends_through_the_provider_and_records_its_receipts
     import sqlalchemy as sa
 
     from notifications.outbox import OUTBOX
-    from tests.e2e.test_service import prepare, serve, stop, wait_for
-    from tests.smsproviders import ACCESS_KEY, SECRET, Aliyun, serving
+    from tests.support.service import prepare, serve, stop, wait_for
+    from tests.support.smsproviders import ACCESS_KEY, SECRET, Aliyun, serving
     from workflow.store.db import make_engine
 
     with serving(Aliyun()) as provider:

@@ -7,9 +7,9 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import _free_port
-from tests.e2e.test_service import CHUDING, chuding, env_for, stop, wait_for
-from tests.helpers import NOTICE_FILE
+from tests.support.helpers import NOTICE_FILE
+from tests.support.pgserver import free_port
+from tests.support.service import CHUDING, chuding, env_for, stop, wait_for
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -23,7 +23,7 @@ def _get(url: str) -> tuple[int, str]:
 def test_serve_answers_on_the_address_given_and_stops_on_sigterm(db_url: str, tmp_path: Path) -> None:
     env = env_for(db_url, tmp_path)
     chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen([*CHUDING, "serve", "--http", f"127.0.0.1:{port}", "--lead-seconds", "0.3"],

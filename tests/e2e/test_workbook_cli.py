@@ -7,9 +7,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.e2e.test_service import chuding, env_for
-from tests.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, teacher
-from tests.integration.test_workbook import filled
+from tests.support.helpers import EXAMPLE_FILE, NOTICE_FILE, engineer, teacher
+from tests.support.service import chuding, env_for
+from tests.support.workbooks import filled
 
 
 def test_template_import_and_export_from_the_command_line(db_url: str, tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_a_long_import_shows_its_progress_on_a_terminal_and_nothing_when_piped(d
     import pty
     import subprocess
 
-    from tests.e2e.test_service import CHUDING
-    from tests.helpers import valid_id, with_id
+    from tests.support.helpers import valid_id, with_id
+    from tests.support.service import CHUDING
 
     env = env_for(db_url, tmp_path, CHUDING_NOW="2024-10-01T09:00:00+08:00", COLUMNS="120")
     chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")

@@ -8,15 +8,13 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.helpers import engineer, teacher
-from tests.integration.world import World
+from tests.support.helpers import engineer, teacher
+from tests.support.web import GOOD, NOW
+from tests.support.world import World
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
 from workflow.usecases.passwords import set_password
 from workflow.web import create_app
-
-GOOD = "correct horse battery"
-NOW = "2024-10-09T10:00:00+08:00"
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from tests.helpers import bj, engineer, teacher
-from tests.integration.world import UNIT_OF, World
+from tests.support.helpers import bj, engineer, teacher
+from tests.support.world import UNIT_OF, World
 from workflow.cli import app
 from workflow.usecases.operators import disable_operator
 

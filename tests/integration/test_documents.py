@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from states.refusals import Refused
 from states.values import Event
-from tests.helpers import ID_A, OPINION, PAPER_ITEMS, bj, engineer, teacher
-from tests.integration.test_rules import _to_publicity
-from tests.integration.world import World
+from tests.support.helpers import ID_A, OPINION, PAPER_ITEMS, bj, engineer, teacher
+from tests.support.rules import to_publicity
+from tests.support.world import World
 from workflow.documents.produce import case_document, confirmed_list, unit_document
 from workflow.documents.render import DocumentError, render_docx
 from workflow.store.tables import AUDIT
@@ -51,7 +51,7 @@ def test_the_commitment_carries_the_full_id_and_the_text_to_copy_and_is_recorded
 
 
 def world_notice_commitment() -> str:
-    from tests.helpers import NOTICE
+    from tests.support.helpers import NOTICE
 
     return NOTICE.commitment_text
 
@@ -64,7 +64,7 @@ def test_the_teachers_statement_is_for_teachers_only_and_shows_the_id_masked(wor
 
 
 def test_the_unit_publicity_counts_working_days_across_the_adjusted_saturday(world: World, engine: sa.Engine) -> None:
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     text = text_of(unit_document(engine, "water", "unit_publicity", "LT-SL-01", NOW).data)
     # 9, 10, 11, 12 (the Saturday worked after National Day) and 14 October: five working days.
@@ -78,7 +78,7 @@ def test_the_unit_publicity_counts_working_days_across_the_adjusted_saturday(wor
 
 
 def test_the_result_the_receipt_and_the_confirmed_list_follow_the_case(world: World, engine: sa.Engine) -> None:
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     world.run(1, Event.RECORD_OBJECTION, "water", bj(2024, 10, 10), reason="学历存疑")
     world.run(1, Event.RESOLVE_OBJECTION, "water", bj(2024, 10, 11), reason="经核实属实", upheld=False)
@@ -128,7 +128,7 @@ def test_the_review_form_is_two_watermarked_a4_pages_carrying_the_code_the_paper
 
     with pytest.raises(Refused, match="网上审核通过后"):
         review_form(engine, "paper", 1, NOW)
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     made = review_form(engine, "paper", 1, NOW)
     code = world.form_code(1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ def test_the_review_form_is_two_watermarked_a4_pages_carrying_the_code_the_paper
 
 
 def test_a_wrong_or_stale_review_form_code_is_refused_naming_the_form(world: World, engine: sa.Engine) -> None:
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     world.run(1, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
     old = world.form_code(1)
@@ -177,7 +177,7 @@ def test_every_word_document_converts_to_pdf_and_one_page_of_each_is_kept(world:
                                                                            tmp_path: Path) -> None:
     from workflow.documents.render import converter
 
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     made = {"commitment": case_document(engine, "clerk", "commitment", 1, NOW),
             "teacher_statement": case_document(engine, "clerk", "teacher_statement", 2, NOW),
@@ -205,7 +205,7 @@ def test_every_word_document_converts_to_pdf_and_one_page_of_each_is_kept(world:
 
 
 def test_markup_in_the_data_is_text_in_every_document(engine: sa.Engine) -> None:
-    from tests.helpers import valid_id, with_id
+    from tests.support.helpers import valid_id, with_id
     from workflow.documents.review_form import review_form
 
     world = World(engine)
@@ -215,7 +215,7 @@ def test_markup_in_the_data_is_text_in_every_document(engine: sa.Engine) -> None
     world.import_([record])
     text = text_of(case_document(engine, "clerk", "commitment", 1, NOW).data)
     assert name in text and "水利 & <script>alert(1)</script>" in text  # the file is whole, the words as typed
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     pdf = review_form(engine, "paper", 1, NOW).data
     printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "A&B<i>x</i>" in printed and "<script>alert(1)</script>" in printed
@@ -224,12 +224,12 @@ def test_markup_in_the_data_is_text_in_every_document(engine: sa.Engine) -> None
 def test_the_result_names_each_case_s_outcome_none_dismissed_or_upheld(engine: sa.Engine) -> None:
     """Three cases of one unit: no objection, one dismissed, one upheld (its period then
     completes); each row says its own, read from one count per case."""
-    from tests.helpers import valid_id, with_id
+    from tests.support.helpers import valid_id, with_id
 
     world = World(engine)
     cases = world.import_([with_id(engineer(), valid_id(900 + i), f"公示人{i}") for i in range(3)]).created
     for case in cases:
-        _to_publicity(world, case)
+        to_publicity(world, case)
         world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     quiet, dismissed, upheld = cases
     for case, outcome in ((dismissed, False), (upheld, True)):

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from states.values import Event
-from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer
-from tests.integration.test_rules import _to_publicity
-from tests.integration.world import World
+from tests.support.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer
+from tests.support.rules import to_publicity
+from tests.support.world import World
 from workflow.documents.produce import confirmed_list
 from workflow.reads.export import export_cases
 
@@ -33,7 +33,7 @@ def test_no_workbook_chuding_writes_holds_a_formula_from_data(engine: sa.Engine,
     record["specialty"] = SPECIALTY
     world = World(engine)
     world.import_([record])
-    _to_publicity(world, 1)
+    to_publicity(world, 1)
     world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
     world.run(1, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
     world.run(1, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 11), items=PAPER_ITEMS, form_code=world.form_code(1))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import NOTICE, bj, engineer
-from tests.integration.test_web import log_in
-from tests.integration.world import World
+from tests.support.helpers import NOTICE, bj, engineer
+from tests.support.web import log_in
+from tests.support.world import World
 from workflow.errors import ImportRefused
 from workflow.store.tables import CASES
 from workflow.usecases.importer import import_applications, import_workbook

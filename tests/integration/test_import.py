@@ -8,18 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from states.values import Event
-from tests.helpers import bj, engineer, teacher
-from tests.integration.world import World
+from tests.support.helpers import bj, engineer, teacher
+from tests.support.imports import refused
+from tests.support.world import World
 from workflow.errors import ImportRefused
 from workflow.usecases.importer import import_applications
-
-
-def refused(world: World, text: str) -> list[str]:
-    with pytest.raises(ImportRefused) as err:
-        import_applications(world.engine, text, "bad.json", "clerk", bj(2024, 9, 28))
-    for table in ("application_case", "applicant", "unit", "material", "history"):
-        assert world.count(table) == 0, table
-    return [str(p) for p in err.value.problems]
 
 
 def with_second(change) -> str:  # type: ignore[no-untyped-def]
@@ -100,11 +93,11 @@ def test_one_size_limit_for_every_file_counted_in_bytes(engine: sa.Engine) -> No
     World(engine)
     chinese = "[" + " " * (MAX_FILE_BYTES - 1 - 3 * (MAX_FILE_BYTES // 6)) + "名" * (MAX_FILE_BYTES // 6) + "]"
     assert len(chinese) < MAX_FILE_BYTES < len(chinese.encode())
-    for refused in (lambda: import_applications(engine, chinese, "big.json", "clerk", bj(2024, 9, 28)),
-                    lambda: import_workbook(engine, b"PK\x03\x04" + b"\0" * MAX_FILE_BYTES, "big.xlsx", "clerk",
-                                            bj(2024, 9, 28))):
+    for importing in (lambda: import_applications(engine, chinese, "big.json", "clerk", bj(2024, 9, 28)),
+                      lambda: import_workbook(engine, b"PK\x03\x04" + b"\0" * MAX_FILE_BYTES, "big.xlsx", "clerk",
+                                              bj(2024, 9, 28))):
         with pytest.raises(ImportRefused, match="文件过大：最多 20 MB") as err:
-            refused()
+            importing()
         assert [p.rule for p in err.value.problems] == ["import.file_size"]
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM application_case")).scalar() == 0

@@ -12,9 +12,9 @@ from states.idnumber import check_character
 from states.notice import NoticeError
 from states.refusals import Refused
 from states.values import Event
-from tests.helpers import NOTICE_TEXT, bj, engineer
-from tests.integration.test_import import refused
-from tests.integration.world import World
+from tests.support.helpers import NOTICE_TEXT, bj, engineer
+from tests.support.imports import refused
+from tests.support.world import World
 from workflow.documents.produce import file_name
 from workflow.inputs.notices import parse_notice_text
 from workflow.usecases.importer import import_applications

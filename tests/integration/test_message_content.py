@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from notifications.outbox import OUTBOX
 from notifications.rendering import Renderer
 from states.values import Event
-from tests.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer, teacher
-from tests.integration.test_rules import _to_publicity, rules_of
-from tests.integration.world import World
+from tests.support.helpers import NOTICE, OPINION, PAPER_ITEMS, bj, engineer, teacher
+from tests.support.rules import rules_of, to_publicity
+from tests.support.world import World
 from workflow.usecases.messages import shared_contexts
 
 RENDERER = Renderer()
@@ -34,7 +34,7 @@ def _publicity_closed(engine: sa.Engine, record: dict[str, object], unit_operato
     """The close_publicity message of ``record``'s case, rendered as the relay sends it."""
     world = World(engine)
     case = world.import_([record]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, unit_operator, bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, unit_operator, bj(2024, 10, 16), opinion=OPINION)
     return rendered(engine, "close_publicity")
@@ -83,7 +83,7 @@ def test_an_expiry_states_the_remedies(engine: sa.Engine) -> None:
 def test_an_objections_words_are_not_sent_to_the_applicant_by_default(engine: sa.Engine) -> None:
     world = World(engine)
     case = world.import_([engineer()]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.RECORD_OBJECTION, "water", bj(2024, 10, 10), reason="举报人张某称其学历造假")
     text, html, sms = rendered(engine, "record_objection")
@@ -101,7 +101,7 @@ def test_a_stale_chsi_record_is_refused_at_receipt_naming_it(engine: sa.Engine) 
     record = engineer()
     record["educations"][0]["chsi_record_date"] = "2024-07-24"
     case = world.import_([record]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
     assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,

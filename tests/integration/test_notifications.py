@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,10 +18,11 @@ from notifications.outbox import OUTBOX
 from notifications.rendering import KINDS
 from notifications.settings import NotificationSettings
 from states.values import Event
-from tests.conftest import _free_port
-from tests.helpers import bj, engineer, valid_id, with_id
-from tests.integration.world import World
-from tests.mailserver import PASSWORD, USER, Certificates, Inbox, smtp_server
+from tests.support.helpers import bj, engineer, valid_id, with_id
+from tests.support.mailserver import Certificates, Inbox, smtp_server
+from tests.support.pgserver import free_port
+from tests.support.relay import relay_process, settings
+from tests.support.world import World
 from workflow.runtime.clock import SystemClock
 from workflow.usecases.messages import send_outbox
 from workflow.usecases.outbox import requeue
@@ -33,16 +31,6 @@ from workflow.usecases.outbox import requeue
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return Certificates(tmp_path_factory.mktemp("tls"))
-
-
-def settings(tmp_path: Path, port: int, certs: Certificates, **changes: Any) -> NotificationSettings:
-    values: dict[str, Any] = {
-        "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "starttls",
-        "smtp_user": USER, "smtp_password": PASSWORD, "smtp_ca_file": certs.ca_file,
-        "smtp_timeout_seconds": 5, "mail_from": "chuding@rsj.luntai.example", "sms_dir": tmp_path / "sms",
-        "relay_backoff_seconds": 0.05, "relay_max_attempts": 3,
-    }
-    return NotificationSettings(**{**values, **changes})
 
 
 def outbox(engine: sa.Engine) -> list[Any]:
@@ -60,7 +48,7 @@ def test_a_transition_delivers_its_email(engine: sa.Engine, tmp_path: Path, cert
     world = World(engine)
     case = world.import_([engineer()]).created[0]
     world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9, 11, 30))
-    port = _free_port()
+    port = free_port()
     with smtp_server(port, certs, security) as inbox:
         report = send_outbox(engine, settings(tmp_path, port, certs, smtp_security=security), SystemClock())
     assert (report.sent, report.dead) == (4, 0)  # import and submit, each by e-mail and SMS
@@ -85,7 +73,7 @@ def test_server_down_then_up_everything_arrives_and_dead_rows_can_be_revived(
 ) -> None:
     world = World(engine)
     world.import_([with_id(engineer(), valid_id(i)) for i in range(3)])
-    port = _free_port()  # nothing listens there yet
+    port = free_port()  # nothing listens there yet
     config = settings(tmp_path, port, certs)
     first = send_outbox(engine, config, SystemClock())
     assert (first.sent, first.retrying) == (3, 3)  # the SMS went to the file gateway
@@ -113,7 +101,7 @@ def test_server_down_then_up_everything_arrives_and_dead_rows_can_be_revived(
 
 def test_wrong_password_is_not_delivered(engine: sa.Engine, tmp_path: Path, certs: Certificates) -> None:
     World(engine).import_([engineer()])
-    port = _free_port()
+    port = free_port()
     with smtp_server(port, certs) as inbox:
         config = settings(tmp_path, port, certs, smtp_password="wrong", smtp_timeout_seconds=1)
         report = send_outbox(engine, config, SystemClock())
@@ -148,25 +136,15 @@ def test_the_same_event_never_writes_a_message_twice(engine: sa.Engine) -> None:
     assert len(outbox(engine)) == len(before)
 
 
-def _relay(db_url: str, config: NotificationSettings) -> subprocess.Popen[str]:
-    env = {**os.environ, "CHUDING_DATABASE_URL": db_url}
-    for name, value in config.model_dump().items():
-        if value is not None and name != "sms_template_codes":
-            secret = getattr(value, "get_secret_value", None)
-            env[f"CHUDING_{name.upper()}"] = str(secret() if secret else value)
-    return subprocess.Popen([sys.executable, "-m", "workflow", "outbox", "send"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def test_relay_killed_mid_batch_then_restarted_delivers_everything(
     engine: sa.Engine, db_url: str, tmp_path: Path, certs: Certificates,
 ) -> None:
     World(engine).import_([with_id(engineer(), valid_id(i)) for i in range(60)])
-    port = _free_port()
+    port = free_port()
     config = settings(tmp_path, port, certs, relay_lease_seconds=1, relay_batch=60, relay_concurrency=2)
     inbox = Inbox(delay=0.02)
     with smtp_server(port, certs, inbox=inbox):
-        relay = _relay(db_url, config)
+        relay = relay_process(db_url, config)
         deadline = time.monotonic() + 60
         while len(inbox.messages) < 10 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -174,7 +152,7 @@ def test_relay_killed_mid_batch_then_restarted_delivers_everything(
         relay.communicate()
         assert 10 <= len(inbox.messages) < 60, "the relay should have died mid-batch"
         time.sleep(1.2)  # the dead relay's lease runs out
-        again = _relay(db_url, config)
+        again = relay_process(db_url, config)
         _, errors = again.communicate(timeout=120)
         assert again.returncode == 0, errors
     rows = emails(engine)
@@ -196,11 +174,11 @@ def test_two_relays_on_postgresql_send_each_message_once(
 ) -> None:
     engine, db_url = pg_engine, pg_engine.url.render_as_string(hide_password=False)
     World(engine).import_([with_id(engineer(), valid_id(i)) for i in range(120)])
-    port = _free_port()
+    port = free_port()
     config = settings(tmp_path, port, certs, relay_batch=10, relay_concurrency=2)
     inbox = Inbox(delay=0.005)
     with smtp_server(port, certs, inbox=inbox):
-        relays = [_relay(db_url, config) for _ in range(2)]
+        relays = [relay_process(db_url, config) for _ in range(2)]
         outputs = [r.communicate(timeout=120) for r in relays]
     assert [r.returncode for r in relays] == [0, 0], outputs
     sent_by = Counter(r.claimed_by for r in emails(engine))

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from states.refusals import Refused
-from tests.helpers import bj
-from tests.integration.world import World
+from tests.support.helpers import bj
+from tests.support.world import World
 from workflow.store.tables import AUDIT, OPERATORS
 from workflow.usecases.operators import register_operator
 from workflow.usecases.passwords import log_in, set_password
@@ -191,7 +191,7 @@ def test_whatever_a_stranger_types_is_audited_safely(engine: sa.Engine) -> None:
 def test_failed_logins_at_the_same_moment_are_each_counted(engine: sa.Engine) -> None:
     """Ten wrong passwords at once, each checked outside any transaction: every one is
     counted (none lost) and the login is blocked there exactly once."""
-    from tests.integration.test_integrity import race
+    from tests.support.concurrency import race
     from workflow.usecases.login_limits import LOGIN_THROTTLE
 
     World(engine)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from states.guards import publicity_complete
-from tests.helpers import bj, engineer, valid_id, with_id
-from tests.integration.world import World
+from tests.support.helpers import bj, engineer, valid_id, with_id
+from tests.support.world import World
 from workflow.store.cases import load_case
 from workflow.store.tables import OBJECTIONS, PUBLICITIES
 from workflow.usecases.sweeps import publicity_complete_sql

@@ -18,11 +18,11 @@ from notifications.outbox import OUTBOX
 from notifications.relay import repeat_bound
 from notifications.rendering import UnmaskedIdNumber
 from notifications.sms import variables
-from tests.conftest import _free_port
-from tests.helpers import ID_A, engineer, valid_id, with_id
-from tests.integration.test_notifications import _relay, settings
-from tests.integration.world import World
-from tests.mailserver import Certificates, Inbox, smtp_server
+from tests.support.helpers import ID_A, engineer, valid_id, with_id
+from tests.support.mailserver import Certificates, Inbox, smtp_server
+from tests.support.pgserver import free_port
+from tests.support.relay import relay_process, settings
+from tests.support.world import World
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +45,12 @@ def test_four_relays_at_once_send_every_message_exactly_once(
     engine: sa.Engine, db_url: str, tmp_path: Path, certs: Certificates,
 ) -> None:
     World(engine).import_([with_id(engineer(), valid_id(i)) for i in range(100)])
-    port = _free_port()
+    port = free_port()
     config = settings(tmp_path, port, certs, relay_batch=10, relay_concurrency=2,
                       sms_dir=tmp_path / "sms")
     inbox = Inbox(delay=0.002)
     with smtp_server(port, certs, inbox=inbox):
-        relays = [_relay(db_url, config) for _ in range(4)]
+        relays = [relay_process(db_url, config) for _ in range(4)]
         outputs = [r.communicate(timeout=180) for r in relays]
     assert [r.returncode for r in relays] == [0, 0, 0, 0], outputs
     emails, texts = _rows(engine, "email"), _rows(engine, "sms")
@@ -65,7 +65,7 @@ def test_kills_at_random_points_lose_nothing_and_repeat_within_the_bound(
     engine: sa.Engine, db_url: str, tmp_path: Path, certs: Certificates,
 ) -> None:
     World(engine).import_([with_id(engineer(), valid_id(i)) for i in range(150)])
-    port = _free_port()
+    port = free_port()
     config = settings(tmp_path, port, certs, relay_lease_seconds=0.5, relay_batch=50,
                       relay_concurrency=2, sms_dir=tmp_path / "sms")
     bound = repeat_bound(config.relay_concurrency)  # per channel, per kill: as the README says
@@ -75,7 +75,7 @@ def test_kills_at_random_points_lose_nothing_and_repeat_within_the_bound(
     with smtp_server(port, certs, inbox=inbox):
         for _ in range(3):
             before = len(inbox.messages)
-            relay = _relay(db_url, config)
+            relay = relay_process(db_url, config)
             # Kill it at a random point once it is sending (not before it has started).
             deadline = time.monotonic() + 30
             while len(inbox.messages) < before + 3 and relay.poll() is None and time.monotonic() < deadline:
@@ -86,7 +86,7 @@ def test_kills_at_random_points_lose_nothing_and_repeat_within_the_bound(
                 kills += 1
             relay.communicate()
             time.sleep(0.6)  # the dead relay's lease runs out
-        last = _relay(db_url, config)
+        last = relay_process(db_url, config)
         _, errors = last.communicate(timeout=180)
         assert last.returncode == 0, errors
     assert kills >= 1, "no relay was killed mid-work"

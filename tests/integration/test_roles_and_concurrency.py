@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import workflow.usecases.events
 from states.refusals import Refused
 from states.values import Event
-from tests.helpers import bj, engineer, teacher
-from tests.integration.world import World
+from tests.support.helpers import bj, engineer, teacher
+from tests.support.world import World
 from workflow.errors import Conflict
 from workflow.store.cases import CaseNotFound
 

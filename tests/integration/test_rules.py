@@ -7,18 +7,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from states.refusals import Refused
 from states.values import Event
-from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, notice_text_for, with_id
-from tests.integration.world import World
+from tests.support.helpers import OPINION, PAPER_ITEMS, bj, engineer, notice_text_for, with_id
+from tests.support.rules import rules_of, to_publicity
+from tests.support.world import World
 from workflow.store.tables import BANS
 from workflow.usecases.campaigns import load_notice
-
-
-def rules_of(call: object) -> set[str]:
-    with pytest.raises(Refused) as err:
-        call()  # type: ignore[operator]
-    return {r.rule for r in err.value.refusals}
 
 
 def test_submission_window_to_the_second(engine: sa.Engine) -> None:
@@ -46,12 +40,6 @@ def test_every_refusal_reason_at_once(engine: sa.Engine) -> None:
     }
 
 
-def _to_publicity(world: World, case: int) -> None:
-    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9))
-    world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 9))
-    world.run(case, Event.APPROVE_ONLINE, "reviewer", bj(2024, 10, 9))
-
-
 @pytest.mark.parametrize(("start", "not_before", "complete_at"), [
     (bj(2024, 9, 30, 9), bj(2024, 10, 11, 23, 59, 59), bj(2024, 10, 12)),
     (bj(2024, 10, 8, 9), bj(2024, 10, 12, 23, 59, 59), bj(2024, 10, 13)),
@@ -71,7 +59,7 @@ def test_publicity_across_national_day(engine: sa.Engine, start, not_before, com
 def test_objections_must_be_resolved_and_an_upheld_one_lets_the_unit_reject(engine: sa.Engine) -> None:
     world = World(engine)
     case = world.import_([engineer()]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.RECORD_OBJECTION, "water", bj(2024, 10, 10), reason="学历存疑")
     assert rules_of(lambda: world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 20), opinion=OPINION)) == {
@@ -88,7 +76,7 @@ def test_objections_must_be_resolved_and_an_upheld_one_lets_the_unit_reject(engi
 def test_paper_needs_a_passed_publicity_and_the_whole_checklist(engine: sa.Engine) -> None:
     world = World(engine)
     case = world.import_([engineer()]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     assert rules_of(lambda: world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,
               form_code=world.form_code(case))) == {
         "publicity.not_passed"
@@ -117,7 +105,7 @@ def _campaign(world: World, tmp_path: Path, year: int) -> None:
 def test_fraud_after_confirmation_revokes_and_bans_2025_to_2027(engine: sa.Engine, tmp_path: Path) -> None:
     world = World(engine)
     case = world.import_([engineer()]).created[0]
-    _to_publicity(world, case)
+    to_publicity(world, case)
     world.run(case, Event.START_PUBLICITY, "water", bj(2024, 10, 9))
     world.run(case, Event.CLOSE_PUBLICITY, "water", bj(2024, 10, 16), opinion=OPINION)
     world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 25), items=PAPER_ITEMS,

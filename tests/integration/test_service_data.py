@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from notifications.errors import DataUnreadable
-from tests.integration.world import World
+from tests.support.world import World
 from workflow.usecases.messages import shared_contexts
 
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from states.refusals import Refused
 from states.values import Event
-from tests.helpers import bj, engineer, teacher
-from tests.integration.world import World
+from tests.support.helpers import bj, engineer, teacher
+from tests.support.world import World
 from workflow.reads.cases import cases_for
 from workflow.store.cases import CaseNotFound
 from workflow.store.tables import AUDIT, OPERATORS, SESSIONS

@@ -17,9 +17,9 @@ from notifications.outbox import OUTBOX
 from notifications.receipts import collect
 from notifications.rendering import KINDS
 from notifications.settings import NotificationSettings
-from tests.helpers import engineer, teacher
-from tests.integration.world import UNIT_OF, World
-from tests.smsproviders import ACCESS_KEY, SECRET, TENCENT_APP, Aliyun, Provider, Tencent, serving
+from tests.support.helpers import engineer, teacher
+from tests.support.smsproviders import ACCESS_KEY, SECRET, TENCENT_APP, Aliyun, Provider, Tencent, serving
+from tests.support.world import UNIT_OF, World
 from workflow.reads.cases import case_for
 from workflow.reads.status import status_for
 from workflow.runtime.clock import SystemClock

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
 from states.values import Event
-from tests.helpers import OPINION, PAPER_ITEMS, bj, engineer, valid_id, with_id
-from tests.integration.world import World
+from tests.support.helpers import OPINION, PAPER_ITEMS, bj, engineer, valid_id, with_id
+from tests.support.world import World
 from workflow.store.tables import OPERATORS
 from workflow.usecases.sweeps import catch_up
 

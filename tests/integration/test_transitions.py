@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from states.refusals import Refused
 from states.status import Status
 from states.values import Event
-from tests.expected_process import DESTINATION, EXPECTED, HOW, IN_WINDOWS, S
-from tests.helpers import bj, engineer, valid_id, with_id
-from tests.integration.world import World
+from tests.support.expected_process import DESTINATION, EXPECTED, HOW, IN_WINDOWS, S
+from tests.support.helpers import bj, engineer, valid_id, with_id
+from tests.support.world import World
 
 PAIRS = [(state, event) for event in Event for state in Status]
 

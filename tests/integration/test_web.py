@@ -8,27 +8,14 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from states.values import Event
-from tests.helpers import ID_A, bj, engineer
-from tests.integration.conftest import GOOD, NOW
-from tests.integration.world import World
+from tests.support.helpers import ID_A, bj, engineer
+from tests.support.web import GOOD, NOW, csrf, log_in
+from tests.support.world import World
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
 from workflow.store.tables import AUDIT, SESSIONS
 from workflow.usecases.passwords import set_password
 from workflow.web import create_app
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def log_in(client: TestClient, login: str, password: str = GOOD) -> str:
-    form = client.get("/login")
-    done = client.post("/login", data={"login": login, "password": password, "csrf": csrf(form.text)})
-    assert done.status_code == 303, done.text
-    return csrf(client.get("/").text)
 
 
 def test_a_page_needs_a_login_and_every_page_carries_the_security_headers(site) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +148,7 @@ def test_a_unit_operator_cannot_act_on_another_unit_s_case_even_by_address(site)
 
 def test_the_list_filters_searches_by_name_or_number_and_pages(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     import workflow.web.pages as pages
-    from tests.helpers import valid_id, with_id
+    from tests.support.helpers import valid_id, with_id
 
     world, client = site
     world.import_([with_id(engineer(), valid_id(100 + i), f"申报人{i}") for i in range(5)])
@@ -198,12 +185,12 @@ def test_a_unit_operator_asking_for_another_unit_still_sees_only_their_own(site)
 
 
 def test_forms_offer_the_checklist_of_the_case_s_series_and_the_opinion_pre_filled(site, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.helpers import OPINION
-    from tests.integration.test_rules import _to_publicity
+    from tests.support.helpers import OPINION
+    from tests.support.rules import to_publicity
 
     world, client = site
     for case, unit in ((1, "water"), (2, "school")):
-        _to_publicity(world, case)
+        to_publicity(world, case)
         world.run(case, Event.START_PUBLICITY, unit, bj(2024, 10, 9))
     log_in(client, "water")
     close = client.get("/cases/1").text

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 
 from notifications.outbox import OUTBOX
 from states.values import Event
-from tests.helpers import ID_A, bj, engineer, valid_id, with_id
-from tests.integration.conftest import GOOD
-from tests.integration.test_web import log_in
+from tests.support.helpers import ID_A, bj, engineer, valid_id, with_id
+from tests.support.web import GOOD, log_in
 from workflow.store.tables import CASES, OPERATORS, UNITS
 from workflow.usecases.passwords import set_password
 
@@ -191,8 +190,8 @@ def test_every_page_needs_a_login_and_every_form_its_csrf_token(site, engine: sa
 
 
 def test_the_import_page_takes_the_workbook_too(site, engine: sa.Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.helpers import NOTICE
-    from tests.integration.test_workbook import filled
+    from tests.support.helpers import NOTICE
+    from tests.support.workbooks import filled
     from workflow.inputs.workbook import write_template
 
     _, client = site
@@ -235,7 +234,7 @@ def test_a_control_character_in_an_address_is_refused_not_an_error(site) -> None
 def test_submissions_are_counted_per_beijing_day_by_the_database(engine: sa.Engine) -> None:
     """Two submissions two minutes apart, either side of Beijing midnight: the same day in
     UTC (15:59 and 16:01), two days in Beijing, where the bureau counts them."""
-    from tests.integration.world import World
+    from tests.support.world import World
     from workflow.reads.overview import campaign_overview
 
     world = World(engine)

@@ -13,9 +13,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from tests.helpers import ID_A
-from tests.integration.conftest import GOOD
-from tests.integration.test_web import csrf, log_in
+from tests.support.helpers import ID_A
+from tests.support.web import GOOD, csrf, log_in
 from workflow.store.tables import AUDIT
 from workflow.web.limits import FORM_BYTES, STRANGER_BYTES
 from workflow.web.security import HEADERS
@@ -125,7 +124,7 @@ def test_a_busy_database_is_a_503_with_retry_after_and_nothing_changed(db_url: s
                                                                         site) -> None:  # type: ignore[no-untyped-def]
     """A real lock held by another writer, past a short busy wait (SQLite's write lock;
     PostgreSQL's row lock with a lock timeout)."""
-    from tests.integration.world import World  # noqa: F401 - the site's world is loaded
+    from tests.support.world import World  # noqa: F401 - the site's world is loaded
     from workflow.runtime.bootstrap import bootstrap
     from workflow.runtime.settings import Settings
     from workflow.web import create_app
@@ -219,7 +218,7 @@ def test_only_those_who_may_import_get_the_import_form(site) -> None:  # type: i
 @pytest.mark.parametrize("login", ["x/../boss", "a b", "<b>", "名字", "-dash", "a" * 65])
 def test_a_login_outside_the_safe_alphabet_is_refused_at_registration(engine: sa.Engine, login: str) -> None:
     from states.refusals import Refused
-    from tests.integration.world import World
+    from tests.support.world import World
     from workflow.usecases.operators import register_operator
 
     World(engine)
@@ -248,13 +247,13 @@ def test_x_forwarded_for_is_believed_only_from_a_named_proxy(db_url: str, engine
     import urllib.parse
     import urllib.request
 
-    from tests.conftest import _free_port
+    from tests.support.pgserver import free_port
     from workflow.runtime.bootstrap import bootstrap
     from workflow.runtime.settings import Settings
     from workflow.web.server import WebServer
 
     web = WebServer(bootstrap(Settings(database_url=db_url, now="2024-10-09T10:00:00+08:00",
-                                       trusted_proxies=trusted)), f"127.0.0.1:{_free_port()}")
+                                       trusted_proxies=trusted)), f"127.0.0.1:{free_port()}")
     web.start()
     try:
         for _ in range(100):

@@ -4,7 +4,6 @@ imported with the same checks as JSON, every problem named by sheet, row and col
 from __future__ import annotations
 
 import json
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -13,56 +12,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from tests.helpers import NOTICE, bj, engineer, teacher, valid_id, with_id
-from tests.integration.world import World
+from tests.support.helpers import NOTICE, bj, engineer, teacher, valid_id, with_id
+from tests.support.workbooks import filled
+from tests.support.world import World
 from workflow.errors import ImportRefused
 from workflow.inputs.records import ApplicationRecord
-from workflow.inputs.workbook import HELP_SHEET, SHEET, columns, write_template
-from workflow.inputs.workbook_read import PATH_PART
+from workflow.inputs.workbook import HELP_SHEET, SHEET, write_template
 from workflow.store.stored_application import application_json
 from workflow.store.tables import CASES
 from workflow.usecases.importer import import_workbook
-
-FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-
-
-def value_at(record: dict[str, Any], path: str) -> Any:
-    here: Any = record
-    for name, index in PATH_PART.findall(path):
-        try:
-            here = here[int(index)] if index else here[name]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return here
-
-
-def filled(records: list[dict[str, Any]], template: Path, spoil: Any = None) -> bytes:
-    """The template filled in as a clerk would: dates as dates or as text, numbers as
-    text, full-width digits, stray spaces."""
-    book = load_workbook(template)
-    sheet = book[SHEET]
-    headers = [c.value for c in sheet[1]]
-    by_header = {c.header: c for c in columns(NOTICE)}
-    for row, record in enumerate(records, start=2):
-        for index, header in enumerate(headers, start=1):
-            col = by_header[header]
-            value = value_at(record, col.path)
-            if value is None:
-                continue
-            if col.kind == "bool":
-                value = "是" if value else "否"
-            elif col.kind == "date":
-                value = date.fromisoformat(value) if row % 2 == 0 else value.replace("-", "/") + " "
-            elif col.kind in ("id", "phone"):
-                value = f" {str(value).translate(FULL_WIDTH)} "
-            elif col.kind in ("int", "number"):
-                value = str(value)
-            sheet.cell(row, index, value)
-    if spoil:
-        spoil(sheet, headers)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture

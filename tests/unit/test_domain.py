@@ -8,32 +8,17 @@ from datetime import date, timedelta
 import pytest
 
 from states import idnumber
-from states.application import Application, Assessment, ContinuingEducation, Education, Unit
+from states.application import Assessment, ContinuingEducation, Education, Unit
 from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.eligibility import full_years
 from states.eligibility import refusals as eligibility
 from states.materials import online_refusals, paper_refusals
 from states.notice import CalendarRules, FullYear
-from tests.helpers import ID_A, ID_B, NOTICE, bj
+from tests.support.domain import applicant
+from tests.support.helpers import ID_A, ID_B, NOTICE, bj
 
 UNIT = Unit("U1", "轮台县水利管理站", "县级", "事业单位")
-SUMMARY = "字" * 2000
-
-
-def applicant(**changes: object) -> Application:
-    base = Application(
-        id_number=ID_A, name="艾力", series="工程技术", specialty="水利工程",
-        work_started_on=date(2022, 7, 15),
-        educations=(Education("本科", True, "新疆农业大学", "水利", date(2022, 6, 30), "d.pdf", "c.pdf"),),
-        assessments=(Assessment(2022, "合格", "a22.pdf"), Assessment(2023, "优秀", "a23.pdf")),
-        continuing_education=(
-            ContinuingEducation(2023, 30, 60, "ce23.pdf"), ContinuingEducation(2024, 30, 60, "ce24.pdf"),
-        ),
-        work_summary=SUMMARY, commitment_text=NOTICE.commitment_text,
-        materials={"id_scan": "id.pdf", "photo": "p.jpg", "commitment_scan": "c.pdf"},
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 def rules(found: list) -> set[str]:

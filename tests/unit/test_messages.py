@@ -12,8 +12,8 @@ from notifications.rendering import FULL_ID, KINDS, Renderer, UnmaskedIdNumber
 from notifications.sms import PermanentFailure, segments, variables
 from states.status import Status
 from states.values import Event
-from tests.helpers import ID_A, NOTICE, bj
-from tests.unit.test_domain import applicant
+from tests.support.domain import applicant
+from tests.support.helpers import ID_A, NOTICE, bj
 from workflow.usecases.messages import event_extras, full_context
 
 RENDERER = Renderer()

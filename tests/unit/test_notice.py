@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from states.notice import NoticeError
-from tests.helpers import NOTICE, NOTICE_TEXT, notice_text_for
+from tests.support.helpers import NOTICE, NOTICE_TEXT, notice_text_for
 from workflow.inputs.notices import parse_notice_text
 
 

@@ -14,8 +14,8 @@ from states.process import PROCESS
 from states.refusals import Refused
 from states.status import Status
 from states.values import SERVICE_ACTOR, Actor, Case, Command, Event, Publicity, Role
-from tests.expected_process import DESTINATION, EXPECTED, FORM_CODE, HOW, IN_WINDOWS, S
-from tests.helpers import NOTICE, bj, engineer
+from tests.support.expected_process import DESTINATION, EXPECTED, FORM_CODE, HOW, IN_WINDOWS, S
+from tests.support.helpers import NOTICE, bj, engineer
 from workflow.inputs.records import ApplicationRecord
 
 UNIT = Unit("LT-SL-01", "轮台县水利站", "县级", "事业单位")

@@ -11,8 +11,11 @@ import tomllib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:  # pydantic is imported only when a notice file is read
+    from workflow.inputs.notice_schema import Item, NoticeFile, WindowFile
 
 from states.notice import (
     CalendarRules,
@@ -107,18 +110,18 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _window(key: str, read: Any, zone: ZoneInfo) -> Window:
+def _window(key: str, read: WindowFile, zone: ZoneInfo) -> Window:
     def there(instant: datetime) -> datetime:
         return instant.replace(tzinfo=zone) if instant.tzinfo is None else instant.astimezone(zone)
 
     return Window(key, read.name, there(read.opens), there(read.closes))
 
 
-def _items(items: list[Any]) -> tuple[MaterialItem, ...]:
+def _items(items: list[Item]) -> tuple[MaterialItem, ...]:
     return tuple(MaterialItem(item.code, item.name) for item in items)
 
 
-def _notice(f: Any, source: str) -> Notice:
+def _notice(f: NoticeFile, source: str) -> Notice:
     zone = ZoneInfo(f.campaign.timezone)
     e, ce, cal = f.eligibility, f.continuing_education, f.calendar
     return Notice(

@@ -7,7 +7,7 @@ from typing import Any
 
 from states.status import Status
 from states.values import Event
-from tests.helpers import OPINION, PAPER_ITEMS, bj
+from tests.support.helpers import OPINION, PAPER_ITEMS, bj
 
 S = Status
 NON_FINAL = {S.DRAFTED, S.SUBMITTED, S.ONLINE_REVIEW, S.RETURNED, S.UNIT_PUBLICITY, S.PAPER_RECEIVED}

@@ -12,7 +12,7 @@ from typing import Any
 from states.clock import BEIJING
 from workflow.inputs.notices import parse_notice_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTICE_FILE = ROOT / "config" / "luntai-2024.toml"
 NOTICE_TEXT = NOTICE_FILE.read_text(encoding="utf-8")
 NOTICE = parse_notice_text(NOTICE_TEXT, str(NOTICE_FILE))

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from states.values import SERVICE_ACTOR, Actor, Event
-from tests.helpers import NOTICE_FILE, bj
+from tests.support.helpers import NOTICE_FILE, bj
 from workflow.store.tables import CASES, HISTORY, OBJECTIONS, PUBLICITIES
 from workflow.usecases.access import identify
 from workflow.usecases.campaigns import load_notice

@@ -1,0 +1,1 @@
+"""What the tests share: servers they start, data they build, and ways to drive chuding."""
