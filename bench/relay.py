@@ -95,8 +95,8 @@ def own_context() -> dict[str, Any]:
     """What a real outbox row holds of its own: the event's part (the relay adds the
     campaign's and the person's)."""
     from states.clock import BEIJING
-    from tests.support.helpers import NOTICE
     from tests.support.domain import applicant
+    from tests.support.helpers import NOTICE
 
     return case_context(NOTICE, applicant(), datetime(2024, 10, 9, 11, 30, tzinfo=BEIJING))
 

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifications.errors import SettingsError
 
-S = TypeVar("S", bound="NotificationSettings")
+T = TypeVar("T", bound=BaseSettings)
 
 
 def Seconds(default: float, low: float, high: float) -> Any:  # noqa: N802 - reads as a type
@@ -113,12 +113,13 @@ class NotificationSettings(BaseSettings):
         return self
 
 
-def load_settings(kind: type[S] = NotificationSettings) -> S:  # type: ignore[assignment]
-    """The settings from the environment, or a SettingsError naming every bad variable."""
+def load_settings(kind: type[T] = NotificationSettings, **given: Any) -> T:  # type: ignore[assignment]
+    """The settings from the environment (and ``given``), or a SettingsError naming every
+    bad variable."""
     from pydantic_settings.exceptions import SettingsError as Unparsable
 
     try:
-        return kind()
+        return kind(**given)
     except Unparsable as err:  # a complex value that is not JSON
         field = str(err).split('"')[1] if '"' in str(err) else "settings"
         raise SettingsError([f"CHUDING_{field.upper()}: not valid JSON"]) from None

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from notifications.errors import SettingsError
+from notifications.settings import NotificationSettings
 from states.status import Status
 from states.values import Event
 from tests.support.helpers import ID_A, NOTICE, bj, engineer, teacher
@@ -30,12 +31,12 @@ NOW = bj(2024, 10, 9, 10)
 
 
 @pytest.fixture
-def public(db_url: str, engine: sa.Engine, tmp_path: Path) -> Iterator[tuple[World, TestClient, Settings]]:
+def public(db_url: str, engine: sa.Engine, tmp_path: Path) -> Iterator[tuple[World, TestClient, NotificationSettings]]:
     world = World(engine)
     world.import_([engineer(), teacher()])
-    settings = Settings(database_url=db_url, now=NOW.isoformat(), public_base_url="https://chuding.example.cn/",
-                        link_secret=SECRET, mail_dir=tmp_path / "mail", sms_dir=tmp_path / "sms")
-    app = create_app(bootstrap(settings))
+    settings = NotificationSettings(public_base_url="https://chuding.example.cn/", link_secret=SECRET,
+                                    mail_dir=tmp_path / "mail", sms_dir=tmp_path / "sms")
+    app = create_app(bootstrap(Settings(database_url=db_url, now=NOW.isoformat(), messages=settings)))
     with TestClient(app, follow_redirects=False) as client:
         yield world, client, settings
     app.state.engine.dispose()

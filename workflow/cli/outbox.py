@@ -19,7 +19,7 @@ def outbox_send(as_json: JsonOut = False) -> None:
 
     with guarded(as_json):
         rt = runtime()
-        report = send_outbox(rt.engine(), rt.settings, rt.wall, through=rt.channels)
+        report = send_outbox(rt.engine(), rt.settings.messages, rt.wall, through=rt.channels)
         emit(as_json, {"ok": True, **report.__dict__}, lambda: typer.echo(str(report)))
 
 
@@ -34,7 +34,7 @@ def outbox_list(
     from workflow.usecases.outbox import messages_for
 
     with guarded(as_json):
-        found = messages_for(runtime().engine(), who(), runtime().settings, status_.value if status_ else None,
+        found = messages_for(runtime().engine(), who(), runtime().settings.messages, status_.value if status_ else None,
                              limit, case)
         emit(as_json, found, lambda: table(
             f"{len(found)} message(s)",
@@ -52,7 +52,7 @@ def outbox_show(message: RowId, as_json: JsonOut = False) -> None:
     from workflow.usecases.outbox import message_for
 
     with guarded(as_json):
-        data = message_for(runtime().engine(), who(), runtime().settings, message)
+        data = message_for(runtime().engine(), who(), runtime().settings.messages, message)
         body = data["text"] if data["channel"] == "email" else data["sms"]
         emit(as_json, data, lambda: typer.echo(
             "\n".join(f"{k}: {v}" for k, v in data.items() if k not in ("text", "sms")) + f"\n\n{body}"))

@@ -59,7 +59,7 @@ class Runtime:
     def channels(self) -> Channels:
         from notifications.channels import channels
 
-        return channels(self.settings)
+        return channels(self.settings.messages)
 
 
 def bootstrap(settings: Settings | None = None, **overrides: Any) -> Runtime:

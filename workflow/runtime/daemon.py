@@ -116,7 +116,7 @@ class Service:
             self._add(self.lead, "interval", seconds=self.lead_seconds, id="lead", next_run_time=now)
             self._add(self.relay, "interval", seconds=self.relay_seconds, id="relay",
                       executor="relay", next_run_time=now)
-            self._add(self.receipts, "interval", seconds=self.settings.sms_receipt_seconds, id="receipts",
+            self._add(self.receipts, "interval", seconds=self.settings.messages.sms_receipt_seconds, id="receipts",
                       executor="relay")
             self.scheduler.start()
             log.info("service %s started", self.id)
@@ -264,6 +264,6 @@ class Service:
 
     def relay(self) -> None:
         # Delivery runs on the wall clock even when the campaign's clock is simulated.
-        report = send_outbox(self.engine, self.settings, self.wall, self.stopping.is_set, self.channels)
+        report = send_outbox(self.engine, self.settings.messages, self.wall, self.stopping.is_set, self.channels)
         if report.sent or report.retrying or report.dead:
             log.info("relay: %s", report)

@@ -86,7 +86,7 @@ def applicant_status(request: Request, token: str) -> Response:
     from workflow.reads.public_status import status_by_link
 
     runtime = request.app.state.runtime
-    found = status_by_link(request.app.state.engine, runtime.settings, token[:200], runtime.clock.now())
+    found = status_by_link(request.app.state.engine, runtime.settings.messages, token[:200], runtime.clock.now())
     if found is None:
         return render(request, "error.html", 404, status=404,
                       detail="此链接无效或已过期。请向推荐单位或人社局咨询办理进度。")

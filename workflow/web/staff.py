@@ -37,7 +37,8 @@ def _outbox(request: Request, seeing: Visit, status: str, code: int = 200, said:
     statuses = [*(s.value for s in OutboxStatus), UNDELIVERED]
     chosen = status if status in statuses else "dead"
     try:
-        rows = messages_for(request.app.state.engine, seeing, request.app.state.runtime.settings, chosen, 200)
+        rows = messages_for(request.app.state.engine, seeing, request.app.state.runtime.settings.messages, chosen,
+                            200)
     except Refused as err:
         return _refused(request, err, "outbox.html", session=seen_session(request, seeing), rows=[], shown=chosen,
                         statuses=statuses)
