@@ -45,6 +45,16 @@ class Window:
 
 
 @dataclass(frozen=True)
+class UploadLimits:
+    """What one upload and one case's files may be (the notice's ``[materials]`` keys)."""
+
+    file_bytes: int = 5 * 1024 * 1024
+    case_bytes: int = 60 * 1024 * 1024
+    pdf_pages: int = 50
+    image_pixels: int = 40_000_000  # a phone's photo has 12–50 million; more is a bomb
+
+
+@dataclass(frozen=True)
 class MaterialItem:
     code: str
     name: str
@@ -121,6 +131,7 @@ class Notice:
     series_choices: tuple[str, ...] = ()
     unit_type_choices: tuple[str, ...] = ()
     qualifications: dict[str, dict[str, str]] = field(default_factory=dict)
+    upload_limits: UploadLimits = field(default_factory=UploadLimits)
 
     def qualification(self, series: str, level: str | None) -> str:
         """The qualification a case of this series and education level is confirmed in."""

@@ -13,12 +13,14 @@ class Act(StrEnum):
     """What staff do besides the events of a case."""
 
     IMPORT = "import"  # import applications; get the import workbook
+    UPLOAD = "upload"  # the applicant's files, on their behalf
     KEEP_OUTBOX = "keep_outbox"  # read the messages; send dead ones again
     ADMINISTER = "administer"  # operators, units, login pauses, full ID numbers
 
 
 ACT_ROLES: dict[Act, frozenset[Role]] = {
     Act.IMPORT: frozenset({Role.APPLICANT_CLERK, Role.ADMINISTRATOR}),
+    Act.UPLOAD: frozenset({Role.APPLICANT_CLERK, Role.ADMINISTRATOR}),
     Act.KEEP_OUTBOX: frozenset({Role.COUNTY_CLERK, Role.ADMINISTRATOR}),
     Act.ADMINISTER: frozenset({Role.ADMINISTRATOR}),
 }

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.support import pgserver
+from tests.support import pgserver, s3server
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
 from workflow.store.db import make_engine, upgrade
+from workflow.store.materials import MaterialStore, open_store
 
 ENGINES = ["sqlite", "postgresql"]
+STORES = ["folder", "s3"]
 # The slowest rooms first: the two workers share out the long tests early and end
 # together, instead of one running a long test alone while the other is idle.
 FIRST = ("browser", "e2e", "integration", "unit")
@@ -106,3 +108,28 @@ def pg_engine(databases: Databases) -> Iterator[sa.Engine]:
     engine = _engine(databases.url("postgresql"))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local S3-compatible server of the tests' own; a missing one fails the run loudly."""
+    try:
+        with s3server.s3_server(tmp_path_factory.mktemp("s3") / "s3.log") as address:
+            yield address
+    except s3server.S3Missing as err:
+        pytest.fail(str(err))
+
+
+@pytest.fixture(params=STORES)
+def materials_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A private folder, or a fresh bucket on the local S3 server."""
+    if request.param == "folder":
+        return f"file://{tmp_path / 'materials'}"
+    import uuid
+
+    return f"s3+http://chuding:secret@{request.getfixturevalue('s3_address')}/m{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def store(materials_url: str) -> MaterialStore:
+    return open_store(materials_url, "")

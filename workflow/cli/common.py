@@ -167,6 +167,7 @@ def _errors() -> list[tuple[tuple[type[BaseException], ...], Callable[[bool, Any
     from workflow.runtime.clock import ClockError
     from workflow.store.cases import CaseNotFound
     from workflow.store.db import DatabaseError
+    from workflow.store.materials import MissingObject, StoreUnavailable
     from workflow.usecases.campaigns import UnknownCampaign
 
     return [
@@ -179,6 +180,9 @@ def _errors() -> list[tuple[tuple[type[BaseException], ...], Callable[[bool, Any
         ((ClockError, BadUsage), lambda j, e: fail(j, EXIT_USAGE, "usage", [str(e)])),
         ((DatabaseError,), lambda j, e: fail(j, EXIT_UNUSABLE, "unusable", [str(e)])),
         ((SettingsError,), lambda j, e: fail(j, EXIT_UNUSABLE, "settings", e.problems)),
+        ((StoreUnavailable,), lambda j, e: fail(j, EXIT_UNUSABLE, "store", [f"{e}；未作任何更改，请稍后再试"])),
+        ((MissingObject,), lambda j, e: fail(j, EXIT_UNUSABLE, "store", [
+            "材料文件在存储中缺失或已被改动；请运行 chuding materials verify 并从备份恢复"])),
         ((SQLAlchemyError,), _database_error),
     ]
 

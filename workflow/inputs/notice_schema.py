@@ -165,6 +165,10 @@ class Materials(Section):
     online: Items
     paper: Items
     paper_teachers: Items
+    # Each uploaded file, and all of one case's current files, in megabytes; a PDF's pages.
+    max_file_mb: int = Field(default=5, ge=1, le=50)
+    max_case_mb: int = Field(default=60, ge=1, le=1000)
+    max_pdf_pages: int = Field(default=50, ge=1, le=1000)
 
 
 class FullYearFile(Section):

@@ -24,6 +24,7 @@ from states.notice import (
     MaterialItem,
     Notice,
     NoticeError,
+    UploadLimits,
     Window,
     consistency_problems,
 )
@@ -153,4 +154,9 @@ def _notice(f: NoticeFile, source: str) -> Notice:
         review_form_item=f.paper.review_form_item, series_choices=tuple(e.series_choices),
         unit_type_choices=tuple(e.unit_type_choices),
         qualifications={series: dict(levels) for series, levels in f.qualifications.items()},
+        upload_limits=UploadLimits(file_bytes=f.materials.max_file_mb * MB, case_bytes=f.materials.max_case_mb * MB,
+                                   pdf_pages=f.materials.max_pdf_pages),
     )
+
+
+MB = 1024 * 1024

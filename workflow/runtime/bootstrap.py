@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from notifications.errors import SettingsError
 from states.clock import Clock
 from workflow.runtime.clock import SystemClock, campaign_clock
 from workflow.runtime.settings import Settings, read_settings
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from notifications.channels import Channels
+    from workflow.store.materials import MaterialStore
 
 
 @dataclass
@@ -49,6 +51,16 @@ class Runtime:
         if require:
             require_schema(engine)
         return engine
+
+    @cached_property
+    def materials(self) -> MaterialStore:
+        """The store of the applicants' files the settings name (see ``open_store``)."""
+        from workflow.store.materials import open_store
+
+        try:
+            return open_store(self.settings.materials_url, self.url)
+        except ValueError as err:
+            raise SettingsError([str(err)]) from None
 
     def close(self) -> None:
         """The engines made here, disposed: their connections close when the command ends."""

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Proxies in front of the pages whose X-Forwarded-For is believed (comma-separated
     # addresses or networks); none by default: the address recorded is the peer's own.
     trusted_proxies: str = ""
+    # Where the applicants' files are kept: s3://KEY:SECRET@host/bucket (s3+http:// without
+    # TLS) or file:///a/shared/folder; by default a folder beside the SQLite file.
+    materials_url: str | None = None
     messages: NotificationSettings = Field(default_factory=NotificationSettings)
 
 

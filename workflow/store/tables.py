@@ -85,6 +85,28 @@ class Material(SQLModel, table=True):
     recorded_at: datetime = _instant()
 
 
+class MaterialFile(SQLModel, table=True):
+    """A file of a case's material slot, as uploaded: what describes it. Its bytes are in
+    the materials store under their SHA-256; every version is kept (``replaced_at``)."""
+
+    __tablename__ = "material_file"
+    __table_args__ = (sa.UniqueConstraint("case_id", "slot", "version", "part", name="uq_material_file"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="application_case.id", index=True)
+    slot: str = Field(max_length=64)
+    version: int  # the slot's upload, counted from 1
+    part: int  # the file's place among that upload's files (the pages of one)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    media_type: str = Field(max_length=32)
+    pages: int
+    file_name: str = Field(max_length=200)  # as uploaded, shown as text, never used as a path
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = _instant()
+    replaced_at: datetime | None = _instant(nullable=True)
+
+
 class Publicity(SQLModel, table=True):
     """The unit's publicity (公示) of one case."""
 
@@ -250,6 +272,7 @@ APPLICANTS = _core(Applicant)
 UNITS = _core(Unit)
 CAMPAIGNS = _core(Campaign)
 MATERIALS = _core(Material)
+MATERIAL_FILES = _core(MaterialFile)
 PUBLICITIES = _core(Publicity)
 OBJECTIONS = _core(Objection)
 HISTORY = _core(History)

@@ -115,7 +115,8 @@ def _answers(app: FastAPI) -> None:
 
 
 # What the history records besides the process's events.
-OTHER_LABELS = {"import": "导入申报", "amend": "修改申报"}
+OTHER_LABELS = {"import": "导入申报", "amend": "修改申报", "material_added": "上传材料", "ban_lifted": "解除禁报",
+                "ban_ended": "禁报期满"}
 
 
 def _label(kind: type[StrEnum]) -> Callable[[str], str]:

@@ -1,0 +1,173 @@
+"""The applicant's files: kept by content in a real store (a folder, or an S3 server the
+tests start), described by rows on both databases, frozen at submission, shown only to
+those who may see the case, and every view recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from states.refusals import Refused
+from states.values import Event
+from tests.support.helpers import bj, engineer, teacher
+from tests.support.scans import jpeg, pdf
+from tests.support.world import UNIT_OF, World
+from workflow.store.cases import CaseNotFound
+from workflow.store.materials import FolderStore, MaterialStore, MissingObject, S3Store, StoreUnavailable, sha256_of
+from workflow.store.tables import AUDIT
+from workflow.usecases.materials import Upload, add_materials, material_for, materials_for, verify_materials
+
+NOW = bj(2024, 10, 8, 9)
+
+
+def test_a_store_keeps_bytes_by_their_content(store: MaterialStore) -> None:
+    data = pdf()
+    name = sha256_of(data)
+    store.put(name, data)
+    store.put(name, data)  # the same bytes again: nothing new
+    assert store.get(name) == data and store.exists(name)
+    assert list(store.names()) == [name]
+    with pytest.raises(MissingObject):
+        store.get(sha256_of(b"never stored"))
+    assert not store.exists(sha256_of(b"never stored"))
+    with pytest.raises(ValueError):
+        store.get("../../etc/passwd")
+
+
+def test_a_folder_store_is_private_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path / "materials")
+    data = jpeg()
+    store.put(sha256_of(data), data)
+    kept = tmp_path / "materials" / "objects" / sha256_of(data)[:2] / sha256_of(data)
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert oct(kept.parent.stat().st_mode & 0o777) == "0o700"
+    assert list((tmp_path / "materials" / "tmp").iterdir()) == []
+
+
+def test_an_s3_server_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.support.pgserver import free_port
+
+    store = S3Store(f"s3+http://key:secret@127.0.0.1:{free_port()}/nowhere", timeout=1)
+    with pytest.raises(StoreUnavailable, match="无法连接"):
+        store.put(sha256_of(b"x"), b"x")
+    with pytest.raises(StoreUnavailable, match="无法连接"):
+        store.get(sha256_of(b"x"))
+
+
+@pytest.fixture
+def world(engine: sa.Engine) -> World:
+    world = World(engine)
+    world.import_([engineer(), teacher()])
+    return world
+
+
+def _unit_of(world: World, case: int) -> str:
+    from workflow.reads.cases import case_for
+
+    return str(case_for(world.engine, "admin", case, NOW)["unit"])
+
+
+def test_files_of_a_slot_are_versions_frozen_at_submission(world: World, store: MaterialStore) -> None:
+    engine = world.engine
+    first = add_materials(engine, store, "clerk", 1, "id_scan", [Upload("身份证正面.pdf", pdf())], NOW)
+    again = add_materials(engine, store, "clerk", 1, "id_scan",
+                          [Upload("../../正面\x1b[2J" + "长" * 300 + ".pdf", pdf(pages=2)),
+                           Upload("背面.jpg", jpeg())], NOW)
+    assert (first["version"], again["version"]) == (1, 2)
+    assert [f["part"] for f in again["files"]] == [1, 2]
+    name = again["files"][0]["file_name"]
+    assert "/" not in name and "\x1b" not in name and len(name) <= 120  # shown as text, never a path
+    add_materials(engine, store, "clerk", 2, "photo", [Upload("photo.pdf", pdf())], NOW)  # same bytes as before
+    assert len(list(store.names())) == 3  # one object for the same bytes, wherever they were uploaded
+    [id_scan] = [s for s in materials_for(engine, "reviewer", 1) if s["slot"] == "id_scan"]
+    assert [f["pages"] for f in id_scan["files"]] == [2, 1] and id_scan["files"][0]["version"] == 2
+    assert [h.event for h in world.history(1)].count("material_added") == 2
+    world.run(1, Event.SUBMIT, "clerk", NOW)
+    with pytest.raises(Refused) as err:
+        add_materials(engine, store, "clerk", 1, "id_scan", [Upload("late.pdf", pdf(pages=3))], NOW)
+    assert [r.rule for r in err.value.refusals] == ["material.frozen"]
+    report = verify_materials(engine, store, "admin")
+    assert report["ok"] and report["unnamed"] == []  # refused before a byte was stored
+
+
+def test_a_file_is_shown_to_those_who_may_see_the_case_and_each_view_is_recorded(
+        world: World, store: MaterialStore) -> None:
+    engine = world.engine
+    scan = pdf(pages=2)
+    add_materials(engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", scan)], NOW)
+    meta, data = material_for(engine, store, "reviewer", 1, "id_scan")
+    assert data == scan and meta["media_type"] == "application/pdf"
+    own = UNIT_OF[_unit_of(world, 1)]
+    [other] = [login for login in UNIT_OF.values() if login != own]
+    assert material_for(engine, store, own, 1, "id_scan")[1] == scan
+    with pytest.raises(CaseNotFound):
+        material_for(engine, store, other, 1, "id_scan")
+    with pytest.raises(Refused):
+        add_materials(engine, store, own, 1, "photo", [Upload("p.jpg", jpeg())], NOW)  # a unit does not upload these
+    with engine.connect() as conn:
+        viewers = conn.execute(sa.select(AUDIT.c.actor).where(AUDIT.c.action == "material.view")
+                               .order_by(AUDIT.c.id)).scalars().all()
+    assert viewers == ["reviewer", own]
+
+
+def test_verify_finds_a_missing_or_changed_file_and_counts_unnamed_ones(world: World, store: MaterialStore) -> None:
+    engine = world.engine
+    done = add_materials(engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
+    stray = jpeg((5, 5))
+    store.put(sha256_of(stray), stray)  # as an upload whose transaction failed leaves it
+    report = verify_materials(engine, store, "admin")
+    assert report["ok"] and report["checked"] == 1 and report["unnamed"] == [sha256_of(stray)]
+    store.delete(done["files"][0]["sha256"])
+    report = verify_materials(engine, store, "admin")
+    assert not report["ok"] and report["missing"] == [done["files"][0]["sha256"]]
+    with pytest.raises(Refused):
+        verify_materials(engine, store, "reviewer")  # administrators only
+
+
+def test_the_command_line_adds_lists_gets_and_verifies(world: World, db_url: str, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from workflow.cli import app
+
+    sqlite = db_url.startswith("sqlite")
+    env = {"CHUDING_NOW": "2024-10-08T09:00:00+08:00",
+           "CHUDING_MATERIALS_URL": "" if sqlite else f"file://{tmp_path / 'shared'}"}
+
+    def run(login: str, *args: str, code: int = 0) -> str:
+        done = CliRunner().invoke(app, ["--db", db_url, "--as", login, "materials", *args], env=env)
+        assert done.exit_code == code, (args, done.output)
+        return done.stdout if "--json" in args else done.output
+
+    scan = tmp_path / "身份证.pdf"
+    scan.write_bytes(pdf(pages=2))
+    added = json.loads(run("clerk", "add", "1", "id_scan", str(scan), "--json"))
+    assert added["version"] == 1 and added["files"][0]["pages"] == 2
+    beside = Path(db_url.split("///")[-1]).with_name(Path(db_url.split("///")[-1]).stem + "-materials")
+    assert (beside if sqlite else tmp_path / "shared").joinpath("objects").is_dir()  # the default: beside the file
+    listed = json.loads(run("reviewer", "list", "1", "--json"))
+    assert [s["slot"] for s in listed if s["files"]] == ["id_scan"]
+    out = tmp_path / "got.pdf"
+    run("reviewer", "get", "1", "id_scan", "-o", str(out))
+    assert out.read_bytes() == scan.read_bytes() and oct(out.stat().st_mode & 0o777) == "0o600"
+    assert json.loads(run("admin", "verify", "--json"))["checked"] == 1
+    bad = tmp_path / "evil.pdf"
+    bad.write_bytes(b"MZ\x90\x00 not a pdf")
+    refused = json.loads(run("clerk", "add", "1", "photo", str(bad), "--json", code=1))
+    assert refused["reasons"][0]["rule"] == "material.kind" and "evil.pdf" in refused["reasons"][0]["message"]
+    if not sqlite:  # the replicas share no disk: the place must be named
+        env["CHUDING_MATERIALS_URL"] = ""
+        assert "CHUDING_MATERIALS_URL" in run("clerk", "add", "1", "photo", str(scan), code=4)
+
+
+def test_an_upload_to_a_store_that_is_down_changes_nothing(world: World) -> None:
+    from tests.support.pgserver import free_port
+
+    down = S3Store(f"s3+http://key:secret@127.0.0.1:{free_port()}/materials", timeout=1)
+    with pytest.raises(StoreUnavailable):
+        add_materials(world.engine, down, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
+    assert world.count("material_file") == 0
+    assert "material_added" not in [h.event for h in world.history(1)]

@@ -1,0 +1,119 @@
+"""What an uploaded file is, told by its content: a PDF, a JPEG or a PNG within the
+notice's limits, or a refusal naming the slot, the file and the rule.
+
+PDFs are opened with pypdf and refused when encrypted, when they carry JavaScript,
+launch actions or embedded files, or have more pages than allowed. Images are opened
+with Pillow, refused past a pixel count before they are decoded (a decompression bomb),
+and stored re-encoded without their metadata (a phone's photo carries where it was
+taken), turned upright first as the phone said.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from states.notice import UploadLimits
+from states.refusals import Refusal, Refused
+
+MEDIA_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+# Markers of active content that pypdf's reading of the catalogue may not reach (an
+# object stream a damaged file hides): refused as well when they stand in the bytes.
+ACTIVE_PDF = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A file as it is kept: its bytes (images without metadata), what it is, its pages."""
+
+    data: bytes
+    media_type: str
+    pages: int
+
+
+def examine(slot: str, file_name: str, data: bytes, limits: UploadLimits) -> Scan:
+    """The file as it will be stored, or ``Refused`` naming the slot, the file and the rule."""
+    def refused(rule: str, message: str) -> Refused:
+        return Refused([Refusal(f"material.{rule}", f"{slot}：文件“{file_name}”{message}", slot)])
+
+    if not data:
+        raise refused("empty", "是空文件")
+    if len(data) > limits.file_bytes:
+        raise refused("size", f"超过 {limits.file_bytes // (1024 * 1024)} MB（实有 {len(data) / 1048576:.1f} MB）")
+    media_type = next((kind for magic, kind in MEDIA_TYPES.items() if data.startswith(magic)), None)
+    if media_type is None:
+        raise refused("kind", "不是 PDF、JPEG 或 PNG 文件（按文件内容判断，不看扩展名）")
+    if media_type == "application/pdf":
+        problem, pages = _pdf_problem(data, limits.pdf_pages)
+        if problem:
+            raise refused("pdf", problem)
+        return Scan(data, media_type, pages)
+    image, problem = _clean_image(data, media_type, limits.image_pixels)
+    if problem:
+        raise refused("image", problem)
+    return Scan(image, media_type, 1)
+
+
+def _pdf_problem(data: bytes, max_pages: int) -> tuple[str | None, int]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if any(marker in data for marker in ACTIVE_PDF):
+        return "含有脚本、嵌入文件或启动动作，不予接收；请打印后重新扫描为 PDF", 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns of damage it repairs
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return "已加密或设有密码，无法审阅；请去除密码后重新上传", 0
+            pages = len(reader.pages)
+            if pages > max_pages:
+                return f"有 {pages} 页，超过每个文件 {max_pages} 页的上限", pages
+            active = _active_content(reader)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
+        return "无法作为 PDF 打开（文件已损坏或格式不符）", 0
+    if active:
+        return "含有脚本、嵌入文件或启动动作，不予接收；请打印后重新扫描为 PDF", 0
+    if pages == 0:
+        return "没有任何页面", 0
+    return None, pages
+
+
+def _active_content(reader: object) -> bool:
+    """Scripts, embedded files or actions anywhere pypdf reads them: the catalogue's name
+    trees and open action, an XFA form, each page's actions and its annotations' actions."""
+    catalogue = reader.trailer["/Root"]  # type: ignore[attr-defined]
+    names = catalogue.get("/Names", {})
+    if "/JavaScript" in names or "/EmbeddedFiles" in names or "/XFA" in catalogue.get("/AcroForm", {}):
+        return True
+    actions = [catalogue.get("/OpenAction", {}), catalogue.get("/AA", {})]
+    for page in reader.pages:  # type: ignore[attr-defined]
+        actions.append(page.get("/AA", {}))
+        actions += [annotation.get_object().get("/A", {}) for annotation in page.get("/Annots", []) or []]
+    return any(word in str(action) for action in actions for word in ("/JavaScript", "/Launch", "/JS"))
+
+
+def _clean_image(data: bytes, media_type: str, max_pixels: int) -> tuple[bytes, str | None]:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size  # read from the header: nothing decoded yet
+                if width * height > max_pixels:
+                    return b"", f"有 {width}×{height} 像素，超过 {max_pixels // 1_000_000} 百万像素的上限"
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                upright = ImageOps.exif_transpose(image)
+                out = io.BytesIO()
+                if media_type == "image/jpeg":
+                    upright.convert("RGB").save(out, "JPEG", quality=90)  # no EXIF, no GPS, no comment
+                else:
+                    upright.save(out, "PNG")  # no text chunks, no eXIf
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own, lower bound
+        return b"", f"像素过多，超过 {max_pixels // 1_000_000} 百万像素的上限"
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return b"", "无法作为图片打开（文件已损坏或格式不符）"
+    return out.getvalue(), None

@@ -1,0 +1,166 @@
+"""The applicant's materials: files uploaded to a slot of their case, kept by content,
+described by a row, and shown only to those who may see the case.
+
+A slot's files change only while the case is drafted or returned: from submission on,
+what was submitted is what the reviewer sees. Every upload is a new version of its slot
+(the earlier ones are kept, marked replaced) and a history row naming the slot and the
+files' SHA-256 prefixes, so that what was submitted when can be shown years later.
+Every time someone reads a file, an audit row says who saw which applicant's document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from states.permissions import Act, roles_for
+from states.refusals import Refusal, Refused
+from states.status import Status
+from states.values import Role
+from workflow.inputs.scans import Scan, examine
+from workflow.store import history
+from workflow.store.audit import audit
+from workflow.store.cases import LoadedCase, load_visible
+from workflow.store.materials import MaterialStore, MissingObject, sha256_of
+from workflow.store.tables import MATERIAL_FILES
+from workflow.usecases.access import Who, acting, viewing
+
+# While these hold, a case's files may change; from submission on they are frozen.
+OPEN_FOR_FILES = frozenset({Status.DRAFTED, Status.RETURNED})
+MAX_FILES_AT_ONCE = 20  # the pages of one slot, given together
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as given: the name it came with (shown, never used as a path) and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int, slot: str,
+                  uploads: list[Upload], now: datetime) -> dict[str, Any]:
+    """`materials add`: the files become the slot's new version, all of them or none.
+
+    The bytes are examined and written to the store before the transaction; an object a
+    failed transaction leaves behind is named by no row, and ``verify_materials`` counts it.
+    """
+    with engine.connect() as conn:  # who, which case and which slot, before any file is read
+        seen = load_visible(conn, viewing(conn, who, *roles_for(Act.UPLOAD)), case_id)
+    _slot_of(seen, slot)
+    _open_for_files(seen)
+    if not uploads or len(uploads) > MAX_FILES_AT_ONCE:
+        raise Refused([Refusal("material.count", f"{slot}：一次上传 1 至 {MAX_FILES_AT_ONCE} 个文件", slot)])
+    limits = seen.view.notice.upload_limits
+    scans = [examine(slot, _name(u.name), u.data, limits) for u in uploads]
+    for scan in scans:
+        store.put(sha256_of(scan.data), scan.data)
+    with engine.begin() as conn:
+        actor = acting(conn, who, *roles_for(Act.UPLOAD))
+        case = load_visible(conn, actor, case_id)
+        name = _slot_of(case, slot)
+        state = _open_for_files(case)  # again: a submit may have come between
+        _within_case_limit(conn, case, slot, scans)
+        version = 1 + (conn.execute(sa.select(sa.func.max(MATERIAL_FILES.c.version))
+                                    .where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot))
+                       .scalar() or 0)
+        conn.execute(sa.update(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot,
+                                                     MATERIAL_FILES.c.replaced_at.is_(None)).values(replaced_at=now))
+        rows: list[dict[str, Any]] = [{"case_id": case_id, "slot": slot, "version": version, "part": part,
+                 "sha256": sha256_of(scan.data), "size": len(scan.data), "media_type": scan.media_type,
+                 "pages": scan.pages, "file_name": _name(upload.name), "uploaded_by": actor.login,
+                 "uploaded_at": now} for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
+        conn.execute(sa.insert(MATERIAL_FILES), rows)
+        history.record(conn, [history.entry(case_id, "material_added", state, state, actor, now, "", {
+            "slot": slot, "version": version, "files": [r["sha256"][:12] for r in rows]})])
+    return {"case": case_id, "slot": slot, "name": name, "version": version,
+            "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
+
+
+def materials_for(engine: sa.Engine, who: Who, case_id: int) -> list[dict[str, Any]]:
+    """The case's slots, each with its current files (none: missing), as ``who`` may see them."""
+    with engine.connect() as conn:
+        case = load_visible(conn, viewing(conn, who), case_id)
+        rows = conn.execute(sa.select(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id,
+                                                            MATERIAL_FILES.c.replaced_at.is_(None))
+                            .order_by(MATERIAL_FILES.c.slot, MATERIAL_FILES.c.part)).all()
+    files: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        files.setdefault(r.slot, []).append({
+            "part": r.part, "version": r.version, "sha256": r.sha256, "size": r.size, "media_type": r.media_type,
+            "pages": r.pages, "file_name": r.file_name, "uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at})
+    return [{"slot": item.code, "name": item.name, "files": files.get(item.code, [])}
+            for item in case.view.notice.online_materials]
+
+
+def material_for(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int, slot: str,
+                 part: int = 1) -> tuple[dict[str, Any], bytes]:
+    """One current file of a slot and its bytes; the view is an audit row, written first."""
+    with engine.begin() as conn:
+        actor = acting(conn, who)
+        case = load_visible(conn, actor, case_id)
+        _slot_of(case, slot)
+        row = conn.execute(sa.select(MATERIAL_FILES).where(
+            MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot, MATERIAL_FILES.c.part == part,
+            MATERIAL_FILES.c.replaced_at.is_(None))).one_or_none()
+        if row is None:
+            raise Refused([Refusal("material.missing", f"第 {case_id} 号申报的{slot}没有第 {part} 个文件", slot)])
+        audit(conn, actor.login, "material.view", f"case{case_id}/{slot}/{part}", sha256=row.sha256)
+    data = store.get(row.sha256)
+    if sha256_of(data) != row.sha256:
+        raise MissingObject(f"{row.sha256} (changed in the store)")
+    return {"case": case_id, "slot": slot, "part": part, "sha256": row.sha256, "media_type": row.media_type,
+            "file_name": row.file_name, "size": row.size}, data
+
+
+def verify_materials(engine: sa.Engine, store: MaterialStore, who: Who) -> dict[str, Any]:
+    """`materials verify`: every object a row names is re-read and re-hashed; what is
+    missing or changed is listed, with the objects no row names (a failed upload's)."""
+    with engine.connect() as conn:
+        viewing(conn, who, Role.ADMINISTRATOR)
+        named = sorted(set(conn.execute(sa.select(MATERIAL_FILES.c.sha256)).scalars()))
+    missing, changed = [], []
+    for sha in named:
+        try:
+            if sha256_of(store.get(sha)) != sha:
+                changed.append(sha)
+        except MissingObject:
+            missing.append(sha)
+    unnamed = sorted(set(store.names()) - set(named))
+    return {"ok": not missing and not changed, "store": store.where, "checked": len(named),
+            "missing": missing, "changed": changed, "unnamed": unnamed}
+
+
+def _slot_of(case: LoadedCase, slot: str) -> str:
+    names = {item.code: item.name for item in case.view.notice.online_materials}
+    if slot not in names:
+        known = "、".join(f"{code}（{name}）" for code, name in names.items())
+        raise Refused([Refusal("material.slot", f"没有名为 {slot[:64]!r} 的材料项（可选：{known}）", "slot")])
+    return names[slot]
+
+
+def _open_for_files(case: LoadedCase) -> Status:
+    state = case.view.state
+    if state not in OPEN_FOR_FILES:
+        frozen = f"申报处于“{state.label}”状态，材料已随提交冻结，不能再更改"
+        raise Refused([Refusal("material.frozen", frozen, "state")])
+    return state
+
+
+def _name(given: str) -> str:
+    """The name a file came with, as text to show: no folders, no control characters, not long."""
+    base = given.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = "".join(ch if ch.isprintable() else "�" for ch in base).strip() or "未命名"
+    return shown[:120]
+
+
+def _within_case_limit(conn: sa.Connection, case: LoadedCase, slot: str, scans: list[Scan]) -> None:
+    kept = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(MATERIAL_FILES.c.size), 0)).where(
+        MATERIAL_FILES.c.case_id == case.id, MATERIAL_FILES.c.replaced_at.is_(None),
+        MATERIAL_FILES.c.slot != slot)).scalar_one()
+    limit = case.view.notice.upload_limits.case_bytes
+    if kept + sum(len(s.data) for s in scans) > limit:
+        raise Refused([Refusal("material.case_size", f"{slot}：本申报的材料合计将超过 {limit // 1048576} MB", slot)])
