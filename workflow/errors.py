@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from states import idnumber
@@ -50,9 +51,17 @@ class ImportRefused(ValueError):
         super().__init__(f"{source}: nothing imported, {len(problems)} problem(s):\n{lines}")
 
 
+# SQLite quotes the whole stored text it could not read: on a damaged file, bytes of
+# whatever the column held (a name, a notice), and control characters for a terminal.
+_UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '([^']{0,64})' with text .*", re.S)
+
+
 def without_personal_data(err: BaseException) -> str:
     """An error as text fit for a log or a status line: the database's own message
-    (not the statement and its parameters), with any ID number masked."""
+    (not the statement and its parameters, nor text it quotes from a damaged file), any
+    ID number masked and any control character escaped."""
     cause = getattr(err, "orig", None) or err
     text = f"{type(cause).__name__}: {cause}".strip()
+    text = _UNDECODABLE.sub(r"column \1 holds text that is not UTF-8: the file is damaged (run `chuding check`)", text)
+    text = "".join(ch if ch.isprintable() or ch == "\n" else ch.encode("unicode_escape").decode("ascii") for ch in text)
     return idnumber.mask_in_text(text)

@@ -226,3 +226,16 @@ def test_each_bounded_event_is_refused_one_second_after_its_window_and_its_deadl
         assert deadline(case, event) == closes
         late = Command(event, SERVICE_ACTOR, closes + timedelta(seconds=1), reason="x")
         assert f"window.{key}" in rules(refusals_of(case, late)), event
+
+
+def test_an_error_read_off_a_damaged_file_quotes_none_of_its_text() -> None:
+    import sqlite3
+
+    from workflow.errors import without_personal_data
+
+    quoted = "艾力\x1b[2J\x9b652822199001011234"
+    damaged = sqlite3.OperationalError(f"Could not decode to UTF-8 column 'name' with text '{quoted}'")
+    said = without_personal_data(damaged)
+    assert said == ("OperationalError: column name holds text that is not UTF-8: the file is damaged"
+                    " (run `chuding check`)")
+    assert without_personal_data(ValueError("a\x1b[2Jb\nnext")) == "ValueError: a\\x1b[2Jb\nnext"
