@@ -169,7 +169,7 @@ def flood(url: str, kind: str) -> None:
     port = free_port()
     env = {**os.environ, "CHUDING_DATABASE_URL": url, "CHUDING_NOW": NOW.isoformat(),
            "CHUDING_MAIL_DIR": str(folder / "mail"), "CHUDING_SMS_DIR": str(folder / "sms"),
-           "CHUDING_TRUSTED_PROXIES": "127.0.0.1"}
+           "CHUDING_TRUSTED_PROXIES": "127.0.0.1", "CHUDING_MATERIALS_URL": f"file://{folder / 'materials'}"}
     server = subprocess.Popen([sys.executable, "-m", "workflow", "serve", "--http", f"127.0.0.1:{port}"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -7,6 +7,9 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
 from tests.support.helpers import NOTICE_FILE
 from tests.support.pgserver import free_port
 from tests.support.service import CHUDING, chuding, env_for, stop, wait_for
@@ -48,3 +51,14 @@ def test_a_busy_address_is_refused_before_anything_starts(db_url: str, tmp_path:
         done = chuding(env, "serve", "--http", f"127.0.0.1:{port}", code=2)
     assert "--http" in done.stderr and "--no-http" in done.stderr
     assert "HOST:PORT" in chuding(env, "serve", "--http", "nonsense", code=2).stderr
+
+
+@pytest.mark.postgres
+def test_pages_on_postgresql_without_a_named_materials_store_do_not_start(pg_engine: sa.Engine,
+                                                                          tmp_path: Path) -> None:
+    """The replicas share no disk: a folder beside nothing would keep each one's files apart."""
+    env = env_for(pg_engine.url.render_as_string(hide_password=False), tmp_path)
+    chuding(env, "init", "--notice", str(NOTICE_FILE), "--admin", "admin")
+    env["CHUDING_MATERIALS_URL"] = ""
+    done = chuding(env, "serve", "--http", f"127.0.0.1:{free_port()}", code=4)
+    assert "CHUDING_MATERIALS_URL" in done.stderr and "Traceback" not in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,12 +19,13 @@ from workflow.web import create_app
 
 
 @pytest.fixture
-def site(db_url: str, engine: sa.Engine) -> Iterator[tuple[World, TestClient]]:
+def site(db_url: str, engine: sa.Engine, tmp_path: Path) -> Iterator[tuple[World, TestClient]]:
     world = World(engine)
     world.import_([engineer(), teacher()])
     for login in ("clerk", "reviewer", "water", "school"):
         set_password(engine, login, login, GOOD)
-    app = create_app(bootstrap(Settings(database_url=db_url, now=NOW)))
+    settings = Settings(database_url=db_url, now=NOW, materials_url=f"file://{tmp_path / 'materials'}")
+    app = create_app(bootstrap(settings))
     with TestClient(app, follow_redirects=False) as client:
         yield world, client
     app.state.engine.dispose()

@@ -81,7 +81,7 @@ def test_files_of_a_slot_are_versions_frozen_at_submission(world: World, store: 
     assert "/" not in name and "\x1b" not in name and len(name) <= 120  # shown as text, never a path
     add_materials(engine, store, "clerk", 2, "photo", [Upload("photo.pdf", pdf())], NOW)  # same bytes as before
     assert len(list(store.names())) == 3  # one object for the same bytes, wherever they were uploaded
-    [id_scan] = [s for s in materials_for(engine, "reviewer", 1) if s["slot"] == "id_scan"]
+    [id_scan] = [s for s in materials_for(engine, "reviewer", 1)["slots"] if s["slot"] == "id_scan"]
     assert [f["pages"] for f in id_scan["files"]] == [2, 1] and id_scan["files"][0]["version"] == 2
     assert [h.event for h in world.history(1)].count("material_added") == 2
     world.run(1, Event.SUBMIT, "clerk", NOW)

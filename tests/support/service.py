@@ -23,8 +23,10 @@ AFTER_DEADLINES = "2024-11-02T09:00:00+08:00"
 
 
 def env_for(url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """The settings a deployment gives: its database, where messages and files go (a
+    materials folder named, as replicas on PostgreSQL must)."""
     return {**os.environ, "CHUDING_DATABASE_URL": url, "CHUDING_MAIL_DIR": str(tmp / "mail"),
-            "CHUDING_SMS_DIR": str(tmp / "sms"), **extra}
+            "CHUDING_SMS_DIR": str(tmp / "sms"), "CHUDING_MATERIALS_URL": f"file://{tmp / 'materials'}", **extra}
 
 
 def chuding(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:

@@ -44,7 +44,7 @@ def materials_list(case: CaseId, as_json: JsonOut = False) -> None:
     from workflow.usecases.materials import materials_for
 
     with guarded(as_json):
-        slots = materials_for(runtime().engine(), who(), case)
+        slots = materials_for(runtime().engine(), who(), case)["slots"]
         emit(as_json, slots, lambda: table(
             f"case {case}: materials", ["slot", "name", "part", "file", "type", "pages", "SHA-256"],
             [[s["slot"], s["name"], f["part"], f["file_name"], f["media_type"], f["pages"], f["sha256"][:12]]

@@ -138,6 +138,7 @@ def _logging(as_json: bool) -> None:
 def _web(address: str) -> Any:
     from workflow.web.server import WebServer
 
+    runtime().materials  # noqa: B018 - the pages keep files: where, settled before they open
     web = WebServer(runtime(), address)
     web.start()
     return web

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states.permissions import Act, roles_for
+from states.permissions import Act, may, roles_for
 from states.refusals import Refusal, Refused
 from states.status import Status
 from states.values import Role
@@ -80,10 +80,12 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
             "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
 
 
-def materials_for(engine: sa.Engine, who: Who, case_id: int) -> list[dict[str, Any]]:
-    """The case's slots, each with its current files (none: missing), as ``who`` may see them."""
+def materials_for(engine: sa.Engine, who: Who, case_id: int) -> dict[str, Any]:
+    """The case's slots, each with its current files (none: missing), as ``who`` may see
+    them, and whether ``who`` may upload now (``open``)."""
     with engine.connect() as conn:
-        case = load_visible(conn, viewing(conn, who), case_id)
+        actor = viewing(conn, who)
+        case = load_visible(conn, actor, case_id)
         rows = conn.execute(sa.select(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id,
                                                             MATERIAL_FILES.c.replaced_at.is_(None))
                             .order_by(MATERIAL_FILES.c.slot, MATERIAL_FILES.c.part)).all()
@@ -92,8 +94,9 @@ def materials_for(engine: sa.Engine, who: Who, case_id: int) -> list[dict[str, A
         files.setdefault(r.slot, []).append({
             "part": r.part, "version": r.version, "sha256": r.sha256, "size": r.size, "media_type": r.media_type,
             "pages": r.pages, "file_name": r.file_name, "uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at})
-    return [{"slot": item.code, "name": item.name, "files": files.get(item.code, [])}
-            for item in case.view.notice.online_materials]
+    slots = [{"slot": item.code, "name": item.name, "files": files.get(item.code, [])}
+             for item in case.view.notice.online_materials]
+    return {"slots": slots, "open": case.view.state in OPEN_FOR_FILES and may(actor.role, Act.UPLOAD)}
 
 
 def material_for(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int, slot: str,

@@ -33,7 +33,7 @@ STANDARD_DETAILS = {404: "没有这个页面。", 405: "此页面不接受这种
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The application, built over ``runtime`` (the composition root's)."""
-    from workflow.web import auth, campaign, documents, pages, staff
+    from workflow.web import auth, campaign, documents, materials, pages, staff
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
@@ -46,7 +46,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(Incidents)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, pages, campaign, staff, documents):
+    for module in (auth, pages, campaign, staff, documents, materials):
         app.include_router(module.router)
     _answers(app)
     return app

@@ -9,6 +9,7 @@ or larger than declared is counted as it streams and cut off at the limit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 
@@ -23,8 +24,13 @@ STRANGER_BYTES = 16 * 1024
 # A form of the pages: the longest is an event with the longest typed text (TYPED_TEXT_LIMIT
 # characters, at most 9 bytes each percent-encoded) and room to spare.
 FORM_BYTES = 64 * 1024
-# Routes that take a file: the file's limit and room for the form around it.
-FILE_ROUTES = {"/import": MAX_FILE_BYTES + 64 * 1024}
+# Routes that take a file: the file's limit and room for the form around it. An upload to
+# a slot takes its pages together, up to this much (each file within the notice's limit).
+UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
+FILE_ROUTES: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"/import"), MAX_FILE_BYTES + 64 * 1024),
+    (re.compile(r"/cases/[0-9]{1,19}/materials/[^/]{1,64}"), UPLOAD_BYTES),
+]
 
 
 class BodyTooLarge(HTTPException):
@@ -63,7 +69,8 @@ class BodyLimits:
         token = session_token(scope, self.session_cookies)
         if token is None or scope.get("method") in ("GET", "HEAD"):
             return STRANGER_BYTES
-        route = FILE_ROUTES.get(scope.get("path", ""))
+        path = scope.get("path", "")
+        route = next((limit for pattern, limit in FILE_ROUTES if pattern.fullmatch(path)), None)
         if route is None:
             return FORM_BYTES
         return route if await self.live(token) else STRANGER_BYTES

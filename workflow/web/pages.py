@@ -92,22 +92,24 @@ def _case_list(request: Request, seeing: Visit, wanted: ListForm) -> Response:
 
 @router.get("/cases/{number}")
 def case(request: Request, number: int) -> Response:
-    return _case_page(request, visit(request), number)
+    return case_page(request, visit(request), number)
 
 
-def _case_page(request: Request, seeing: Visit, number: int, status: int = 200,
+def case_page(request: Request, seeing: Visit, number: int, status: int = 200,
                **said: Any) -> Response:
-    """One case as this person may see it (404 for any other), with ``said`` shown beside
-    the form it answers (refusals, or a conflict)."""
+    """One case as this person may see it (404 for any other), with its files, and ``said``
+    shown beside the form it answers (refusals, or a conflict)."""
     from workflow.reads.cases import case_for
     from workflow.store.cases import CaseNotFound
+    from workflow.usecases.materials import materials_for
 
+    engine = request.app.state.engine
     try:
-        report = case_for(request.app.state.engine, seeing, number,
-                          request.app.state.runtime.clock.now())
+        report = case_for(engine, seeing, number, request.app.state.runtime.clock.now())
+        files = materials_for(engine, seeing, number)
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
-    response = _render(request, "case.html", session=seen_session(request, seeing), r=report, said=said)
+    response = _render(request, "case.html", session=seen_session(request, seeing), r=report, m=files, said=said)
     response.status_code = status
     return response
 
@@ -136,7 +138,7 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
     except Refused as err:
-        return _case_page(request, visit(request), number, 400, event=event, refusals=[str(r) for r in err.refusals])
+        return case_page(request, visit(request), number, 400, event=event, refusals=[str(r) for r in err.refusals])
     except Conflict:
-        return _case_page(request, visit(request), number, 409, event=event, conflict=True)
+        return case_page(request, visit(request), number, 409, event=event, conflict=True)
     return RedirectResponse(f"/cases/{number}", status_code=303)
