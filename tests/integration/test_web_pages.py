@@ -149,7 +149,7 @@ def test_my_work_pages_the_ready_cases_and_counts_every_waiting_one(site, engine
 def _routes(client) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Every page and form of the site, with its parameters filled in."""
     sample = {"number": "1", "event": "start_review", "login": "water", "token": "1.1.x", "kind": "commitment",
-              "code": "LT-SL-01"}
+              "code": "LT-SL-01", "slot": "id_scan", "part": "1"}
     found = []
     routes = [r for top in client.app.routes for r in getattr(getattr(top, "original_router", None), "routes", [top])]
     for route in routes:

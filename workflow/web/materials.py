@@ -20,8 +20,8 @@ READ_AT_MOST = 50 * 1024 * 1024 + 1
 
 
 @router.post("/cases/{number}/materials/{slot}")
-async def upload(request: Request, number: int, slot: str, files: Annotated[list[UploadFile], File()],
-                 csrf: Annotated[str, Form()] = "") -> Response:
+async def upload(request: Request, number: int, slot: str, csrf: Annotated[str, Form()] = "",
+                 files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     """Files for a slot, as `chuding materials add`: the slot's new version, or nothing."""
     from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +30,7 @@ async def upload(request: Request, number: int, slot: str, files: Annotated[list
     from workflow.usecases.materials import Upload, add_materials
     from workflow.web.pages import case_page
 
-    given = [Upload(f.filename or "", await f.read(READ_AT_MOST)) for f in files]
+    given = [Upload(f.filename or "", await f.read(READ_AT_MOST)) for f in files or []]
     acting = visit(request, csrf)
     runtime = request.app.state.runtime
     try:
