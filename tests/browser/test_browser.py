@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
 from tests.support.helpers import EXAMPLE_FILE, bj
+from tests.support.scans import jpeg, pdf
 from tests.support.service import wait_for
 from workflow.documents.review_form import printed_code
 from workflow.usecases.links import sign
@@ -65,6 +66,15 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
     press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
     assert "新建 2 件" in text(clerk)
     screenshot(clerk, "import")
+    scan, promise = site.tmp / "身份证正面.jpg", site.tmp / "承诺书.pdf"
+    scan.write_bytes(jpeg((600, 380)))
+    promise.write_bytes(pdf(pages=2))
+    clerk.get(f"{site.base}/cases/1")
+    for slot, path in (("id_scan", scan), ("commitment_scan", promise)):
+        form = clerk.find_element(By.CSS_SELECTOR, f"form[action='/cases/1/materials/{slot}']")
+        form.find_element(By.NAME, "files").send_keys(str(path))
+        press(clerk, form.find_element(By.TAG_NAME, "button"))
+    assert "身份证正面.jpg" in text(clerk) and "承诺书.pdf" in text(clerk)
     act(clerk, site, 1, "submit")
     assert "已提交" in text(clerk) and site.state(1) == "submitted"
 
@@ -73,6 +83,10 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
     assert "可以办理 1 件" in work and "2024-10-31 18:00:00" in work and "开始网上审核" in work
     screenshot(reviewer, "my-work")
     act(reviewer, site, 1, "start_review")
+    image = reviewer.find_element(By.CSS_SELECTOR, "table.materials img.scan")  # the scan, on the page
+    assert reviewer.execute_script("return arguments[0].naturalWidth", image) == 600
+    assert not reviewer.find_elements(By.CSS_SELECTOR, "form[enctype='multipart/form-data']")  # frozen at submit
+    screenshot(reviewer, "materials")
     act(reviewer, site, 1, "approve_online")
     assert site.state(1) == "unit_publicity"
 

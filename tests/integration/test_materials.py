@@ -15,7 +15,15 @@ from tests.support.helpers import bj, engineer, teacher
 from tests.support.scans import jpeg, pdf
 from tests.support.world import UNIT_OF, World
 from workflow.store.cases import CaseNotFound
-from workflow.store.materials import FolderStore, MaterialStore, MissingObject, S3Store, StoreUnavailable, sha256_of
+from workflow.store.materials import (
+    FolderStore,
+    MaterialStore,
+    MissingObject,
+    S3Store,
+    StoreUnavailable,
+    names,
+    sha256_of,
+)
 from workflow.store.tables import AUDIT
 from workflow.usecases.materials import Upload, add_materials, material_for, materials_for, verify_materials
 
@@ -28,7 +36,7 @@ def test_a_store_keeps_bytes_by_their_content(store: MaterialStore) -> None:
     store.put(name, data)
     store.put(name, data)  # the same bytes again: nothing new
     assert store.get(name) == data and store.exists(name)
-    assert list(store.names()) == [name]
+    assert names(store) == [name]
     with pytest.raises(MissingObject):
         store.get(sha256_of(b"never stored"))
     assert not store.exists(sha256_of(b"never stored"))
@@ -80,7 +88,7 @@ def test_files_of_a_slot_are_versions_frozen_at_submission(world: World, store: 
     name = again["files"][0]["file_name"]
     assert "/" not in name and "\x1b" not in name and len(name) <= 120  # shown as text, never a path
     add_materials(engine, store, "clerk", 2, "photo", [Upload("photo.pdf", pdf())], NOW)  # same bytes as before
-    assert len(list(store.names())) == 3  # one object for the same bytes, wherever they were uploaded
+    assert len(names(store)) == 3  # one object for the same bytes, wherever they were uploaded
     [id_scan] = [s for s in materials_for(engine, "reviewer", 1)["slots"] if s["slot"] == "id_scan"]
     assert [f["pages"] for f in id_scan["files"]] == [2, 1] and id_scan["files"][0]["version"] == 2
     assert [h.event for h in world.history(1)].count("material_added") == 2
@@ -171,3 +179,36 @@ def test_an_upload_to_a_store_that_is_down_changes_nothing(world: World) -> None
         add_materials(world.engine, down, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
     assert world.count("material_file") == 0
     assert "material_added" not in [h.event for h in world.history(1)]
+
+
+def test_the_leader_collects_only_old_objects_no_row_names(world: World, store: MaterialStore) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.usecases.materials import UNNAMED_GRACE, collect_unnamed
+
+    engine = world.engine
+    kept = add_materials(engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)["files"][0]["sha256"]
+    stray = jpeg((7, 7))
+    store.put(sha256_of(stray), stray)  # as an upload whose transaction failed leaves it
+    wall = datetime.now(UTC)
+    assert collect_unnamed(engine, store, wall) == 0  # too recent: an upload may be about to name it
+    assert collect_unnamed(engine, store, wall + UNNAMED_GRACE + timedelta(minutes=5)) == 1
+    assert names(store) == [kept]
+
+
+class CollectedMeanwhile(FolderStore):
+    """A folder whose objects a collection removes just after they are stored (the race
+    between an upload's bytes and its row, made to happen every time)."""
+
+    def put(self, sha256: str, data: bytes) -> None:
+        super().put(sha256, data)
+        if not getattr(self, "collected", False):
+            self.collected = True
+            self.delete(sha256)
+
+
+def test_an_object_collected_between_its_bytes_and_its_row_is_stored_again(world: World, tmp_path: Path) -> None:
+    store = CollectedMeanwhile(tmp_path / "materials")
+    done = add_materials(world.engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
+    assert store.exists(done["files"][0]["sha256"])
+    assert verify_materials(world.engine, store, "admin")["ok"]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chuding.service")
 # The longest a stopping service waits for the write lock to remove its own row.
 STOP_WRITE_MS = 2000
+COLLECT_SECONDS = 3600  # how often the leader collects stored files no row names
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -58,6 +59,7 @@ class Service:
                  lead_seconds: float = 2, grace_seconds: float = 5):
         engine = runtime.engine(require=False)
         self.engine, self.clock, self.settings = engine, runtime.clock, runtime.settings
+        self.runtime = runtime
         # The machine's clock times the service itself; the campaign's (maybe simulated) the sweeps.
         self.wall, self.channels = runtime.wall, runtime.channels
         self.sweep_seconds, self.relay_seconds, self.lead_seconds = sweep_seconds, relay_seconds, lead_seconds
@@ -118,6 +120,7 @@ class Service:
                       executor="relay", next_run_time=now)
             self._add(self.receipts, "interval", seconds=self.settings.messages.sms_receipt_seconds, id="receipts",
                       executor="relay")
+            self._add(self.collect, "interval", seconds=COLLECT_SECONDS, id="collect", executor="relay")
             self.scheduler.start()
             log.info("service %s started", self.id)
             while not stop.wait(0.2) and self.fatal is None:
@@ -254,6 +257,21 @@ class Service:
                 self._add(self.sweep, "date", run_date=moment.at, args=[moment.what],
                           id=f"at:{moment.what}:{moment.campaign}:{moment.at.isoformat()}",
                           replace_existing=True)
+
+    def collect(self) -> None:
+        """The leader removes stored files no row names, left by uploads that failed."""
+        from notifications.errors import SettingsError
+        from workflow.usecases.materials import collect_unnamed
+
+        if not self.leading:
+            return
+        try:
+            store = self.runtime.materials
+        except SettingsError:
+            return  # no store named (PostgreSQL without pages): nothing was uploaded here
+        removed = collect_unnamed(self.engine, store, self.wall.now())
+        if removed:
+            log.info("materials: %d stored file(s) no row names removed", removed)
 
     def receipts(self) -> None:
         """The leader asks the SMS provider which messages reached their phones."""

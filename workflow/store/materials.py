@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -40,11 +41,15 @@ class MaterialStore(Protocol):
 
     where: str  # the store as shown to staff, without secrets
 
-    def put(self, sha256: str, data: bytes) -> None: ...
+    def put(self, sha256: str, data: bytes) -> None: ...  # stores, or marks the object new again
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
-    def names(self) -> Iterator[str]: ...
+    def listing(self) -> Iterator[tuple[str, datetime]]: ...  # every object and when it was stored
     def delete(self, sha256: str) -> None: ...
+
+
+def names(store: MaterialStore) -> list[str]:
+    return [name for name, _ in store.listing()]
 
 
 def sha256_of(data: bytes) -> str:
@@ -71,7 +76,8 @@ class FolderStore:
     def put(self, sha256: str, data: bytes) -> None:
         final = self.root / _object(sha256)
         if final.exists():
-            return  # the same bytes are already kept under their name
+            os.utime(final)  # kept already; new again, so no collection of the unnamed takes it now
+            return
         temporary = self._dir(self.root / "tmp") / f"{sha256}.{secrets.token_hex(8)}"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -98,10 +104,10 @@ class FolderStore:
     def exists(self, sha256: str) -> bool:
         return (self.root / _object(sha256)).is_file()
 
-    def names(self) -> Iterator[str]:
+    def listing(self) -> Iterator[tuple[str, datetime]]:
         for path in sorted((self.root / "objects").glob("*/*")):
             if SHA256.match(path.name):
-                yield path.name
+                yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
     def delete(self, sha256: str) -> None:
         (self.root / _object(sha256)).unlink(missing_ok=True)
@@ -150,9 +156,8 @@ class S3Store:
         import io
 
         self._ready()
-        if self.exists(sha256):
-            return
-        # Whole or absent: a single PUT is stored only once the server has every byte.
+        # Whole or absent: a single PUT is stored only once the server has every byte. The
+        # same bytes again replace themselves, which marks the object new again.
         self._call("写入", self.client.put_object, self.bucket, _object(sha256), io.BytesIO(data), len(data))
 
     def get(self, sha256: str) -> bytes:
@@ -170,13 +175,13 @@ class S3Store:
             return False
         return True
 
-    def names(self) -> Iterator[str]:
+    def listing(self) -> Iterator[tuple[str, datetime]]:
         self._ready()
         listed = self._call("列出", self.client.list_objects, self.bucket, prefix="objects/", recursive=True)
         for item in listed:
-            name = item.object_name.rsplit("/", 1)[-1]
-            if SHA256.match(name):
-                yield name
+            name = (item.object_name or "").rsplit("/", 1)[-1]
+            if SHA256.match(name) and item.last_modified is not None:
+                yield name, item.last_modified
 
     def delete(self, sha256: str) -> None:
         self._call("删除", self.client.remove_object, self.bucket, _object(sha256))

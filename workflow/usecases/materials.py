@@ -11,7 +11,7 @@ Every time someone reads a file, an audit row says who saw which applicant's doc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from workflow.inputs.scans import Scan, examine
 from workflow.store import history
 from workflow.store.audit import audit
 from workflow.store.cases import LoadedCase, load_visible
-from workflow.store.materials import MaterialStore, MissingObject, sha256_of
+from workflow.store.materials import MaterialStore, MissingObject, names, sha256_of
 from workflow.store.tables import MATERIAL_FILES
 from workflow.usecases.access import Who, acting, viewing
 
@@ -76,6 +76,9 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
         conn.execute(sa.insert(MATERIAL_FILES), rows)
         history.record(conn, [history.entry(case_id, "material_added", state, state, actor, now, "", {
             "slot": slot, "version": version, "files": [r["sha256"][:12] for r in rows]})])
+    for scan in scans:  # never a row naming a missing object, whatever collection ran meanwhile
+        if not store.exists(sha256_of(scan.data)):
+            store.put(sha256_of(scan.data), scan.data)
     return {"case": case_id, "slot": slot, "name": name, "version": version,
             "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
 
@@ -132,9 +135,28 @@ def verify_materials(engine: sa.Engine, store: MaterialStore, who: Who) -> dict[
                 changed.append(sha)
         except MissingObject:
             missing.append(sha)
-    unnamed = sorted(set(store.names()) - set(named))
+    unnamed = sorted(set(names(store)) - set(named))
     return {"ok": not missing and not changed, "store": store.where, "checked": len(named),
             "missing": missing, "changed": changed, "unnamed": unnamed}
+
+
+# How long an object no row names is kept: an upload writes its bytes, then its row, in
+# moments; what is unnamed for this long was left by an upload that failed.
+UNNAMED_GRACE = timedelta(hours=1)
+
+
+def collect_unnamed(engine: sa.Engine, store: MaterialStore, now: datetime,
+                    grace: timedelta = UNNAMED_GRACE) -> int:
+    """The leading service's collection: objects that no row names, stored longer than
+    ``grace`` before ``now`` (an upload that stores them again marks them new)."""
+    old = {name for name, stored_at in store.listing() if stored_at < now - grace}
+    if not old:
+        return 0
+    with engine.connect() as conn:
+        named = set(conn.execute(sa.select(MATERIAL_FILES.c.sha256).where(MATERIAL_FILES.c.sha256.in_(old))).scalars())
+    for name in sorted(old - named):
+        store.delete(name)
+    return len(old - named)
 
 
 def _slot_of(case: LoadedCase, slot: str) -> str:
