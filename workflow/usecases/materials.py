@@ -57,7 +57,7 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
     limits = seen.view.notice.upload_limits
     scans = [examine(slot, _name(u.name), u.data, limits) for u in uploads]
     for scan in scans:
-        store.put(sha256_of(scan.data), scan.data)
+        store.put(scan.sha256, scan.data)
     with engine.begin() as conn:
         actor = acting(conn, who, *roles_for(Act.UPLOAD))
         case = load_visible(conn, actor, case_id)
@@ -70,15 +70,15 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
         conn.execute(sa.update(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot,
                                                      MATERIAL_FILES.c.replaced_at.is_(None)).values(replaced_at=now))
         rows: list[dict[str, Any]] = [{"case_id": case_id, "slot": slot, "version": version, "part": part,
-                 "sha256": sha256_of(scan.data), "size": len(scan.data), "media_type": scan.media_type,
+                 "sha256": scan.sha256, "size": len(scan.data), "media_type": scan.media_type,
                  "pages": scan.pages, "file_name": _name(upload.name), "uploaded_by": actor.login,
                  "uploaded_at": now} for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
         conn.execute(sa.insert(MATERIAL_FILES), rows)
         history.record(conn, [history.entry(case_id, "material_added", state, state, actor, now, "", {
             "slot": slot, "version": version, "files": [r["sha256"][:12] for r in rows]})])
     for scan in scans:  # never a row naming a missing object, whatever collection ran meanwhile
-        if not store.exists(sha256_of(scan.data)):
-            store.put(sha256_of(scan.data), scan.data)
+        if not store.exists(scan.sha256):
+            store.put(scan.sha256, scan.data)
     return {"case": case_id, "slot": slot, "name": name, "version": version,
             "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
 
