@@ -212,3 +212,29 @@ def test_an_object_collected_between_its_bytes_and_its_row_is_stored_again(world
     done = add_materials(world.engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
     assert store.exists(done["files"][0]["sha256"])
     assert verify_materials(world.engine, store, "admin")["ok"]
+
+
+def test_two_uploads_to_one_slot_at_once_are_two_versions_and_an_upload_racing_submit_is_one_or_the_other(
+        world: World, tmp_path: Path) -> None:
+    from tests.support.concurrency import race
+
+    store = FolderStore(tmp_path / "materials")
+    engine = world.engine
+    for _ in range(3):
+        results = race(*[lambda: add_materials(engine, store, "clerk", 1, "photo", [Upload("p.pdf", pdf())], NOW)
+                         for _ in range(2)])
+        assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(int(h.details.split('"version": ')[1].split(",")[0]) for h in world.history(1)
+                  if h.event == "material_added") == [1, 2, 3, 4, 5, 6]
+
+    outcome = race(lambda: add_materials(engine, store, "clerk", 2, "photo", [Upload("p.jpg", jpeg())], NOW),
+                   lambda: world.run(2, Event.SUBMIT, "clerk", NOW))
+    uploaded, submitted = (not isinstance(r, Exception) for r in outcome)
+    assert submitted, outcome  # the upload never stops a submit: it waits, or comes first
+    if not uploaded:
+        assert isinstance(outcome[0], Refused) and outcome[0].refusals[0].rule == "material.frozen"
+    history = [h.event for h in world.history(2)]
+    if uploaded:  # it came first: what was submitted had the file
+        assert history.index("material_added") < history.index("submit")
+    else:
+        assert "material_added" not in history

@@ -118,6 +118,14 @@ def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
     return _loaded(conn, row)
 
 
+def hold_case(conn: sa.Connection, case_id: int) -> None:
+    """The case's row held for the caller's transaction (PostgreSQL; SQLite has one writer
+    at a time already): changes to one case's files, and a submit, happen one after the
+    other, and what this transaction reads of the case next is what it writes against."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(CASES.c.id).where(CASES.c.id == case_id).with_for_update())
+
+
 def load_visible(conn: sa.Connection, actor: Actor, case_id: int) -> LoadedCase:
     """The case as ``actor`` may see it: to a unit operator another unit's case does not
     exist (``CaseNotFound``), in every use case as in every list."""

@@ -23,7 +23,7 @@ from states.values import Role
 from workflow.inputs.scans import Scan, examine
 from workflow.store import history
 from workflow.store.audit import audit
-from workflow.store.cases import LoadedCase, load_visible
+from workflow.store.cases import LoadedCase, hold_case, load_visible
 from workflow.store.materials import MaterialStore, MissingObject, names, sha256_of
 from workflow.store.tables import MATERIAL_FILES
 from workflow.usecases.access import Who, acting, viewing
@@ -60,6 +60,7 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
         store.put(scan.sha256, scan.data)
     with engine.begin() as conn:
         actor = acting(conn, who, *roles_for(Act.UPLOAD))
+        hold_case(conn, case_id)
         case = load_visible(conn, actor, case_id)
         name = _slot_of(case, slot)
         state = _open_for_files(case)  # again: a submit may have come between
