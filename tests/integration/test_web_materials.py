@@ -61,3 +61,19 @@ def test_an_upload_larger_than_the_pages_take_is_refused_before_it_is_read(site:
     huge = client.post("/cases/1/materials/id_scan", data={"csrf": token},
                        files=[("files", ("big.pdf", b"%PDF-" + b"0" * UPLOAD_BYTES, "application/pdf"))])
     assert huge.status_code == 413 and world.count("material_file") == 0
+
+
+def test_the_reviewer_reads_the_work_summary_with_its_count_and_the_contact_masked(
+        site: tuple[World, TestClient]) -> None:
+    from tests.support.helpers import NOTICE, engineer
+
+    _, client = site
+    log_in(client, "reviewer")
+    page = client.get("/cases/1").text
+    applicant = engineer()["applicant"]
+    summary = engineer()["work_summary"]
+    counted = sum(1 for ch in summary if not ch.isspace())
+    assert f"共 {counted} 字（不计空白；通知要求 {NOTICE.summary_min_chars}–{NOTICE.summary_max_chars} 字）" in page
+    assert summary[:40] in page
+    assert applicant["phone"] not in page and f"{applicant['phone'][:3]}****{applicant['phone'][-4:]}" in page
+    assert applicant["email"] not in page

@@ -9,8 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from notifications.addresses import masked
 from states import idnumber
 from states.machine import CHECKLIST_EVENTS, Prospect, prospects
+from states.materials import summary_length
 from states.process import PROCESS
 from states.status import Status
 from states.text import control_character
@@ -134,13 +136,20 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
         actor = viewing(conn, who)
         case = load_visible(conn, actor, case_id)
         report = report_of(conn, case, now)
+        contact = conn.execute(sa.select(APPLICANTS.c.phone, APPLICANTS.c.email)
+                               .join(CASES, CASES.c.applicant_id == APPLICANTS.c.id).where(CASES.c.id == case_id)).one()
     mine = [e for e in [n["event"] for n in report["next"]] + report["also"]
             if actor.role in PROCESS[Event(e)].roles]
     view = case.view
     return {**report, "actions": [{"event": e, "takes": list(PROCESS[Event(e)].takes)} for e in mine],
             "paper_checklist": [{"code": i.code, "name": i.name}
                                 for i in view.notice.paper_checklist(view.application.series)],
-            "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application)}
+            "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application),
+            "contact": {"phone": masked(contact.phone) if contact.phone else None,
+                        "email": masked(contact.email) if contact.email else None},
+            "work_summary": {"text": view.application.work_summary,
+                             "length": summary_length(view.application.work_summary),
+                             "min": view.notice.summary_min_chars, "max": view.notice.summary_max_chars}}
 
 
 def _application(app: Any) -> dict[str, Any]:
