@@ -238,3 +238,21 @@ def test_two_uploads_to_one_slot_at_once_are_two_versions_and_an_upload_racing_s
         assert history.index("material_added") < history.index("submit")
     else:
         assert "material_added" not in history
+
+
+def test_what_an_upload_killed_mid_write_leaves_is_collected(world: World, tmp_path: Path) -> None:
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.usecases.materials import UNNAMED_GRACE, collect_unnamed
+
+    store = FolderStore(tmp_path / "materials")
+    add_materials(world.engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
+    left = tmp_path / "materials" / "tmp" / f"{sha256_of(b'half')}.deadbeef"  # as kill -9 mid-write leaves it
+    left.write_bytes(b"%PDF-1.7 half of a fi")
+    wall = datetime.now(UTC)
+    assert collect_unnamed(world.engine, store, wall) == 0 and left.exists()  # it may be a write under way
+    long_ago = (wall - UNNAMED_GRACE - timedelta(minutes=1)).timestamp()
+    os.utime(left, (long_ago, long_ago))
+    assert collect_unnamed(world.engine, store, wall) == 1 and not left.exists()
+    assert verify_materials(world.engine, store, "admin")["ok"]

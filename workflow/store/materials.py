@@ -46,6 +46,7 @@ class MaterialStore(Protocol):
     def exists(self, sha256: str) -> bool: ...
     def listing(self) -> Iterator[tuple[str, datetime]]: ...  # every object and when it was stored
     def delete(self, sha256: str) -> None: ...
+    def forget_partial(self, before: datetime) -> int: ...  # what writers killed mid-way left
 
 
 def names(store: MaterialStore) -> list[str]:
@@ -111,6 +112,15 @@ class FolderStore:
 
     def delete(self, sha256: str) -> None:
         (self.root / _object(sha256)).unlink(missing_ok=True)
+
+    def forget_partial(self, before: datetime) -> int:
+        """Temporary files a writer killed mid-way (kill -9, a power cut) left behind."""
+        removed = 0
+        for path in (self.root / "tmp").glob("*"):
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) < before:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 class S3Store:
@@ -185,6 +195,10 @@ class S3Store:
 
     def delete(self, sha256: str) -> None:
         self._call("删除", self.client.remove_object, self.bucket, _object(sha256))
+
+    def forget_partial(self, before: datetime) -> int:
+        """Nothing: a PUT the server did not finish stores nothing."""
+        return 0
 
 
 def open_store(materials_url: str | None, database_url: str) -> MaterialStore:

@@ -149,15 +149,17 @@ UNNAMED_GRACE = timedelta(hours=1)
 def collect_unnamed(engine: sa.Engine, store: MaterialStore, now: datetime,
                     grace: timedelta = UNNAMED_GRACE) -> int:
     """The leading service's collection: objects that no row names, stored longer than
-    ``grace`` before ``now`` (an upload that stores them again marks them new)."""
+    ``grace`` before ``now`` (an upload that stores them again marks them new), and what
+    writers killed mid-way left. Returns how many it removed."""
+    partial = store.forget_partial(now - grace)
     old = {name for name, stored_at in store.listing() if stored_at < now - grace}
     if not old:
-        return 0
+        return partial
     with engine.connect() as conn:
         named = set(conn.execute(sa.select(MATERIAL_FILES.c.sha256).where(MATERIAL_FILES.c.sha256.in_(old))).scalars())
     for name in sorted(old - named):
         store.delete(name)
-    return len(old - named)
+    return partial + len(old - named)
 
 
 def _slot_of(case: LoadedCase, slot: str) -> str:
