@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from pypdf import PdfWriter
 
 from states.notice import UploadLimits
 from states.refusals import Refused
@@ -63,3 +64,17 @@ def test_a_photo_is_kept_without_where_it_was_taken() -> None:
     kept = examine("photo", "photo.jpg", taken, LIMITS)
     assert kept.media_type == "image/jpeg"
     assert not Image.open(io.BytesIO(kept.data)).getexif()  # no GPS, no maker, nothing
+
+
+def test_a_name_that_only_begins_like_an_active_one_is_no_script() -> None:
+    """A font subset's tag is six random capitals: /JSKQWE+SimSun is not /JS."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Producer": "/JSKQWE+SimSun"})
+    out = io.BytesIO()
+    writer.write(out)
+    escaped = b"\\057JSKQWE\\053SimSun"  # as pypdf writes it; spelt out raw, as other writers do
+    assert escaped in out.getvalue()
+    raw = out.getvalue().replace(escaped, b"/JSKQWE+SimSun      ")
+    assert examine("id_scan", "scan.pdf", raw, LIMITS).pages == 1
+    assert _refusal(raw.replace(b"/JSKQWE", b"/JS QWE")).startswith("material.pdf")

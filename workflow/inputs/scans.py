@@ -21,9 +21,9 @@ from states.refusals import Refusal, Refused
 
 MEDIA_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 # Markers of active content that pypdf's reading of the catalogue may not reach (an
-# object stream a damaged file hides): refused as well when they stand in the bytes.
-# One pass over the file for all of them.
-ACTIVE_PDF = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)")
+# object stream a damaged file hides): refused as well when they stand in the bytes, as
+# whole names (a font subset such as /JSKQWE+SimSun is not /JS). One pass for all.
+ACTIVE_PDF = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?=[\s()<>\[\]{}/%]|$)")
 
 
 @dataclass(frozen=True)
