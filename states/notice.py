@@ -44,6 +44,11 @@ class Window:
         return Refusal(f"window.{self.key}", f"{self.name}时间{when}（{span}，北京时间）")
 
 
+# The largest file a notice may allow (its ``max_file_mb``): what a reader of a given file
+# takes at most, one byte more telling a file over any notice's limit.
+LARGEST_FILE_MB = 50
+
+
 @dataclass(frozen=True)
 class UploadLimits:
     """What one upload and one case's files may be (the notice's ``[materials]`` keys)."""

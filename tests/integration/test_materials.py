@@ -256,3 +256,24 @@ def test_what_an_upload_killed_mid_write_leaves_is_collected(world: World, tmp_p
     os.utime(left, (long_ago, long_ago))
     assert collect_unnamed(world.engine, store, wall) == 1 and not left.exists()
     assert verify_materials(world.engine, store, "admin")["ok"]
+
+
+def test_every_bad_file_of_an_upload_is_named_at_once(world: World, store: MaterialStore) -> None:
+    with pytest.raises(Refused) as err:
+        add_materials(world.engine, store, "clerk", 1, "id_scan",
+                      [Upload("empty.pdf", b""), Upload("ok.pdf", pdf()), Upload("prog.pdf", b"MZ\x90")], NOW)
+    assert [(r.rule, "empty.pdf" in r.message or "prog.pdf" in r.message) for r in err.value.refusals] == [
+        ("material.empty", True), ("material.kind", True)]
+    world.run(1, Event.SUBMIT, "clerk", NOW)
+    with pytest.raises(Refused) as err:
+        add_materials(world.engine, store, "clerk", 1, "no_such_slot", [], NOW)
+    assert sorted(r.rule for r in err.value.refusals) == ["material.count", "material.frozen", "material.slot"]
+    assert names(store) == []
+
+
+def test_a_file_number_no_row_can_have_is_no_file(world: World, store: MaterialStore) -> None:
+    add_materials(world.engine, store, "clerk", 1, "id_scan", [Upload("id.pdf", pdf())], NOW)
+    for part in (0, 21, 10**20):
+        with pytest.raises(Refused) as err:
+            material_for(world.engine, store, "reviewer", 1, "id_scan", part)
+        assert err.value.refusals[0].rule == "material.missing"

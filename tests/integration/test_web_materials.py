@@ -77,3 +77,17 @@ def test_the_reviewer_reads_the_work_summary_with_its_count_and_the_contact_mask
     assert summary[:40] in page
     assert applicant["phone"] not in page and f"{applicant['phone'][:3]}****{applicant['phone'][-4:]}" in page
     assert applicant["email"] not in page
+
+
+def test_a_file_the_store_lost_is_a_clear_page_and_an_absurd_file_number_is_not_found(
+        site: tuple[World, TestClient], tmp_path: object) -> None:
+    world, client = site
+    token = log_in(client, "clerk")
+    scan = pdf()
+    assert _upload(client, token, "id_scan", ("id.pdf", scan)).status_code == 303  # type: ignore[attr-defined]
+    assert client.get("/cases/1/materials/id_scan/99999999999999999999").status_code == 404
+    store = client.app.state.runtime.materials  # type: ignore[attr-defined]
+    [(name, _)] = list(store.listing())
+    store.delete(name)
+    lost = client.get("/cases/1/materials/id_scan/1")
+    assert lost.status_code == 500 and "chuding materials verify" in lost.text and "Traceback" not in lost.text

@@ -181,8 +181,7 @@ def _errors() -> list[tuple[tuple[type[BaseException], ...], Callable[[bool, Any
         ((DatabaseError,), lambda j, e: fail(j, EXIT_UNUSABLE, "unusable", [str(e)])),
         ((SettingsError,), lambda j, e: fail(j, EXIT_UNUSABLE, "settings", e.problems)),
         ((StoreUnavailable,), lambda j, e: fail(j, EXIT_UNUSABLE, "store", [f"{e}；未作任何更改，请稍后再试"])),
-        ((MissingObject,), lambda j, e: fail(j, EXIT_UNUSABLE, "store", [
-            "材料文件在存储中缺失或已被改动；请运行 chuding materials verify 并从备份恢复"])),
+        ((MissingObject,), lambda j, e: fail(j, EXIT_UNUSABLE, "store", [MissingObject.said])),
         ((SQLAlchemyError,), _database_error),
     ]
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from states.notice import LARGEST_FILE_MB
 from states.refusals import Refusal, Refused
 from workflow.cli.common import CaseId, JsonOut, emit, guarded, runtime, table, who
 
@@ -27,7 +28,8 @@ def materials_add(
         uploads = []
         for path in files:
             try:
-                uploads.append(Upload(path.name, path.read_bytes()))
+                with path.open("rb") as given:  # a file over any notice's limit is not read whole
+                    uploads.append(Upload(path.name, given.read(LARGEST_FILE_MB * 1024 * 1024 + 1)))
             except OSError as err:
                 raise Refused([Refusal("material.file", f"cannot read {path}: {err.strerror}", "file")]) from None
         rt = runtime()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from states.notice import LARGEST_FILE_MB
 from workflow.inputs.fields import safe_code
 
 
@@ -166,7 +167,7 @@ class Materials(Section):
     paper: Items
     paper_teachers: Items
     # Each uploaded file, and all of one case's current files, in megabytes; a PDF's pages.
-    max_file_mb: int = Field(default=5, ge=1, le=50)
+    max_file_mb: int = Field(default=5, ge=1, le=LARGEST_FILE_MB)
     max_case_mb: int = Field(default=60, ge=1, le=1000)
     max_pdf_pages: int = Field(default=50, ge=1, le=1000)
 

@@ -21,6 +21,7 @@ from workflow.errors import BadUsage
 from workflow.store.cases import LoadedCase, load_visible
 from workflow.store.tables import APPLICANTS, CAMPAIGNS, CASES, HISTORY, UNITS
 from workflow.usecases.access import Who, viewing
+from workflow.usecases.materials import materials_of
 
 
 def _state(value: str) -> dict[str, str]:
@@ -131,11 +132,12 @@ def cases_for(engine: sa.Engine, who: Who, state: str | None = None, campaign: s
 
 def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[str, Any]:
     """One case as ``who`` may see it, with the events they may do on it now and what each
-    takes: the forms of a page."""
+    takes, and its files: the forms of a page."""
     with engine.connect() as conn:
         actor = viewing(conn, who)
         case = load_visible(conn, actor, case_id)
         report = report_of(conn, case, now)
+        files = materials_of(conn, actor, case)
         contact = conn.execute(sa.select(APPLICANTS.c.phone, APPLICANTS.c.email)
                                .join(CASES, CASES.c.applicant_id == APPLICANTS.c.id).where(CASES.c.id == case_id)).one()
     mine = [e for e in [n["event"] for n in report["next"]] + report["also"]
@@ -145,6 +147,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
             "paper_checklist": [{"code": i.code, "name": i.name}
                                 for i in view.notice.paper_checklist(view.application.series)],
             "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application),
+            "materials": files,
             "contact": {"phone": masked(contact.phone) if contact.phone else None,
                         "email": masked(contact.email) if contact.email else None},
             "work_summary": {"text": view.application.work_summary,

@@ -111,8 +111,10 @@ class Service:
             now = self.wall.now()
             self.scheduler = BackgroundScheduler(
                 timezone=UTC,
-                # One thread for the schedule, one for the relay: sweeps never overlap each other.
-                executors={"default": ThreadPoolExecutor(1), "relay": ThreadPoolExecutor(1)},
+                # One thread for the schedule, one for the relay, one for the materials store:
+                # sweeps never overlap each other, and none waits for another kind of work.
+                executors={"default": ThreadPoolExecutor(1), "relay": ThreadPoolExecutor(1),
+                           "materials": ThreadPoolExecutor(1)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             )
             self._add(self.lead, "interval", seconds=self.lead_seconds, id="lead", next_run_time=now)
@@ -120,7 +122,8 @@ class Service:
                       executor="relay", next_run_time=now)
             self._add(self.receipts, "interval", seconds=self.settings.messages.sms_receipt_seconds, id="receipts",
                       executor="relay")
-            self._add(self.collect, "interval", seconds=COLLECT_SECONDS, id="collect", executor="relay")
+            # On its own thread: listing a large store must not hold up messages or deadlines.
+            self._add(self.collect, "interval", seconds=COLLECT_SECONDS, id="collect", executor="materials")
             self.scheduler.start()
             log.info("service %s started", self.id)
             while not stop.wait(0.2) and self.fatal is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -30,11 +30,13 @@ from workflow.store.tables import (
 )
 
 CHUNK = 500  # ids per IN (...) list, well under every driver's limit on parameters
+T = TypeVar("T")
 
 
-def chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
+def chunks(items: list[T]) -> Iterator[list[T]]:
+    """``items`` a bounded number at a time: an IN list a database takes whatever the count."""
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
 
 
 class CaseNotFound(LookupError):

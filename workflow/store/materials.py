@@ -35,6 +35,8 @@ class StoreUnavailable(Exception):
 class MissingObject(LookupError):
     """No object by that name: a row describes a file the store does not hold."""
 
+    said = "材料文件在存储中缺失或已被改动；请管理员运行 chuding materials verify 并从备份恢复"
+
 
 class MaterialStore(Protocol):
     """Content-addressed bytes: put (idempotent), get, whether one exists, every name."""
@@ -107,8 +109,9 @@ class FolderStore:
 
     def listing(self) -> Iterator[tuple[str, datetime]]:
         for path in sorted((self.root / "objects").glob("*/*")):
-            if SHA256.match(path.name):
-                yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            stored_at = _modified(path)
+            if SHA256.match(path.name) and stored_at is not None:
+                yield path.name, stored_at
 
     def delete(self, sha256: str) -> None:
         (self.root / _object(sha256)).unlink(missing_ok=True)
@@ -117,10 +120,19 @@ class FolderStore:
         """Temporary files a writer killed mid-way (kill -9, a power cut) left behind."""
         removed = 0
         for path in (self.root / "tmp").glob("*"):
-            if datetime.fromtimestamp(path.stat().st_mtime, UTC) < before:
+            written_at = _modified(path)
+            if written_at is not None and written_at < before:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _modified(path: Path) -> datetime | None:
+    """When a file was last written; None once another process has renamed or removed it."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return None
 
 
 class S3Store:

@@ -16,14 +16,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from states.notice import UploadLimits
 from states.permissions import Act, may, roles_for
 from states.refusals import Refusal, Refused
 from states.status import Status
-from states.values import Role
+from states.values import Actor, Role
 from workflow.inputs.scans import Scan, examine
 from workflow.store import history
 from workflow.store.audit import audit
-from workflow.store.cases import LoadedCase, hold_case, load_visible
+from workflow.store.cases import LoadedCase, chunks, hold_case, load_visible
 from workflow.store.materials import MaterialStore, MissingObject, names, sha256_of
 from workflow.store.tables import MATERIAL_FILES
 from workflow.usecases.access import Who, acting, viewing
@@ -50,21 +51,22 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
     """
     with engine.connect() as conn:  # who, which case and which slot, before any file is read
         seen = load_visible(conn, viewing(conn, who, *roles_for(Act.UPLOAD)), case_id)
-    _slot_of(seen, slot)
-    _open_for_files(seen)
+    found = _slot_refusals(seen, slot) + _frozen_refusals(seen)
     if not uploads or len(uploads) > MAX_FILES_AT_ONCE:
-        raise Refused([Refusal("material.count", f"{slot}：一次上传 1 至 {MAX_FILES_AT_ONCE} 个文件", slot)])
-    limits = seen.view.notice.upload_limits
-    scans = [examine(slot, _name(u.name), u.data, limits) for u in uploads]
+        found.append(Refusal("material.count", f"{slot}：一次上传 1 至 {MAX_FILES_AT_ONCE} 个文件", slot))
+    if found:
+        raise Refused(found)
+    scans = _examined(slot, uploads, seen.view.notice.upload_limits)
     for scan in scans:
         store.put(scan.sha256, scan.data)
     with engine.begin() as conn:
         actor = acting(conn, who, *roles_for(Act.UPLOAD))
         hold_case(conn, case_id)
         case = load_visible(conn, actor, case_id)
-        name = _slot_of(case, slot)
-        state = _open_for_files(case)  # again: a submit may have come between
-        _within_case_limit(conn, case, slot, scans)
+        found = _frozen_refusals(case) + _case_limit_refusals(conn, case, slot, scans)  # again: a submit
+        if found:  # or another upload may have come between
+            raise Refused(found)
+        state = case.view.state
         version = 1 + (conn.execute(sa.select(sa.func.max(MATERIAL_FILES.c.version))
                                     .where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot))
                        .scalar() or 0)
@@ -80,7 +82,7 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
     for scan in scans:  # never a row naming a missing object, whatever collection ran meanwhile
         if not store.exists(scan.sha256):
             store.put(scan.sha256, scan.data)
-    return {"case": case_id, "slot": slot, "name": name, "version": version,
+    return {"case": case_id, "slot": slot, "name": _slot_names(case)[slot], "version": version,
             "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
 
 
@@ -89,10 +91,14 @@ def materials_for(engine: sa.Engine, who: Who, case_id: int) -> dict[str, Any]:
     them, and whether ``who`` may upload now (``open``)."""
     with engine.connect() as conn:
         actor = viewing(conn, who)
-        case = load_visible(conn, actor, case_id)
-        rows = conn.execute(sa.select(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id,
-                                                            MATERIAL_FILES.c.replaced_at.is_(None))
-                            .order_by(MATERIAL_FILES.c.slot, MATERIAL_FILES.c.part)).all()
+        return materials_of(conn, actor, load_visible(conn, actor, case_id))
+
+
+def materials_of(conn: sa.Connection, actor: Actor, case: LoadedCase) -> dict[str, Any]:
+    """``materials_for`` of a case ``actor`` has been shown may be seen (the case page's read)."""
+    rows = conn.execute(sa.select(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case.id,
+                                                        MATERIAL_FILES.c.replaced_at.is_(None))
+                        .order_by(MATERIAL_FILES.c.slot, MATERIAL_FILES.c.part)).all()
     files: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         files.setdefault(r.slot, []).append({
@@ -109,10 +115,11 @@ def material_for(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int
     with engine.begin() as conn:
         actor = acting(conn, who)
         case = load_visible(conn, actor, case_id)
-        _slot_of(case, slot)
+        if found := _slot_refusals(case, slot):
+            raise Refused(found)
         row = conn.execute(sa.select(MATERIAL_FILES).where(
             MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot, MATERIAL_FILES.c.part == part,
-            MATERIAL_FILES.c.replaced_at.is_(None))).one_or_none()
+            MATERIAL_FILES.c.replaced_at.is_(None))).one_or_none() if 1 <= part <= MAX_FILES_AT_ONCE else None
         if row is None:
             raise Refused([Refusal("material.missing", f"第 {case_id} 号申报的{slot}没有第 {part} 个文件", slot)])
         audit(conn, actor.login, "material.view", f"case{case_id}/{slot}/{part}", sha256=row.sha256)
@@ -155,27 +162,46 @@ def collect_unnamed(engine: sa.Engine, store: MaterialStore, now: datetime,
     old = {name for name, stored_at in store.listing() if stored_at < now - grace}
     if not old:
         return partial
+    named: set[str] = set()
     with engine.connect() as conn:
-        named = set(conn.execute(sa.select(MATERIAL_FILES.c.sha256).where(MATERIAL_FILES.c.sha256.in_(old))).scalars())
+        for part in chunks(sorted(old)):
+            named.update(conn.execute(sa.select(MATERIAL_FILES.c.sha256).where(MATERIAL_FILES.c.sha256.in_(part)))
+                         .scalars())
     for name in sorted(old - named):
         store.delete(name)
     return partial + len(old - named)
 
 
-def _slot_of(case: LoadedCase, slot: str) -> str:
-    names = {item.code: item.name for item in case.view.notice.online_materials}
-    if slot not in names:
-        known = "、".join(f"{code}（{name}）" for code, name in names.items())
-        raise Refused([Refusal("material.slot", f"没有名为 {slot[:64]!r} 的材料项（可选：{known}）", "slot")])
-    return names[slot]
+def _slot_names(case: LoadedCase) -> dict[str, str]:
+    return {item.code: item.name for item in case.view.notice.online_materials}
 
 
-def _open_for_files(case: LoadedCase) -> Status:
+def _slot_refusals(case: LoadedCase, slot: str) -> list[Refusal]:
+    names = _slot_names(case)
+    if slot in names:
+        return []
+    known = "、".join(f"{code}（{name}）" for code, name in names.items())
+    return [Refusal("material.slot", f"没有名为 {slot[:64]!r} 的材料项（可选：{known}）", "slot")]
+
+
+def _frozen_refusals(case: LoadedCase) -> list[Refusal]:
     state = case.view.state
-    if state not in OPEN_FOR_FILES:
-        frozen = f"申报处于“{state.label}”状态，材料已随提交冻结，不能再更改"
-        raise Refused([Refusal("material.frozen", frozen, "state")])
-    return state
+    if state in OPEN_FOR_FILES:
+        return []
+    return [Refusal("material.frozen", f"申报处于“{state.label}”状态，材料已随提交冻结，不能再更改", "state")]
+
+
+def _examined(slot: str, uploads: list[Upload], limits: UploadLimits) -> list[Scan]:
+    """Every file examined; every file's refusal at once, or the files as they are kept."""
+    scans, found = [], []
+    for upload in uploads:
+        try:
+            scans.append(examine(slot, _name(upload.name), upload.data, limits))
+        except Refused as err:
+            found += err.refusals
+    if found:
+        raise Refused(found)
+    return scans
 
 
 def _name(given: str) -> str:
@@ -185,10 +211,11 @@ def _name(given: str) -> str:
     return shown[:120]
 
 
-def _within_case_limit(conn: sa.Connection, case: LoadedCase, slot: str, scans: list[Scan]) -> None:
+def _case_limit_refusals(conn: sa.Connection, case: LoadedCase, slot: str, scans: list[Scan]) -> list[Refusal]:
     kept = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(MATERIAL_FILES.c.size), 0)).where(
         MATERIAL_FILES.c.case_id == case.id, MATERIAL_FILES.c.replaced_at.is_(None),
         MATERIAL_FILES.c.slot != slot)).scalar_one()
     limit = case.view.notice.upload_limits.case_bytes
-    if kept + sum(len(s.data) for s in scans) > limit:
-        raise Refused([Refusal("material.case_size", f"{slot}：本申报的材料合计将超过 {limit // 1048576} MB", slot)])
+    if kept + sum(len(s.data) for s in scans) <= limit:
+        return []
+    return [Refusal("material.case_size", f"{slot}：本申报的材料合计将超过 {limit // 1048576} MB", slot)]

@@ -14,10 +14,6 @@ from workflow.web.security import seen_session, visit
 
 router = APIRouter()
 
-# The most one upload reads of each file: the largest a notice may allow, and one byte
-# more to tell a file over it (the use case refuses by the notice's own limit).
-READ_AT_MOST = 50 * 1024 * 1024 + 1
-
 
 @router.post("/cases/{number}/materials/{slot}")
 async def upload(request: Request, number: int, slot: str, csrf: Annotated[str, Form()] = "",
@@ -30,7 +26,8 @@ async def upload(request: Request, number: int, slot: str, csrf: Annotated[str, 
     from workflow.usecases.materials import Upload, add_materials
     from workflow.web.pages import case_page
 
-    given = [Upload(f.filename or "", await f.read(READ_AT_MOST)) for f in files or []]
+    # The whole request is bounded before it is read (web/limits.UPLOAD_BYTES).
+    given = [Upload(f.filename or "", await f.read()) for f in files or []]
     acting = visit(request, csrf)
     runtime = request.app.state.runtime
     try:
@@ -50,6 +47,7 @@ async def upload(request: Request, number: int, slot: str, csrf: Annotated[str, 
 def open_file(request: Request, number: int, slot: str, part: int) -> Response:
     """One file, inline, to whoever may see the case; the view is recorded first."""
     from workflow.store.cases import CaseNotFound
+    from workflow.store.materials import MissingObject, StoreUnavailable
     from workflow.usecases.materials import material_for
 
     seeing = visit(request)
@@ -58,6 +56,12 @@ def open_file(request: Request, number: int, slot: str, part: int) -> Response:
                                   number, slot, part)
     except (CaseNotFound, Refused):
         raise HTTPException(status_code=404, detail="没有这个文件") from None
+    except StoreUnavailable as err:
+        return render(request, "error.html", 503, session=seen_session(request, seeing), status=503,
+                      detail=f"{err}。请稍后再试。")
+    except MissingObject:
+        return render(request, "error.html", 500, session=seen_session(request, seeing), status=500,
+                      detail=f"{MissingObject.said}。")
     seen_session(request, seeing)
     disposition = f"inline; filename=\"material\"; filename*=UTF-8''{quote(meta['file_name'])}"
     return Response(data, media_type=meta["media_type"], headers={

@@ -101,15 +101,13 @@ def case_page(request: Request, seeing: Visit, number: int, status: int = 200,
     shown beside the form it answers (refusals, or a conflict)."""
     from workflow.reads.cases import case_for
     from workflow.store.cases import CaseNotFound
-    from workflow.usecases.materials import materials_for
 
-    engine = request.app.state.engine
     try:
-        report = case_for(engine, seeing, number, request.app.state.runtime.clock.now())
-        files = materials_for(engine, seeing, number)
+        report = case_for(request.app.state.engine, seeing, number, request.app.state.runtime.clock.now())
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
-    response = _render(request, "case.html", session=seen_session(request, seeing), r=report, m=files, said=said)
+    response = _render(request, "case.html", session=seen_session(request, seeing), r=report,
+                       m=report["materials"], said=said)
     response.status_code = status
     return response
 
