@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -32,10 +31,10 @@ import sqlalchemy as sa  # noqa: E402
 from fastapi import File, Form, UploadFile  # noqa: E402
 from fastapi.responses import RedirectResponse, Response  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from pypdf import PdfWriter  # noqa: E402
 
 from tests.support.helpers import engineer  # noqa: E402
 from tests.support.s3server import s3_server  # noqa: E402
+from tests.support.scans import padded_pdf  # noqa: E402
 from tests.support.world import World  # noqa: E402
 from workflow.runtime.bootstrap import bootstrap  # noqa: E402
 from workflow.runtime.settings import Settings  # noqa: E402
@@ -48,16 +47,6 @@ UPLOADS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 SIZE = 2 * 1024 * 1024
 PASSWORD = "bench password, long enough"
 NOW = "2024-10-09T10:00:00+08:00"
-
-
-def two_megabyte_pdf() -> bytes:
-    """A one-page PDF carrying 2 MB of incompressible content: each one new bytes."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Padding": secrets.token_hex(SIZE // 2 - 600)})
-    out = __import__("io").BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def server_ms(response: Any) -> float:
@@ -97,15 +86,15 @@ def run(label: str, materials_url: str, folder: Path) -> None:
         with engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE bench_row (id INTEGER PRIMARY KEY, sha TEXT)"))
         for _ in range(UPLOADS):
-            data = two_megabyte_pdf()
+            data = padded_pdf(SIZE)
             files = [("files", ("scan.pdf", data, "application/pdf"))]
             done = client.post("/cases/1/materials/id_scan", data={"csrf": token}, files=files)
             assert done.status_code == 303, done.text[:300]
             upload.append(server_ms(done))
             framework.append(server_ms(client.post("/bench/nothing", data={"csrf": token}, files=files)))
-            other = two_megabyte_pdf()
+            other = padded_pdf(SIZE)
             write.append(timed_ms(lambda other=other: store.put(sha256_of(other), other)))
-            third = two_megabyte_pdf()
+            third = padded_pdf(SIZE)
             least.append(timed_ms(lambda third=third: checked_and_recorded(engine, store, third)))
             opened = client.get("/cases/1/materials/id_scan/1")
             assert opened.status_code == 200 and len(opened.content) == len(data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -57,7 +57,6 @@ class Application:
     ce_exemption: str | None = None  # 继续教育免试审批表
     work_summary: str = ""
     commitment_text: str = ""
-    materials: dict[str, str] = field(default_factory=dict)  # online material code -> file
 
     def highest_full_time(self, ranking: tuple[str, ...]) -> Education | None:
         """The highest full-time education by the notice's order of levels."""

@@ -8,7 +8,14 @@ import unicodedata
 from datetime import datetime
 
 from states.eligibility import refusals as eligibility_refusals
-from states.materials import online_refusals, paper_refusals, stale_records, unknown_paper_items
+from states.materials import (
+    missing_files,
+    online_refusals,
+    paper_refusals,
+    places,
+    stale_records,
+    unknown_paper_items,
+)
 from states.refusals import Refusal, reason_required
 from states.text import TYPED_TEXT_LIMIT, control_character
 from states.values import Case, Command, Publicity, Role
@@ -19,13 +26,32 @@ def _reason(cmd: Command) -> list[Refusal]:
 
 
 def submit(case: Case, cmd: Command) -> list[Refusal]:
-    """Eligible, with every online material (the window is the process table's)."""
+    """Eligible, with every online material, and every slot returned for correction
+    replaced since (the window is the process table's)."""
     app, notice = case.application, case.notice
-    return eligibility_refusals(app, case.unit, notice, set(case.banned_years)) + online_refusals(app, notice)
+    return (eligibility_refusals(app, case.unit, notice, set(case.banned_years))
+            + online_refusals(app, case.files, notice) + not_replaced(case))
 
 
-def reason_given(case: Case, cmd: Command) -> list[Refusal]:
-    return _reason(cmd)
+def not_replaced(case: Case) -> list[Refusal]:
+    labels = {p.key: p.label for p in places(case.application, case.notice)}
+    return [Refusal("materials.returned", f"退回修改的{labels.get(key, key)}尚未重新上传（退回原因：{why}）",
+                    f"materials.{key}") for key, why in case.returned.items()]
+
+
+def return_for_correction(case: Case, cmd: Command) -> list[Refusal]:
+    """A reason, and for each slot named at fault one of the case's slots and its own reason."""
+    found = _reason(cmd)
+    known = {p.key for p in places(case.application, case.notice, "applicant")}
+    for key, why in cmd.slots:
+        if key not in known:
+            found.append(Refusal("return.slot", f"没有名为 {key[:64]!r} 的材料项", "slots"))
+        elif not why.strip():
+            found.append(Refusal("return.slot_reason", f"退回的材料项 {key} 须写明原因", f"slots.{key}"))
+        elif (bad := control_character(why, multiline=False)) is not None or len(why) > TYPED_TEXT_LIMIT:
+            found.append(Refusal("return.slot_reason", f"材料项 {key} 的原因含控制字符或超过 {TYPED_TEXT_LIMIT} 字"
+                                 + (f"（{bad}）" if bad else ""), f"slots.{key}"))
+    return found
 
 
 def start_publicity(case: Case, cmd: Command) -> list[Refusal]:
@@ -68,6 +94,7 @@ def close_publicity(case: Case, cmd: Command) -> list[Refusal]:
         found.append(Refusal("publicity.objection_open", f"有 {p.open_objections} 条异议尚未处理"))
     if p.upheld_objections:
         found.append(Refusal("publicity.objection_upheld", "异议成立，不能推荐，应不予确认"))
+    found += missing_files(case.application, case.files, notice, "unit")
     if cmd.opinion != notice.unit_opinion_text:
         found.append(Refusal(
             "publicity.opinion", f"单位审核意见须为原文：“{notice.unit_opinion_text}”", "opinion"

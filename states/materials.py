@@ -1,12 +1,16 @@
-"""Online materials needed to submit, and the paper checklist needed to receive the file."""
+"""The applicant's file by the notice's slot table: the slots a case needs (once per
+education, per year…), what is missing at submission or before the unit closes its
+publicity, and the paper checklist needed to receive the file."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from states.application import Application
 from states.eligibility import assessed_years
-from states.notice import Notice
+from states.notice import Notice, Slot
 from states.refusals import Refusal
 
 
@@ -15,19 +19,73 @@ def summary_length(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace())
 
 
-def online_refusals(app: Application, notice: Notice) -> list[Refusal]:
-    found = [
-        Refusal("materials.missing", f"缺少{item.name}", f"materials.{item.code}")
-        for item in notice.online_materials
-        if not app.materials.get(item.code)
-    ]
-    found += _education_files(app)
-    found += _continuing_education(app, notice)
-    found += [
-        Refusal("materials.assessment_form", f"缺少 {year} 年度考核表", "assessments")
-        for year in assessed_years(app, notice)
-        if not any(a.year == year and a.form for a in app.assessments)
-    ]
+@dataclass(frozen=True)
+class Place:
+    """A slot as one case needs it: ``diploma-2`` is the diploma of the second education."""
+
+    key: str
+    slot: Slot
+    label: str  # the slot's name with what it is for (本科 新疆大学, 2023 年)
+
+    @property
+    def needed(self) -> bool:
+        return self.slot.online and self.slot.required and not self.slot.alternative_to
+
+
+def places(app: Application, notice: Notice, provider: str | None = None) -> list[Place]:
+    """Every online slot that applies to ``app``'s case, once per education, year…, in the
+    notice's order (``provider`` keeps one provider's)."""
+    teacher, exempt = app.series in notice.teacher_series, bool(app.ce_exemption)
+    found = []
+    for slot in notice.slots:
+        if not slot.online or not slot.applies(teacher, exempt) or provider not in (None, slot.provider):
+            continue
+        if slot.each == "education":
+            found += [Place(f"{slot.key}-{i}", slot, f"{slot.name}（{e.level} {e.school}）")
+                      for i, e in enumerate(app.educations, start=1)]
+        elif slot.each in ("assessment_year", "ce_year"):
+            years = assessed_years(app, notice) if slot.each == "assessment_year" else ce_years(app, notice)
+            found += [Place(f"{slot.key}-{y}", slot, f"{y} 年{slot.name}") for y in years]
+        else:
+            found.append(Place(slot.key, slot, slot.name))
+    return found
+
+
+def named_by_import(notice: Notice) -> list[Slot]:
+    """The slots every applicant gives once, for which an import may name a file."""
+    return [s for s in notice.slots if s.online and s.required and s.each == "case" and not s.when
+            and s.provider == "applicant"]
+
+
+def ce_years(app: Application, notice: Notice) -> list[int]:
+    return [y for y in notice.ce_years if app.worked_in(y)]
+
+
+def missing_files(app: Application, pages: Mapping[str, int], notice: Notice,
+                  provider: str = "applicant") -> list[Refusal]:
+    """Each needed slot with no file (where an alternative is allowed, with neither), or
+    with fewer pages than it needs; ``pages`` is what the case holds, by place."""
+    placed = places(app, notice, provider)
+    found = []
+    for place in placed:
+        if not place.needed:
+            continue
+        suffix = place.key[len(place.slot.key):]
+        either = [place] + [p for p in placed if p.slot.alternative_to == place.slot.key
+                            and p.key == p.slot.key + suffix]
+        held = max(pages.get(p.key, 0) for p in either)
+        if held == 0:
+            names = "或".join(p.label for p in either)
+            found.append(Refusal("materials.missing", f"缺少{names}", f"materials.{place.key}"))
+        elif held < place.slot.pages:
+            found.append(Refusal("materials.pages", f"{place.label}须至少 {place.slot.pages} 页（正、反面），"
+                                 f"现为 {held} 页", f"materials.{place.key}"))
+    return found
+
+
+def online_refusals(app: Application, pages: Mapping[str, int], notice: Notice) -> list[Refusal]:
+    """What keeps the applicant's part from being submitted: files, hours, summary, promise."""
+    found = missing_files(app, pages, notice) + _continuing_education(app, notice)
     length = summary_length(app.work_summary)
     if not notice.summary_min_chars <= length <= notice.summary_max_chars:
         found.append(Refusal(
@@ -42,40 +100,17 @@ def online_refusals(app: Application, notice: Notice) -> list[Refusal]:
     return found
 
 
-def _education_files(app: Application) -> list[Refusal]:
-    found = []
-    for i, edu in enumerate(app.educations):
-        where = f"educations[{i}]"
-        if not edu.diploma:
-            found.append(Refusal("materials.diploma", f"缺少{edu.level}毕业证书", f"{where}.diploma"))
-        if not (edu.chsi_record or edu.archive_proof):
-            found.append(Refusal(
-                "materials.chsi_record",
-                f"缺少{edu.level}学历的学信网电子注册备案表或学籍档案",
-                f"{where}.chsi_record",
-            ))
-    return found
-
-
 def _continuing_education(app: Application, notice: Notice) -> list[Refusal]:
-    if app.ce_exemption:
-        return []
-    years = [y for y in notice.ce_years if app.worked_in(y)]
-    if app.series in notice.teacher_series:
-        if years and not app.teacher_credit_certificate:
-            return [Refusal(
-                "materials.teacher_credit", "缺少六五周期继续教育学分认定合格证书",
-                "teacher_credit_certificate",
-            )]
+    """The hours each worked year's certificate states (its file is a slot's)."""
+    if app.ce_exemption or app.series in notice.teacher_series:
         return []
     records = {c.year: c for c in app.continuing_education}
     found = []
-    for year in years:
+    for year in ce_years(app, notice):
         ce = records.get(year)
-        if ce is None or not ce.certificate:
+        if ce is None:
             found.append(Refusal(
-                "materials.continuing_education", f"缺少 {year} 年继续教育合格证书",
-                "continuing_education",
+                "materials.continuing_education", f"缺少 {year} 年继续教育课时", "continuing_education",
             ))
             continue
         if ce.public_hours < notice.ce_public_hours:

@@ -61,8 +61,54 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class MaterialItem:
+    """An item of the paper checklist: what the county clerk ticks on receipt."""
+
     code: str
     name: str
+
+
+# What a slot may hold, by the media type its content shows (``workflow.inputs.scans``).
+MEDIA_KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+# When a slot applies, all of its conditions holding; ``exempt`` is the applicant's
+# declared 继续教育免试 (a 免试审批表 instead of certificates).
+SLOT_CONDITIONS = ("teachers", "not_teachers", "exempt", "not_exempt")
+# A slot is given once per case, or once for each of these (its key then ends -1, -2022…).
+SLOT_REPEATS = ("case", "education", "assessment_year", "ce_year")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One kind of file in an applicant's file, from the notice's own table: who gives it,
+    when it is needed, what it may be, and the paper checklist item it is handed in under.
+    The online rules at submission, the unit's scans before closing its publicity and the
+    paper checklist at receipt are all read from these."""
+
+    key: str
+    name: str
+    provider: str = "applicant"  # or "unit": the 公示 and 公示结果 it posted
+    each: str = "case"  # one of SLOT_REPEATS
+    when: tuple[str, ...] = ()  # SLOT_CONDITIONS, all to hold; none: always
+    alternative_to: str = ""  # the other slot either of which meets the need (备案表 or 档案)
+    required: bool = True  # online: needed to submit (the unit's: to close the publicity)
+    online: bool = True  # uploaded; False for what exists only on paper (the 评审表)
+    kinds: tuple[str, ...] = ("pdf", "jpeg", "png")
+    max_bytes: int | None = None  # None: the notice's limit for any file
+    pages: int = 1  # the fewest pages the slot's files hold together (2: 正、反面)
+    photo: bool = False  # a 一寸 photo: proportions and resolution checked
+    paper: str = ""  # the paper checklist item it belongs to ("" for none)
+    paper_name: str = ""  # that item's name, given on the first slot naming it
+
+    @property
+    def media_types(self) -> frozenset[str]:
+        return frozenset(MEDIA_KINDS[k] for k in self.kinds)
+
+    def applies(self, teacher: bool, exempt: bool | None) -> bool:
+        """Whether the conditions hold; ``exempt=None`` leaves that part open (the paper
+        checklist, which bundles certificates and the exemption form in one item)."""
+        facts = {"teachers": teacher, "not_teachers": not teacher}
+        if exempt is not None:
+            facts.update(exempt=exempt, not_exempt=not exempt)
+        return all(facts.get(c, True) for c in self.when)
 
 
 @dataclass(frozen=True)
@@ -123,9 +169,7 @@ class Notice:
     ban_years: int
     remind_personal_days_before: int
     remind_review_working_days_before: int
-    online_materials: tuple[MaterialItem, ...]
-    paper_materials: tuple[MaterialItem, ...]
-    paper_materials_teachers: tuple[MaterialItem, ...]
+    slots: tuple[Slot, ...]
     calendar: CalendarRules
     contact: Contact
     remedies_text: str  # 行政复议 / 行政诉讼, stated with every adverse decision
@@ -154,9 +198,21 @@ class Notice:
     def paper(self) -> Window:
         return self.windows["paper"]
 
+    def slot(self, key: str) -> Slot | None:
+        return next((s for s in self.slots if s.key == key), None)
+
     def paper_checklist(self, series: str) -> tuple[MaterialItem, ...]:
-        extras = self.paper_materials_teachers if series in self.teacher_series else ()
-        return self.paper_materials + extras
+        """The paper items, in the notice's order, that any slot of this series falls under."""
+        teacher = series in self.teacher_series
+        items: dict[str, str] = {}
+        for slot in self.slots:
+            if slot.paper and slot.applies(teacher, None):
+                items.setdefault(slot.paper, self.paper_item_name(slot.paper))
+        return tuple(MaterialItem(code, name) for code, name in items.items())
+
+    def paper_item_name(self, code: str) -> str:
+        return next((s.paper_name or s.name for s in self.slots if s.paper == code and s.paper_name),
+                    next((s.name for s in self.slots if s.paper == code), code))
 
 
 class NoticeError(ValueError):
@@ -193,6 +249,20 @@ def consistency_problems(n: Notice) -> list[str]:
     if n.summary_min_chars > n.summary_max_chars:
         problems.append("work_summary: min_chars is greater than max_chars")
     _window_order(problems, n)
+    _slot_problems(problems, n)
     if n.personal.opens.year != n.year:
         problems.append(f"windows.personal.opens: not in the campaign year {n.year}")
     return problems
+
+
+def _slot_problems(problems: list[str], n: Notice) -> None:
+    """Slot keys once each; an alternative names a slot given as often; the 评审表 is an item."""
+    keys = [s.key for s in n.slots]
+    problems += [f"materials.slots: key {k} appears twice" for k in sorted({k for k in keys if keys.count(k) > 1})]
+    for slot in n.slots:
+        other = n.slot(slot.alternative_to) if slot.alternative_to else slot
+        if other is None or other.each != slot.each or other.provider != slot.provider:
+            problems.append(f"materials.slots.{slot.key}.alternative_to: {slot.alternative_to} is not a slot "
+                            "given as often by the same provider")
+    if n.review_form_item not in {s.paper for s in n.slots}:
+        problems.append(f"paper.review_form_item: {n.review_form_item} is no slot's paper item")

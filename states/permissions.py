@@ -14,6 +14,7 @@ class Act(StrEnum):
 
     IMPORT = "import"  # import applications; get the import workbook
     UPLOAD = "upload"  # the applicant's files, on their behalf
+    POST_PUBLICITY = "post_publicity"  # the unit's scans of the 公示 and 公示结果 it posted
     KEEP_OUTBOX = "keep_outbox"  # read the messages; send dead ones again
     ADMINISTER = "administer"  # operators, units, login pauses, full ID numbers
 
@@ -21,6 +22,7 @@ class Act(StrEnum):
 ACT_ROLES: dict[Act, frozenset[Role]] = {
     Act.IMPORT: frozenset({Role.APPLICANT_CLERK, Role.ADMINISTRATOR}),
     Act.UPLOAD: frozenset({Role.APPLICANT_CLERK, Role.ADMINISTRATOR}),
+    Act.POST_PUBLICITY: EVENT_ROLES[Event.CLOSE_PUBLICITY] | {Role.ADMINISTRATOR},
     Act.KEEP_OUTBOX: frozenset({Role.COUNTY_CLERK, Role.ADMINISTRATOR}),
     Act.ADMINISTER: frozenset({Role.ADMINISTRATOR}),
 }

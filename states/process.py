@@ -47,7 +47,7 @@ _WORK = [
     Step(Event.START_REVIEW, ((_from(S.SUBMITTED), S.ONLINE_REVIEW),),
          frozenset({Role.COUNTY_REVIEWER}), window="review"),
     Step(Event.RETURN_FOR_CORRECTION, ((_from(S.ONLINE_REVIEW), S.RETURNED),),
-         frozenset({Role.COUNTY_REVIEWER}), guards.reason_given, "review", takes=("reason",)),
+         frozenset({Role.COUNTY_REVIEWER}), guards.return_for_correction, "review", takes=("reason", "slots")),
     Step(Event.APPROVE_ONLINE, ((_from(S.ONLINE_REVIEW), S.UNIT_PUBLICITY),),
          frozenset({Role.COUNTY_REVIEWER}), window="review"),
     Step(Event.START_PUBLICITY, IN_PUBLICITY, UNIT, guards.start_publicity),

@@ -3,8 +3,8 @@ what a guard reads of a case and of a command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -130,6 +130,11 @@ class Case:
     # The verification code printed on the 评审表 of the case's latest online approval
     # (None before any): a form printed before a return and a new approval has another.
     review_form_code: str | None = None
+    # The pages the case's current files hold, by place (id_scan, diploma-1, assessment-2023…).
+    files: Mapping[str, int] = field(default_factory=dict)
+    # The places the latest return for correction named and that were not replaced since,
+    # with the reviewer's reason for each.
+    returned: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ class Command:
     items: frozenset[str] = frozenset()  # receive_paper: the checklist items received
     upheld: bool | None = None  # resolve_objection: the objection's outcome
     form_code: str = ""  # receive_paper: the verification code printed on the 评审表
+    # return_for_correction: the places at fault, each with the reviewer's reason.
+    slots: tuple[tuple[str, str], ...] = ()
 
 
 Guard = Callable[[Case, Command], list[Refusal]]

@@ -71,6 +71,17 @@ class Databases:
         admin.dispose()
         return f"{self.pg_base}/test_{self.count}"
 
+    def empty_url(self, kind: str) -> str:
+        """A database with nothing in it at all (no schema): where a restore goes."""
+        self.count += 1
+        if kind == "sqlite":
+            return f"sqlite:///{self.tmp / f'empty{self.count}.sqlite3'}"
+        admin = sa.create_engine(f"{self.pg_base}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE empty_{self.count}"))
+        admin.dispose()
+        return f"{self.pg_base}/empty_{self.count}"
+
 
 @pytest.fixture(scope="session")
 def databases(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Databases:

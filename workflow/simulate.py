@@ -31,6 +31,8 @@ from workflow.usecases.sweeps import catch_up
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from workflow.store.materials import MaterialStore
+
 ADMIN = "sim-admin"
 ROLES = {  # scenario name -> (login, role)
     "clerk": ("sim-clerk", "applicant_clerk"),
@@ -62,9 +64,12 @@ def _ticks(engine: sa.Engine, after: datetime, until: datetime) -> None:
         catch_up(engine, after)
 
 
-def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: datetime | None = None) -> Timeline:
+def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: datetime | None = None,
+        store: MaterialStore | None = None) -> Timeline:
     """Replay ``scenario`` on ``engine`` (an empty database), seeded as staff would seed it:
-    `init` with an administrator, who registers the staff; the clerk imports."""
+    `init` with an administrator, who registers the staff; the clerk imports and uploads
+    each applicant's files, the unit its publicity scans (placeholders, kept in ``store``;
+    without one, nobody's files are uploaded)."""
     timeline = Timeline()
     start = _at(scenario["start"])
     initialise(engine, None, [notice_file], ADMIN, "模拟管理员")
@@ -75,6 +80,9 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
     created = import_applications(engine, json.dumps(records, ensure_ascii=False), "scenario", clerk, start).created
     for unit in sorted({r["unit"]["code"] for r in records}):
         register_operator(engine, ADMIN, f"sim-unit-{unit}", f"{unit} 操作员", "unit_operator", unit)
+    if store is not None:
+        for case in created:
+            _placeholders(engine, store, clerk, case, "applicant", start)
     now = start
     for action in sorted(scenario["actions"], key=lambda a: _at(a["at"])):
         at = _at(action["at"])
@@ -82,6 +90,8 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
         # command racing the sweep to the same second may.
         _ticks(engine, now, at - timedelta(microseconds=1))
         now = at
+        if store is not None and action["event"] == Event.CLOSE_PUBLICITY:  # the unit posted its scans
+            _placeholders(engine, store, _who(action), created[action["case"] - 1], "unit", at)
         _act_on(engine, created[action["case"] - 1], action, timeline)
     _ticks(engine, now - timedelta(microseconds=1), until or now + timedelta(days=366 * 4))
     end = until or now + timedelta(days=366 * 4)
@@ -92,10 +102,45 @@ def run(engine: sa.Engine, notice_file: Path, scenario: dict[str, Any], until: d
     return timeline
 
 
+def _placeholders(engine: sa.Engine, store: MaterialStore, who: str, case: int, provider: str,
+                  at: datetime) -> None:
+    """A placeholder scan in each needed slot of ``provider``'s still empty (as many pages
+    as the slot needs; a 一寸 photo for the photo), uploaded as ``who`` would; a slot
+    that may not be changed now is left as it is, as a person would find it."""
+    from workflow.usecases.materials import Upload, add_materials, materials_for
+
+    for slot in materials_for(engine, who, case)["slots"]:
+        if slot["needed"] and slot["provider"] == provider and not slot["files"] and slot["open"]:
+            add_materials(engine, store, who, case, slot["slot"],
+                          [Upload(f"{slot['slot']}-示例", _placeholder(slot["pages"], slot["photo"]))], at)
+
+
+def _placeholder(pages: int, photo: bool) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    if photo:
+        from PIL import Image
+
+        Image.new("RGB", (295, 413), (70, 130, 200)).save(out, "JPEG")
+    else:
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        for _ in range(pages):
+            writer.add_blank_page(width=595, height=842)
+        writer.write(out)
+    return out.getvalue()
+
+
+def _who(action: dict[str, Any]) -> str:
+    return ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
+
+
 def _act_on(engine: sa.Engine, case: int, action: dict[str, Any], timeline: Timeline) -> None:
     """One staff action as its command would run it; a refusal is a line of the timeline."""
     at = _at(action["at"])
-    who = ROLES.get(action["as"], (f"sim-unit-{action['as']}", ""))[0]
+    who = _who(action)
     said = {k: v for k, v in action.items() if k in ("reason", "opinion", "upheld", "form_code")}
     if "items" in action:
         said["items"] = frozenset(action["items"])

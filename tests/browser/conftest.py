@@ -87,6 +87,11 @@ class Site:
         with self.engine.connect() as conn:
             return str(conn.execute(sa.text("SELECT state FROM application_case WHERE id = :c"), {"c": case}).scalar())
 
+    def views(self) -> int:
+        """How many views of an applicant's file the audit has recorded."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM audit WHERE action = 'material.view'")).scalar_one())
+
     def events(self, case: int) -> list[str]:
         """The case's history, oldest first: what was done, not only where it stands."""
         with self.engine.connect() as conn:

@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import PASSWORD, SECRET, Site, screenshot
 from tests.support.helpers import EXAMPLE_FILE, bj
-from tests.support.scans import jpeg, pdf
+from tests.support.scans import jpeg
 from tests.support.service import wait_for
 from workflow.documents.review_form import printed_code
 from workflow.usecases.links import sign
@@ -54,6 +54,28 @@ def text(driver: Any) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
+def import_with_scans(driver: Any, site: Site, base: str | None = None) -> None:
+    """The clerk imports the sample applications with a zip of the scans they name."""
+    import zipfile
+
+    bundle = site.tmp / "scans.zip"
+    if not bundle.exists():
+        with zipfile.ZipFile(bundle, "w") as z:
+            for path in sorted((EXAMPLE_FILE.parent / "files").rglob("*")):
+                if path.is_file():
+                    z.write(path, path.relative_to(EXAMPLE_FILE.parent).as_posix())
+    driver.get(f"{base or site.base}/import")
+    driver.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
+    driver.find_element(By.ID, "import-files").send_keys(str(bundle))
+    press(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+
+
+def upload(driver: Any, case: int, slot: str, *paths: Any) -> None:
+    form = driver.find_element(By.CSS_SELECTOR, f"form[action='/cases/{case}/materials/{slot}']")
+    form.find_element(By.NAME, "files").send_keys("\n".join(str(p) for p in paths))
+    press(driver, form.find_element(By.TAG_NAME, "button"))
+
+
 def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, browsers: Any) -> None:
     site.start(OCT_9)
     clerk, reviewer, water, paper, approver = (browsers() for _ in range(5))
@@ -62,19 +84,16 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
     screenshot(clerk, "login")
     log_in(clerk, site, "clerk")
     press(clerk, clerk.find_element(By.LINK_TEXT, "导入"))
-    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
-    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    import_with_scans(clerk, site)  # the applications and a zip of the scans they name
     assert "新建 2 件" in text(clerk)
     screenshot(clerk, "import")
-    scan, promise = site.tmp / "身份证正面.jpg", site.tmp / "承诺书.pdf"
-    scan.write_bytes(jpeg((600, 380)))
-    promise.write_bytes(pdf(pages=2))
+    front, back = site.tmp / "身份证正面.jpg", site.tmp / "身份证背面.jpg"
+    front.write_bytes(jpeg((600, 380)))
+    back.write_bytes(jpeg((601, 380)))
     clerk.get(f"{site.base}/cases/1")
-    for slot, path in (("id_scan", scan), ("commitment_scan", promise)):
-        form = clerk.find_element(By.CSS_SELECTOR, f"form[action='/cases/1/materials/{slot}']")
-        form.find_element(By.NAME, "files").send_keys(str(path))
-        press(clerk, form.find_element(By.TAG_NAME, "button"))
-    assert "身份证正面.jpg" in text(clerk) and "承诺书.pdf" in text(clerk)
+    assert "diploma.pdf" in text(clerk)  # the imported scans, in their slots
+    upload(clerk, 1, "id_scan", front, back)  # two pages of one slot at once: its new version
+    assert "身份证正面.jpg" in text(clerk) and "身份证背面.jpg" in text(clerk)
     act(clerk, site, 1, "submit")
     assert "已提交" in text(clerk) and site.state(1) == "submitted"
 
@@ -85,14 +104,41 @@ def test_one_case_goes_from_import_to_confirmed_through_the_browser(site: Site, 
     act(reviewer, site, 1, "start_review")
     image = reviewer.find_element(By.CSS_SELECTOR, "table.materials img.scan")  # the scan, on the page
     assert reviewer.execute_script("return arguments[0].naturalWidth", image) == 600
+    assert len(reviewer.find_elements(By.CSS_SELECTOR, "table.materials a[href$='.pdf'], table.materials a")) >= 10
     assert not reviewer.find_elements(By.CSS_SELECTOR, "form[enctype='multipart/form-data']")  # frozen at submit
+    # A PDF opens in the page's own viewer when asked, and only then is the view recorded.
+    viewer = reviewer.find_element(By.XPATH, "//tr[td[contains(., '毕业证书（本科')]]//details[@class='pdf']")
+    seen = site.views()
+    viewer.find_element(By.TAG_NAME, "summary").click()
+    wait_for(lambda: site.views() == seen + 1, "the in-page viewer to open the diploma", 30)
     screenshot(reviewer, "materials")
+    # Return by slot: a reason beside the ID scan; the clerk sees it and must replace it.
+    reviewer.get(f"{site.base}/cases/1")
+    form = reviewer.find_element(By.ID, "act-return_for_correction")
+    form.find_element(By.NAME, "reason").send_keys("请按所列材料修改")
+    form.find_element(By.XPATH, ".//input[@name='slot_keys' and @value='id_scan']/following-sibling::input"
+                                "[@name='slot_reasons']").send_keys("背面不清晰，请重新扫描")
+    press(reviewer, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert site.state(1) == "returned"
+    clerk.get(f"{site.base}/cases/1")
+    assert "身份证扫描件（正、反面）：背面不清晰，请重新扫描" in clerk.find_element(By.CSS_SELECTOR, ".returned").text
+    screenshot(clerk, "returned")
+    act(clerk, site, 1, "submit")  # not replaced yet: refused, naming the slot
+    assert "退回修改的身份证扫描件（正、反面）尚未重新上传" in text(clerk) and site.state(1) == "returned"
+    back.write_bytes(jpeg((602, 380)))
+    upload(clerk, 1, "id_scan", front, back)
+    act(clerk, site, 1, "submit")
+    assert site.state(1) == "submitted"
+    act(reviewer, site, 1, "start_review")
     act(reviewer, site, 1, "approve_online")
     assert site.state(1) == "unit_publicity"
 
     log_in(water, site, "water")
     act(water, site, 1, "start_publicity")
     assert "单位公示" in text(water)
+    units = EXAMPLE_FILE.parent / "files" / "units"
+    upload(water, 1, "publicity_notice", units / "publicity.pdf")  # the unit posts its two scans
+    upload(water, 1, "publicity_result", units / "publicity-result.pdf")
 
     log_in(paper, site, "paper")
     act(paper, site, 1, "receive_paper")  # too soon, and nothing ticked: every reason is shown
@@ -139,9 +185,7 @@ def test_people_see_only_what_is_theirs_and_stale_or_forged_forms_change_nothing
     site.start(OCT_9)
     clerk, reviewer, school = browsers(), browsers(), browsers()
     log_in(clerk, site, "clerk")
-    clerk.get(f"{site.base}/import")
-    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
-    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    import_with_scans(clerk, site)
     act(clerk, site, 2, "submit")
 
     log_in(school, site, "school")  # the school's operator: case 1 is the water station's
@@ -189,9 +233,7 @@ def test_the_applicant_s_link_shows_their_case_and_a_tampered_or_expired_one_not
     site.start(OCT_9)
     clerk, applicant = browsers(), browsers()
     log_in(clerk, site, "clerk")
-    clerk.get(f"{site.base}/import")
-    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
-    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    import_with_scans(clerk, site)
     act(clerk, site, 1, "submit")
     mail = site.tmp / "mail"
 
@@ -227,8 +269,7 @@ def test_one_browser_session_works_on_two_replicas_on_postgresql(pg_site: Site, 
     log_in(clerk, site, "clerk")  # on the first replica
     clerk.get(f"{second}/import")  # the second knows the session: it is in the database
     assert "导入申报" in text(clerk) and clerk.current_url.endswith("/import")
-    clerk.find_element(By.ID, "import-file").send_keys(str(EXAMPLE_FILE))
-    press(clerk, clerk.find_element(By.CSS_SELECTOR, "form[action='/import'] button"))
+    import_with_scans(clerk, site, second)  # the scans go to the store both replicas share
     clerk.get(f"{first}/cases/1")
     press(clerk, clerk.find_element(By.CSS_SELECTOR, "#act-submit button"))
     assert site.state(1) == "submitted"

@@ -12,13 +12,20 @@ from tests.support.shell import Shell
 
 
 def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
-    assert sh.json("import", str(EXAMPLE_FILE), who="clerk") == {"ok": True, "created": [1, 2], "amended": []}
+    files = EXAMPLE_FILE.parent  # the scans the records name, beside them
+    assert sh.json("import", str(EXAMPLE_FILE), "--files", str(files), who="clerk") == {
+        "ok": True, "created": [1, 2], "amended": []}
     sh("operator", "add", "water", "--role", "unit_operator", "--unit", "LT-SL-01", who="admin")
+    unit_scans = files / "files" / "units"
     steps = [
         ("clerk", "2024-09-28T09:00:00+08:00", ["submit", "1"]),
         ("reviewer", "2024-10-08T10:00:00+08:00", ["start-review", "1"]),
         ("reviewer", "2024-10-08T11:00:00+08:00", ["approve", "1"]),
         ("water", "2024-10-08T12:00:00+08:00", ["publicity", "start", "1"]),
+        ("water", "2024-10-09T12:00:00+08:00", ["materials", "add", "1", "publicity_notice",
+                                                 str(unit_scans / "publicity.pdf")]),
+        ("water", "2024-10-13T00:00:00+08:00", ["materials", "add", "1", "publicity_result",
+                                                 str(unit_scans / "publicity-result.pdf")]),
         ("water", "2024-10-13T00:00:00+08:00", ["publicity", "close", "1", "--opinion", OPINION]),
     ]
     for who, now, args in steps:
@@ -37,7 +44,7 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
     assert report["state"] == "confirmed" and report["id_number"] == "652822********0018"
     assert [h["event"] for h in report["history"]] == [
         "import", "submit", "start_review", "approve_online", "start_publicity",
-        "close_publicity", "receive_paper", "confirm",
+        "material_added", "material_added", "close_publicity", "receive_paper", "confirm",
     ]
     # Stored in UTC, shown in --json as ISO 8601 Beijing time with its offset.
     assert report["history"][1]["effective_at"] == "2024-09-28T09:00:00+08:00"
@@ -46,7 +53,7 @@ def test_one_case_from_import_to_confirmed(sh: Shell) -> None:
 
 
 def test_refusal_exits_non_zero_with_every_reason(sh: Shell) -> None:
-    sh("import", str(EXAMPLE_FILE), who="clerk")
+    sh("import", str(EXAMPLE_FILE), "--files", str(EXAMPLE_FILE.parent), who="clerk")
     done = sh("submit", "2", who="reviewer", now="2024-10-30T18:00:01+08:00", code=1)
     assert "role.not_allowed" in done.stderr and "window.personal" in done.stderr
     data = json.loads(sh("submit", "2", "--json", who="reviewer", now="2024-10-30T18:00:01+08:00", code=1).stdout)
@@ -58,7 +65,7 @@ def test_show_tells_what_is_missing_and_what_comes_next(sh: Shell, tmp_path: Pat
     records[0]["materials"].pop("photo")
     path = tmp_path / "one.json"
     path.write_text(json.dumps(records[:1], ensure_ascii=False), encoding="utf-8")
-    sh("import", str(path), who="clerk")
+    sh("import", str(path), "--files", str(EXAMPLE_FILE.parent), who="clerk")
     report = sh.json("show", "1", who="clerk", now="2024-10-01T09:00:00+08:00")
     assert [m["field"] for m in report["missing"]] == ["materials.photo"]
     assert report["next"][0]["event"] == "submit"
@@ -101,3 +108,20 @@ def test_units_are_registered_by_an_administrator_with_a_known_level(sh: Shell) 
     sh("unit", "add", "LT-XZ-03", "--name", "轮台县某乡卫生院", "--level", "乡镇级", "--type", "事业单位", who="admin")
     sh("operator", "add", "clinic", "--role", "unit_operator", "--unit", "LT-XZ-03", who="admin")
     assert [u["code"] for u in sh.json("unit", "list", who="admin")] == ["LT-XZ-03"]
+
+
+def test_backup_then_restore_into_an_empty_place_from_the_command_line(
+        sh: Shell, db_url: str, databases: object, tmp_path: Path) -> None:
+    sh("import", str(EXAMPLE_FILE), "--files", str(EXAMPLE_FILE.parent), who="clerk")
+    listed = sh.json("materials", "list", "2", who="admin")
+    done = sh.json("backup", str(tmp_path / "backup"), who="admin")
+    assert done["ok"] and done["files"] > len({f["sha256"] for s in listed for f in s["files"]})  # both cases' files
+    kind = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    (tmp_path / "new").mkdir()
+    restored = Shell(databases.empty_url(kind), tmp_path / "new")  # type: ignore[attr-defined]
+    assert "backed" not in restored("restore", str(tmp_path / "backup")).stdout
+    verified = restored.json("materials", "verify", who="admin")
+    assert verified["ok"] and verified["checked"] == done["files"] and verified["unnamed"] == []
+    assert restored.json("materials", "list", "2", who="admin") == listed
+    again = restored("restore", str(tmp_path / "backup"), code=1)  # never over what is there
+    assert "目标数据库不是空的" in again.stderr

@@ -313,3 +313,42 @@ def test_two_inits_at_once_on_a_new_database_both_succeed(kind: str, postgres_se
                 for _ in range(2)]
         outcomes = [(r.wait(timeout=120), *r.communicate()) for r in runs]
         assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+
+
+def test_an_upload_killed_at_any_moment_leaves_no_row_without_its_file(sh: Shell, db_url: str, tmp_path: Path) -> None:
+    """`materials add` killed with SIGKILL at moments spread over its run (reading, checking,
+    storing, committing): afterwards every row's file is there and whole, the case is as
+    one whole upload or none left it, and what a killed run stored unnamed is collected."""
+    import signal
+    from datetime import UTC, datetime, timedelta
+
+    from tests.support.scans import pdf
+    from workflow.runtime.bootstrap import bootstrap
+    from workflow.runtime.settings import Settings
+    from workflow.store.materials import open_store
+    from workflow.usecases.materials import collect_unnamed, verify_materials
+
+    _import(sh, tmp_path, [engineer()])
+    versions = []
+    for attempt, delay in enumerate((0.2, 0.5, 0.8, 1.1, 1.4, 1.8)):
+        scan = tmp_path / f"scan{attempt}.pdf"
+        scan.write_bytes(pdf(pages=40) + b"%" + os.urandom(3 * 1024 * 1024))  # a big, distinct scan
+        env = {**sh.env, "CHUDING_OPERATOR": "clerk", "CHUDING_NOW": "2024-10-09T10:00:00+08:00"}
+        run = subprocess.Popen([*CHUDING, "materials", "add", "1", "diploma-1", str(scan)], env=env, cwd=sh.cwd,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        versions.append(run.returncode)
+    store = open_store(sh.env["CHUDING_MATERIALS_URL"], "")
+    engine = bootstrap(Settings(database_url=db_url)).engine()
+    try:
+        report = verify_materials(engine, store, "admin")
+        assert report["ok"] and report["missing"] == [] and report["changed"] == [], report
+        later = datetime.now(UTC) + timedelta(hours=2)
+        collect_unnamed(engine, store, later)
+        assert verify_materials(engine, store, "admin")["unnamed"] == []
+        assert sh.json("show", "1", who="clerk")["state"] == "drafted"
+    finally:
+        engine.dispose()
+    assert any(code == -signal.SIGKILL for code in versions)  # at least one was cut short

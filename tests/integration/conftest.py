@@ -14,13 +14,14 @@ from tests.support.web import GOOD, NOW
 from tests.support.world import World
 from workflow.runtime.bootstrap import bootstrap
 from workflow.runtime.settings import Settings
+from workflow.store.materials import open_store
 from workflow.usecases.passwords import set_password
 from workflow.web import create_app
 
 
 @pytest.fixture
 def site(db_url: str, engine: sa.Engine, tmp_path: Path) -> Iterator[tuple[World, TestClient]]:
-    world = World(engine)
+    world = World(engine, open_store(f"file://{tmp_path / 'materials'}", ""))
     world.import_([engineer(), teacher()])
     for login in ("clerk", "reviewer", "water", "school"):
         set_password(engine, login, login, GOOD)

@@ -129,7 +129,7 @@ def test_the_review_form_is_two_watermarked_a4_pages_carrying_the_code_the_paper
     with pytest.raises(Refused, match="网上审核通过后"):
         review_form(engine, "paper", 1, NOW)
     to_publicity(world, 1)
-    made = review_form(engine, "paper", 1, NOW)
+    made = review_form(engine, "paper", 1, NOW, store=world.store)
     code = world.form_code(1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pdf = ARTIFACTS / "review-form.pdf"
@@ -151,6 +151,14 @@ def test_the_review_form_is_two_watermarked_a4_pages_carrying_the_code_the_paper
     assert "单位意见" in second and "负责人（签字）" in second
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "review-form")],
                    check=True)
+    # The photo box carries the uploaded 一寸 photo: its one image on the first page, 25 × 35 mm.
+    images = subprocess.run(["pdfimages", "-list", "-f", "1", "-l", "1", str(pdf)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    photos = [line.split() for line in images if line.split()[2] == "image"]
+    assert [(int(p[3]), int(p[4])) for p in photos] == [(295, 413)]  # the sample photo, as uploaded
+    without = subprocess.run(["pdfimages", "-list", "-"], input=review_form(engine, "paper", 1, NOW).data,
+                             capture_output=True, check=True).stdout.decode().splitlines()[2:]
+    assert not [line for line in without if line.split()[2] == "image"]  # no store given: the box is empty
 
 
 def test_a_wrong_or_stale_review_form_code_is_refused_naming_the_form(world: World, engine: sa.Engine) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from states.refusals import Refused
 from states.values import Event
-from tests.support.helpers import bj, engineer, teacher
+from tests.support.helpers import EXAMPLE_FILE, bj, engineer, teacher
 from tests.support.imports import refused
 from tests.support.world import World
 from workflow.errors import ImportRefused
@@ -66,21 +69,33 @@ def test_work_start_before_graduation_is_refused(engine: sa.Engine) -> None:
     assert "work_started_on: 参加工作时间 2021-06-01 早于最高全日制学历毕业时间 2021-06-30" in problem
 
 
-def test_one_case_per_person_per_campaign_and_returned_cases_are_replaced(engine: sa.Engine) -> None:
+def test_one_case_per_person_per_campaign_and_returned_cases_are_replaced(engine: sa.Engine, tmp_path: Path) -> None:
+    from tests.support.scans import jpeg
+    from workflow.usecases.materials import materials_for
+
     world = World(engine)
     case = world.import_([engineer()]).created[0]
     world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 9))
     with pytest.raises(ImportRefused, match="already has case"):
         world.import_([engineer()])
     world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 9))
-    world.run(case, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 9), reason="照片不清晰")
+    world.run(case, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 9), reason="请按所列材料修改",
+              slots=(("photo", "照片不清晰"),))
+    with pytest.raises(Refused) as err:
+        world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 10))
+    assert [r.message for r in err.value.refusals] == ["退回修改的一寸免冠照尚未重新上传（退回原因：照片不清晰）"]
     fixed = engineer()
-    fixed["materials"]["photo"] = "files/aili/photo-new.jpg"
-    assert world.import_([fixed], now=bj(2024, 10, 10)).amended == [case]
+    fixed["materials"]["photo"] = "photo-new.jpg"  # a new photo beside the records' other files
+    shutil.copytree(EXAMPLE_FILE.parent / "files", tmp_path / "files")
+    (tmp_path / "photo-new.jpg").write_bytes(jpeg((354, 496)))
+    assert world.import_([fixed], now=bj(2024, 10, 10), files=tmp_path).amended == [case]
     world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 10))
     assert [h.event for h in world.history(case)] == [
         "import", "submit", "start_review", "return_for_correction", "amend", "submit",
     ]
+    [photo] = [s for s in materials_for(engine, "reviewer", case)["slots"] if s["slot"] == "photo"]
+    assert [(f["version"], f["file_name"]) for f in photo["files"]] == [(2, "photo-new.jpg")]
+    assert sum(1 for s in materials_for(engine, "reviewer", case)["slots"] if s["files"]) == 9
 
 
 def test_one_size_limit_for_every_file_counted_in_bytes(engine: sa.Engine) -> None:
@@ -101,3 +116,53 @@ def test_one_size_limit_for_every_file_counted_in_bytes(engine: sa.Engine) -> No
         assert [p.rule for p in err.value.problems] == ["import.file_size"]
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM application_case")).scalar() == 0
+
+
+def test_files_beside_an_import_are_read_only_from_there_and_checked_like_uploads(
+        engine: sa.Engine, tmp_path: Path) -> None:
+    """A name that climbs out, a link out of the folder, a missing file, a program named
+    .pdf, a zip bomb: each a problem naming the record and the field; nothing imported."""
+    import zipfile
+
+    from workflow.inputs.attached import Attached
+    from workflow.usecases.importer import Files
+
+    world = World(engine)
+    folder = tmp_path / "scans"
+    shutil.copytree(EXAMPLE_FILE.parent / "files", folder / "files")
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes((EXAMPLE_FILE.parent / "files" / "aili" / "id.pdf").read_bytes())
+    (folder / "files" / "aili" / "link.pdf").symlink_to(secret)
+    (folder / "files" / "aili" / "program.pdf").write_bytes(b"MZ\x90\x00" + b"\0" * 100)
+    record = engineer()
+    record["materials"]["id_scan"] = "../secret.pdf"
+    record["materials"]["photo"] = "files/aili/link.pdf"
+    record["materials"]["commitment_scan"] = "files/aili/program.pdf"
+    record["educations"][0]["diploma"] = "files/aili/nowhere.pdf"
+    with pytest.raises(ImportRefused) as err:
+        world.import_([record], files=folder)
+    said = {p.field: p.message for p in err.value.problems}
+    assert said["materials.id_scan"].startswith("文件名“'../secret.pdf'”须为所附文件夹内的相对路径")
+    assert said["materials.photo"] == "所附文件夹中没有文件“files/aili/link.pdf”"
+    assert "不是 PDF、JPEG、PNG 文件" in said["materials.commitment_scan"]
+    assert said["educations[0].diploma"] == "所附文件夹中没有文件“files/aili/nowhere.pdf”"
+    assert world.count("application_case") == 0 and world.count("material_file") == 0
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted((EXAMPLE_FILE.parent / "files").rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(EXAMPLE_FILE.parent).as_posix())
+        z.writestr("files/aili/diploma-big.pdf", b"%PDF-" + b"\0" * (200 * 1024 * 1024))  # 200 MB in ~200 KB
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    record = engineer()
+    record["educations"][0]["diploma"] = "files/aili/diploma-big.pdf"
+    text = json.dumps([record], ensure_ascii=False)
+    with pytest.raises(ImportRefused) as err:
+        import_applications(engine, text, "t.json", "clerk", bj(2024, 9, 28),
+                            files=Files(Attached.open(bomb), world.store))
+    [problem] = err.value.problems
+    assert problem.field == "educations[0].diploma" and problem.message.endswith("超过 5.0 MB")
+    ok = import_applications(engine, json.dumps([engineer()], ensure_ascii=False), "t.json", "clerk",
+                             bj(2024, 9, 28), files=Files(Attached.open(bomb), world.store))
+    assert ok.created == [1] and world.count("material_file") == 9  # the same zip's good files

@@ -65,9 +65,9 @@ def test_an_s3_server_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> N
 
 
 @pytest.fixture
-def world(engine: sa.Engine) -> World:
-    world = World(engine)
-    world.import_([engineer(), teacher()])
+def world(engine: sa.Engine, store: MaterialStore) -> World:
+    world = World(engine, store)
+    world.import_([engineer(), teacher()], files=False)  # no file yet: each test uploads its own
     return world
 
 
@@ -87,11 +87,17 @@ def test_files_of_a_slot_are_versions_frozen_at_submission(world: World, store: 
     assert [f["part"] for f in again["files"]] == [1, 2]
     name = again["files"][0]["file_name"]
     assert "/" not in name and "\x1b" not in name and len(name) <= 120  # shown as text, never a path
-    add_materials(engine, store, "clerk", 2, "photo", [Upload("photo.pdf", pdf())], NOW)  # same bytes as before
+    add_materials(engine, store, "clerk", 2, "diploma-1", [Upload("d.pdf", pdf())], NOW)  # same bytes as before
     assert len(names(store)) == 3  # one object for the same bytes, wherever they were uploaded
     [id_scan] = [s for s in materials_for(engine, "reviewer", 1)["slots"] if s["slot"] == "id_scan"]
     assert [f["pages"] for f in id_scan["files"]] == [2, 1] and id_scan["files"][0]["version"] == 2
     assert [h.event for h in world.history(1)].count("material_added") == 2
+    with pytest.raises(Refused) as err:
+        world.run(1, Event.SUBMIT, "clerk", NOW)  # the other slots are still empty
+    assert {r.field for r in err.value.refusals} >= {"materials.photo", "materials.diploma-1",
+                                                     "materials.assessment-2023"}
+    assert "materials.id_scan" not in {r.field for r in err.value.refusals}
+    world.give_files(1, NOW)
     world.run(1, Event.SUBMIT, "clerk", NOW)
     with pytest.raises(Refused) as err:
         add_materials(engine, store, "clerk", 1, "id_scan", [Upload("late.pdf", pdf(pages=3))], NOW)
@@ -221,23 +227,25 @@ def test_two_uploads_to_one_slot_at_once_are_two_versions_and_an_upload_racing_s
     store = FolderStore(tmp_path / "materials")
     engine = world.engine
     for _ in range(3):
-        results = race(*[lambda: add_materials(engine, store, "clerk", 1, "photo", [Upload("p.pdf", pdf())], NOW)
+        results = race(*[lambda: add_materials(engine, store, "clerk", 1, "diploma-1", [Upload("d.pdf", pdf())], NOW)
                          for _ in range(2)])
         assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(int(h.details.split('"version": ')[1].split(",")[0]) for h in world.history(1)
                   if h.event == "material_added") == [1, 2, 3, 4, 5, 6]
 
-    outcome = race(lambda: add_materials(engine, store, "clerk", 2, "photo", [Upload("p.jpg", jpeg())], NOW),
+    world.give_files(2, NOW, store=store)
+    before = len(world.history(2))
+    outcome = race(lambda: add_materials(engine, store, "clerk", 2, "degree-1", [Upload("p.jpg", jpeg())], NOW),
                    lambda: world.run(2, Event.SUBMIT, "clerk", NOW))
     uploaded, submitted = (not isinstance(r, Exception) for r in outcome)
     assert submitted, outcome  # the upload never stops a submit: it waits, or comes first
     if not uploaded:
         assert isinstance(outcome[0], Refused) and outcome[0].refusals[0].rule == "material.frozen"
-    history = [h.event for h in world.history(2)]
+    history = [h.event for h in world.history(2)][before:]
     if uploaded:  # it came first: what was submitted had the file
-        assert history.index("material_added") < history.index("submit")
+        assert history == ["material_added", "submit"]
     else:
-        assert "material_added" not in history
+        assert history == ["submit"]
 
 
 def test_what_an_upload_killed_mid_write_leaves_is_collected(world: World, tmp_path: Path) -> None:
@@ -264,11 +272,17 @@ def test_every_bad_file_of_an_upload_is_named_at_once(world: World, store: Mater
                       [Upload("empty.pdf", b""), Upload("ok.pdf", pdf()), Upload("prog.pdf", b"MZ\x90")], NOW)
     assert [(r.rule, "empty.pdf" in r.message or "prog.pdf" in r.message) for r in err.value.refusals] == [
         ("material.empty", True), ("material.kind", True)]
+    assert names(store) == []
+    world.give_files(1, NOW)
     world.run(1, Event.SUBMIT, "clerk", NOW)
+    kept = names(store)
     with pytest.raises(Refused) as err:
         add_materials(world.engine, store, "clerk", 1, "no_such_slot", [], NOW)
-    assert sorted(r.rule for r in err.value.refusals) == ["material.count", "material.frozen", "material.slot"]
-    assert names(store) == []
+    assert sorted(r.rule for r in err.value.refusals) == ["material.count", "material.slot"]
+    with pytest.raises(Refused) as err:
+        add_materials(world.engine, store, "clerk", 1, "photo", [], NOW)
+    assert sorted(r.rule for r in err.value.refusals) == ["material.count", "material.frozen"]
+    assert names(store) == kept
 
 
 def test_a_file_number_no_row_can_have_is_no_file(world: World, store: MaterialStore) -> None:

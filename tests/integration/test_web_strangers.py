@@ -86,18 +86,19 @@ def test_a_made_up_session_cookie_gets_no_more_than_a_stranger(site) -> None:  #
 
 
 def test_a_logged_in_form_is_limited_to_a_form_s_size_and_an_import_to_its_file_s(site) -> None:  # type: ignore[no-untyped-def]
-    from workflow.inputs.import_file import MAX_FILE_BYTES
+    from workflow.web.limits import FILE_ROUTES
 
+    [import_bytes] = [limit for pattern, limit in FILE_ROUTES if pattern.fullmatch("/import")]
     _, client = site
     token = log_in(client, "reviewer")
     big = client.post("/cases/1/start_review", data={"csrf": token, "reason": "长" * FORM_BYTES})
     assert big.status_code == 413
     clerk = TestClient(client.app, follow_redirects=False)
     log_in(clerk, "clerk")
-    body = Counted(MAX_FILE_BYTES + 2 * 1024 * 1024)
+    body = Counted(import_bytes + 2 * 1024 * 1024)  # the file and its zip of scans, and more
     session = f"chuding_session={clerk.cookies['chuding_session']}"
     assert _post_streamed(client.app, "/import", body, session) == 413
-    assert MAX_FILE_BYTES <= body.sent <= MAX_FILE_BYTES + 128 * 1024
+    assert import_bytes - 128 * 1024 <= body.sent <= import_bytes + 128 * 1024
 
 
 def test_an_unexpected_error_is_a_chinese_page_with_an_incident_number_in_the_log(

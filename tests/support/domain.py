@@ -6,6 +6,7 @@ import dataclasses
 from datetime import date
 
 from states.application import Application, Assessment, ContinuingEducation, Education
+from states.materials import places
 from tests.support.helpers import ID_A, NOTICE
 
 SUMMARY = "字" * 2000
@@ -21,6 +22,10 @@ def applicant(**changes: object) -> Application:
             ContinuingEducation(2023, 30, 60, "ce23.pdf"), ContinuingEducation(2024, 30, 60, "ce24.pdf"),
         ),
         work_summary=SUMMARY, commitment_text=NOTICE.commitment_text,
-        materials={"id_scan": "id.pdf", "photo": "p.jpg", "commitment_scan": "c.pdf"},
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def every_file(app: Application, provider: str | None = None) -> dict[str, int]:
+    """The pages a case holds when every needed slot (of ``provider``) has its files."""
+    return {p.key: p.slot.pages for p in places(app, NOTICE, provider) if p.needed}

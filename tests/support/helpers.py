@@ -18,7 +18,7 @@ NOTICE_TEXT = NOTICE_FILE.read_text(encoding="utf-8")
 NOTICE = parse_notice_text(NOTICE_TEXT, str(NOTICE_FILE))
 EXAMPLE_FILE = ROOT / "docs" / "examples" / "applications-2024.json"
 OPINION = NOTICE.unit_opinion_text
-PAPER_ITEMS = frozenset(item.code for item in NOTICE.paper_materials)
+PAPER_ITEMS = frozenset(item.code for item in NOTICE.paper_checklist("工程技术"))
 ID_A = "652822199901010018"
 ID_B = "65282219980808010X"
 

@@ -25,6 +25,18 @@ def pdf(pages: int = 1, javascript: str | None = None, password: str | None = No
     return out.getvalue()
 
 
+def padded_pdf(size: int) -> bytes:
+    """A one-page PDF of about ``size`` bytes of incompressible content: new bytes each time."""
+    import secrets
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Padding": secrets.token_hex(size // 2 - 600)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def jpeg(size: tuple[int, int] = (60, 40), gps: bool = False) -> bytes:
     image = Image.new("RGB", size, (200, 30, 30))
     exif = Image.Exif()

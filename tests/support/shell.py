@@ -14,7 +14,9 @@ from tests.support.service import CHUDING
 
 class Shell:
     def __init__(self, url: str, cwd: Path):
-        self.env = {**os.environ, "CHUDING_DATABASE_URL": url}
+        # The materials in a folder of the test's own (the embedded default's place is
+        # beside a SQLite file; PostgreSQL must be told).
+        self.env = {**os.environ, "CHUDING_DATABASE_URL": url, "CHUDING_MATERIALS_URL": f"file://{cwd / 'materials'}"}
         self.cwd = cwd
 
     def __call__(self, *args: str, who: str | None = None, now: str | None = None,

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from states.values import SERVICE_ACTOR, Actor, Event
-from tests.support.helpers import NOTICE_FILE, bj
+from tests.support.helpers import EXAMPLE_FILE, NOTICE_FILE, bj
+from workflow.inputs.attached import Attached
+from workflow.store.materials import MaterialStore, open_store
 from workflow.store.tables import CASES, HISTORY, OBJECTIONS, PUBLICITIES
 from workflow.usecases.access import identify
 from workflow.usecases.campaigns import load_notice
 from workflow.usecases.events import Transition, run_event
-from workflow.usecases.importer import ImportResult, import_applications
+from workflow.usecases.importer import Files, ImportResult, import_applications
+from workflow.usecases.materials import Upload, add_materials, materials_for
 from workflow.usecases.operators import add_operator
 
 OPERATORS = [
@@ -24,12 +29,16 @@ OPERATORS = [
     ("paper", "county_clerk", None),
     ("approver", "county_approver", None),
 ]
+UNIT_SCANS = {"publicity_notice": "files/units/publicity.pdf", "publicity_result": "files/units/publicity-result.pdf"}
 UNIT_OF = {"LT-SL-01": "water", "LT-ED-07": "school"}
 
 
 class World:
-    def __init__(self, engine: sa.Engine):
+    """``store`` keeps the applicants' files (a private temporary folder unless given)."""
+
+    def __init__(self, engine: sa.Engine, store: MaterialStore | None = None):
         self.engine = engine
+        self.store = store or open_store(f"file://{tempfile.mkdtemp(prefix='chuding-world-')}", "")
         with engine.begin() as conn:
             load_notice(conn, NOTICE_FILE)
             for login, role, unit in OPERATORS:
@@ -47,9 +56,14 @@ class World:
         return SERVICE_ACTOR if login == SERVICE_ACTOR.login else login
 
     def import_(self, records: list[dict[str, Any]], now: datetime | None = None,
-                login: str = "clerk") -> ImportResult:
+                login: str = "clerk", files: bool | Path = True) -> ImportResult:
+        """The records imported as a clerk would, with the files they name: from the folder
+        beside the sample applications, or the folder ``files`` names; none if False."""
         text = json.dumps(records, ensure_ascii=False)
-        result = import_applications(self.engine, text, "test.json", self.who(login), now or bj(2024, 9, 28))
+        folder = EXAMPLE_FILE.parent if files is True else files
+        attached = Files(Attached.open(folder), self.store) if folder else None
+        result = import_applications(self.engine, text, "test.json", self.who(login), now or bj(2024, 9, 28),
+                                     files=attached)
         self._unit_operators()
         return result
 
@@ -75,8 +89,29 @@ class World:
 
         return printed_code(self.engine, case) or ""
 
-    def run(self, case: int, event: Event, login: str, now: datetime, **extra: Any) -> Transition:
+    def run(self, case: int, event: Event, login: str, now: datetime, scans: bool = True,
+            **extra: Any) -> Transition:
+        """The event as ``login``; closing a publicity, the unit first posts its 公示 and
+        公示结果 scans (the sample files) unless ``scans`` is False or they are there."""
+        if event is Event.CLOSE_PUBLICITY and scans and self.state(case) == "unit_publicity":
+            self.post_publicity(case, login, now)
         return run_event(self.engine, case, event, self.who(login), now, **extra)
+
+    def give_files(self, case: int, now: datetime, login: str = "clerk", store: MaterialStore | None = None) -> None:
+        """Every needed slot of the applicant's still empty gets a made file of its pages."""
+        from tests.support.scans import jpeg, pdf
+
+        for s in materials_for(self.engine, login, case)["slots"]:
+            if s["needed"] and s["provider"] == "applicant" and not s["files"]:
+                data = jpeg((295, 413)) if s["photo"] else pdf(pages=s["pages"])
+                add_materials(self.engine, store or self.store, login, case, s["slot"], [Upload(s["slot"], data)], now)
+
+    def post_publicity(self, case: int, login: str, now: datetime) -> None:
+        held = {s["slot"] for s in materials_for(self.engine, login, case)["slots"] if s["files"]}
+        for slot, name in UNIT_SCANS.items():
+            if slot not in held:
+                path = EXAMPLE_FILE.parent / name
+                add_materials(self.engine, self.store, login, case, slot, [Upload(path.name, path.read_bytes())], now)
 
     def force_state(self, case: int, state: str) -> None:
         """Put a case straight into a state, to test what may happen from there."""

@@ -13,9 +13,9 @@ from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.eligibility import full_years
 from states.eligibility import refusals as eligibility
-from states.materials import online_refusals, paper_refusals
+from states.materials import missing_files, online_refusals, paper_refusals, places
 from states.notice import CalendarRules, FullYear
-from tests.support.domain import applicant
+from tests.support.domain import applicant, every_file
 from tests.support.helpers import ID_A, ID_B, NOTICE, bj
 
 UNIT = Unit("U1", "轮台县水利管理站", "县级", "事业单位")
@@ -23,6 +23,10 @@ UNIT = Unit("U1", "轮台县水利管理站", "县级", "事业单位")
 
 def rules(found: list) -> set[str]:
     return {r.rule for r in found}
+
+
+def fields(found: list) -> set[str]:
+    return {r.field for r in found}
 
 
 # ---- ID numbers ----------------------------------------------------------------------
@@ -154,20 +158,20 @@ def test_banned_years_refuse_only_the_campaign_year() -> None:
 
 @pytest.mark.parametrize(("length", "ok"), [(1999, False), (2000, True), (3000, True), (3001, False)])
 def test_work_summary_length_ignores_whitespace(length: int, ok: bool) -> None:
-    text = " \n".join("字" * length)
-    assert (online_refusals(applicant(work_summary=text), NOTICE) == []) is ok
+    app = applicant(work_summary=" \n".join("字" * length))
+    assert (online_refusals(app, every_file(app), NOTICE) == []) is ok
 
 
 def test_commitment_text_must_be_exact() -> None:
     app = applicant(commitment_text=NOTICE.commitment_text.replace("3 年", "三年"))
-    assert rules(online_refusals(app, NOTICE)) == {"materials.commitment"}
+    assert rules(online_refusals(app, every_file(app), NOTICE)) == {"materials.commitment"}
 
 
 def test_continuing_education_hours_on_both_sides() -> None:
     short = applicant(continuing_education=(
         ContinuingEducation(2023, 29, 60, "c"), ContinuingEducation(2024, 30, 59.5, "c"),
     ))
-    assert [r.message for r in online_refusals(short, NOTICE)] == [
+    assert [r.message for r in online_refusals(short, every_file(short), NOTICE)] == [
         "2023 年公需科目 29 课时，须不少于 30 课时", "2024 年专业科目 59.5 课时，须不少于 60 课时",
     ]
 
@@ -176,28 +180,60 @@ def test_continuing_education_only_for_years_worked_and_exemption_replaces_it() 
     edu = (Education("本科", True, "学校", "专业", date(2023, 6, 30), "d", "c"),)
     newcomer = applicant(educations=edu, work_started_on=date(2024, 1, 2), assessments=(),
                          continuing_education=(ContinuingEducation(2024, 30, 60, "c"),))
-    assert online_refusals(newcomer, NOTICE) == []
-    assert online_refusals(applicant(continuing_education=(), ce_exemption="免试.pdf"), NOTICE) == []
+    assert [p.key for p in places(newcomer, NOTICE) if p.slot.each != "case"] == [
+        "diploma-1", "degree-1", "chsi_record-1", "archive_proof-1", "ce_certificate-2024"]
+    assert online_refusals(newcomer, every_file(newcomer), NOTICE) == []
+    exempt = applicant(continuing_education=(), ce_exemption="免试.pdf")
+    assert "ce_exemption" in every_file(exempt) and "ce_certificate-2023" not in every_file(exempt)
+    assert online_refusals(exempt, every_file(exempt), NOTICE) == []
+    assert fields(online_refusals(exempt, every_file(applicant()), NOTICE)) == {"materials.ce_exemption"}
 
 
-def test_teachers_give_the_credit_certificate() -> None:
+def test_teachers_give_the_credit_certificate_instead_of_each_years() -> None:
     teacher = applicant(series="中小学教师", continuing_education=())
-    assert rules(online_refusals(teacher, NOTICE)) == {"materials.teacher_credit"}
-    ok = dataclasses.replace(teacher, teacher_credit_certificate="liuwu.pdf")
-    assert online_refusals(ok, NOTICE) == []
+    files = every_file(teacher)
+    assert "teacher_credit" in files and not any(k.startswith("ce_certificate") for k in files)
+    assert online_refusals(teacher, files, NOTICE) == []
+    missing = online_refusals(teacher, {k: v for k, v in files.items() if k != "teacher_credit"}, NOTICE)
+    assert [r.message for r in missing] == ["缺少六五周期继续教育学分认定合格证书"]
+    extras = {p.key for p in places(teacher, NOTICE) if not p.needed}
+    assert {"mandarin_certificate", "ethics_statement"} <= extras  # offered, not required online
 
 
-def test_every_missing_file_is_named() -> None:
-    edu = (Education("本科", True, "学校", "专业", date(2022, 6, 30), None, None),)
-    found = online_refusals(applicant(educations=edu, materials={}), NOTICE)
-    assert {r.field for r in found} == {
-        "materials.id_scan", "materials.photo", "materials.commitment_scan",
-        "educations[0].diploma", "educations[0].chsi_record",
+def test_every_missing_file_is_named_with_what_it_is_for() -> None:
+    app = applicant()
+    found = online_refusals(app, {}, NOTICE)
+    assert fields(found) == {
+        "materials.id_scan", "materials.photo", "materials.diploma-1", "materials.chsi_record-1",
+        "materials.ce_certificate-2023", "materials.ce_certificate-2024",
+        "materials.assessment-2022", "materials.assessment-2023", "materials.commitment_scan",
     }
+    either = "缺少学信网《教育部学历证书电子注册备案表》（近三个月内，带二维码）（本科 新疆农业大学）" \
+             "或学籍档案等印证资料（学信网无法查询时）（本科 新疆农业大学）"
+    assert either in [r.message for r in found]
+    assert "缺少2023 年年度考核表（正、反面）" in [r.message for r in found]
+
+
+def test_an_alternative_meets_the_need_and_two_sided_slots_need_two_pages() -> None:
+    app = applicant()
+    files = every_file(app)
+    del files["chsi_record-1"]
+    assert fields(online_refusals(app, files, NOTICE)) == {"materials.chsi_record-1"}
+    assert online_refusals(app, {**files, "archive_proof-1": 1}, NOTICE) == []
+    one_side = online_refusals(app, {**files, "chsi_record-1": 1, "assessment-2022": 1}, NOTICE)
+    assert [r.message for r in one_side] == ["2022 年年度考核表（正、反面）须至少 2 页（正、反面），现为 1 页"]
+
+
+def test_the_units_scans_are_its_own_and_not_needed_to_submit() -> None:
+    app = applicant()
+    assert {p.key for p in places(app, NOTICE, "unit")} == {"publicity_notice", "publicity_result"}
+    assert fields(missing_files(app, every_file(app, "applicant"), NOTICE, "unit")) == {
+        "materials.publicity_notice", "materials.publicity_result"}
+    assert missing_files(app, every_file(app), NOTICE, "unit") == []
 
 
 def test_paper_checklist_names_each_missing_item_and_teachers_extras() -> None:
-    everything = {item.code for item in NOTICE.paper_materials}
+    everything = {item.code for item in NOTICE.paper_checklist("工程技术")}
     assert paper_refusals("工程技术", everything, NOTICE) == []
     missing = paper_refusals("中小学教师", everything, NOTICE)
     assert [r.message for r in missing] == [
@@ -239,3 +275,18 @@ def test_an_error_read_off_a_damaged_file_quotes_none_of_its_text() -> None:
     assert said == ("OperationalError: column name holds text that is not UTF-8: the file is damaged"
                     " (run `chuding check`)")
     assert without_personal_data(ValueError("a\x1b[2Jb\nnext")) == "ValueError: a\\x1b[2Jb\nnext"
+
+
+def test_each_check_says_what_it_found_and_agrees_with_the_guards() -> None:
+    from states.checks import checks
+
+    ok = {c.name: c for c in checks(applicant(), UNIT, NOTICE, frozenset())}
+    assert all(c.ok for c in ok.values()) and ok["禁止申报"].found == "无"
+    late = applicant(work_started_on=date(2023, 1, 2), assessments=(Assessment(2023, "基本合格"),))
+    found = {c.name: c for c in checks(late, Unit("U9", "某局", "地州级", "机关"), NOTICE, frozenset({2025, 2026}))}
+    assert not found["单位层级"].ok and not found["单位类型"].ok and not found["年度考核"].ok
+    assert found["年度考核"].found == "2023 基本合格（须优秀或合格）"
+    assert found["工作年限"].ok and found["工作年限"].found.startswith("自 2023-01-02 起")
+    assert found["禁止申报"].found == "2025–2026 年不得申报" and found["禁止申报"].ok  # 2024 is not banned
+    assert not {c.name for c in checks(late, UNIT, NOTICE, frozenset({2024}))
+                if not c.ok} - {"年度考核", "禁止申报"}

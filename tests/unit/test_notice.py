@@ -20,7 +20,8 @@ def test_the_2024_notice_holds_the_notices_rules() -> None:
     assert NOTICE.years_required == {"中专": 3, "大专": 2, "本科": 1}
     assert NOTICE.publicity_working_days == 5 and NOTICE.ban_years == 3
     assert NOTICE.contact.name == "唐双" and NOTICE.contact.phone == "0996-4682378"
-    assert len(NOTICE.paper_materials) == 8 and len(NOTICE.paper_materials_teachers) == 4
+    assert len(NOTICE.paper_checklist("工程技术")) == 8 and len(NOTICE.paper_checklist("中小学教师")) == 12
+    assert [s.key for s in NOTICE.slots if s.provider == "unit"] == ["publicity_notice", "publicity_result"]
 
 
 def test_a_new_year_needs_only_a_new_file() -> None:
@@ -50,3 +51,15 @@ def test_dates_are_named_as_the_file_writes_them() -> None:
                      .replace("ban_years = 3", "ban_years = 300"))
     assert "eligibility.cutoff: expected a date without a time, got 2024-10-30 10:00:00" in found
     assert "fraud.ban_years: must be at most 10, got 300" in found
+
+
+def test_a_slot_table_that_contradicts_itself_is_refused_naming_the_key() -> None:
+    text = NOTICE_TEXT.replace('alternative_to = "chsi_record"', 'alternative_to = "photo"')
+    text = text.replace('key = "degree"', 'key = "diploma"')
+    with pytest.raises(NoticeError) as err:
+        parse_notice_text(text, "bad.toml")
+    assert "materials.slots.archive_proof.alternative_to" in str(err.value)
+    assert "key diploma appears twice" in str(err.value)
+    with pytest.raises(NoticeError) as err:
+        parse_notice_text(NOTICE_TEXT.replace('each = "ce_year"', 'each = "ce_years"'), "bad.toml")
+    assert "ce_years" in str(err.value)

@@ -14,6 +14,7 @@ from states.process import PROCESS
 from states.refusals import Refused
 from states.status import Status
 from states.values import SERVICE_ACTOR, Actor, Case, Command, Event, Publicity, Role
+from tests.support.domain import every_file
 from tests.support.expected_process import DESTINATION, EXPECTED, FORM_CODE, HOW, IN_WINDOWS, S
 from tests.support.helpers import NOTICE, bj, engineer
 from workflow.inputs.records import ApplicationRecord
@@ -49,7 +50,8 @@ def _expected_target(state: Status, event: Event) -> Status:
 def test_every_state_for_each_event(event: Event) -> None:
     login, now, said = HOW[event]
     for state in Status:
-        case = Case(state, APPLICATION, UNIT, NOTICE, _publicity(event), review_form_code=FORM_CODE)
+        case = Case(state, APPLICATION, UNIT, NOTICE, _publicity(event), review_form_code=FORM_CODE,
+                    files=every_file(APPLICATION))
         try:
             target = decide(case, Command(event, ACTORS[login], now, **said))
         except Refused as err:

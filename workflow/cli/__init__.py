@@ -21,7 +21,7 @@ from typing import Annotated  # noqa: E402 - after the stop is listened for
 
 import typer  # noqa: E402
 
-from workflow.cli import admin, cases, docs, materials, outbox, service  # noqa: E402
+from workflow.cli import admin, backup, cases, docs, materials, outbox, service  # noqa: E402
 from workflow.cli.common import OPTIONS  # noqa: E402
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_enable=False)
@@ -53,6 +53,7 @@ service.register(app)
 outbox.register(app)
 docs.register(app)
 materials.register(app)
+backup.register(app)
 
 
 def main() -> None:

@@ -31,18 +31,30 @@ def import_(
     file: Annotated[Path, typer.Argument(help="JSON (one application object, or a list), or the import workbook"
                                               " (.xlsx, from `chuding template`).")],
     campaign: Annotated[str | None, typer.Option(help="Campaign code for records that name none.")] = None,
+    files: Annotated[Path | None, typer.Option(
+        help="A folder or a .zip holding the files the records name (diplomas, scans…): each is checked"
+             " like an upload and becomes the case's file; a missing or bad one refuses the import.")] = None,
     as_json: JsonOut = False,
 ) -> None:
     """Import applications as drafted cases: the whole file, or nothing."""
     from workflow.cli.progress import progress_bar
-    from workflow.usecases.importer import import_file
+    from workflow.inputs.attached import Attached, AttachedProblem
+    from workflow.usecases.importer import Files, import_file
 
     with guarded(as_json), progress_bar("importing", quiet=as_json) as advance:
         try:
             data = file.read_bytes()
+            attached = Files(Attached.open(files), runtime().materials) if files is not None else None
         except OSError as err:
             raise Refused([Refusal("import.file", f"cannot read {file}: {err}", "file")]) from None
-        result = import_file(runtime().engine(), data, str(file), who(), runtime().clock.now(), campaign, advance)
+        except AttachedProblem as err:
+            raise Refused([Refusal("import.files", str(err), "files")]) from None
+        try:
+            result = import_file(runtime().engine(), data, str(file), who(), runtime().clock.now(), campaign,
+                                 advance, attached)
+        finally:
+            if attached is not None:
+                attached.attached.close()
         emit(as_json, {"ok": True, "created": result.created, "amended": result.amended},
              lambda: typer.echo(f"imported {len(result.created)} new case(s) {result.created}, "
                                 f"replaced {len(result.amended)} {result.amended}"))
@@ -127,6 +139,10 @@ UPHELD = Said(Annotated[bool, typer.Option("--upheld/--dismissed", help="The obj
 ITEMS = Said(Annotated[list[str], typer.Option("--item", "-i", help="A checklist item code received (repeatable).")],
              to_event=frozenset)
 
+SLOTS = Said(Annotated[list[str], typer.Option(
+    "--slot", "-s", help="A material slot at fault and why, as SLOT=REASON (e.g. chsi_record-1=须为近三个月内下载;"
+                         " repeatable; `chuding materials list CASE` names the slots).")], [],
+    to_event=lambda given: tuple((key.strip(), why.strip()) for key, _, why in (s.partition("=") for s in given)))
 FORM_CODE = Said(Annotated[str, typer.Option("--form-code", help="The verification code printed on the 评审表"
                                                                   " (`chuding docs review-form`).")], "")
 
@@ -134,7 +150,8 @@ GROUPS = {"publicity": "The unit's publicity (公示) of a case."}
 
 # What each thing an event takes (``states.process``) is on the command line; two events
 # take theirs their own way.
-SAID = {"reason": REASON, "opinion": OPINION, "upheld": UPHELD, "items": ITEMS, "form_code": FORM_CODE}
+SAID = {"reason": REASON, "opinion": OPINION, "upheld": UPHELD, "items": ITEMS, "form_code": FORM_CODE,
+        "slots": SLOTS}
 OWN_WAY = {Event.RETURN_FOR_CORRECTION: {"reason": REASONS}, Event.WITHDRAW: {"reason": Said(Reason, "")}}
 
 # One row per event command: its name, its group (None: top level), the event, its help.

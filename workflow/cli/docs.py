@@ -58,7 +58,7 @@ def review_form(case: CaseId, out: Out = None, as_json: JsonOut = False) -> None
 
     with guarded(as_json):
         rt = runtime()
-        _save(produce(rt.engine(), who(), case, rt.clock.now()), out, as_json)
+        _save(produce(rt.engine(), who(), case, rt.clock.now(), store=rt.materials), out, as_json)
 
 
 @docs_app.command("confirmed-list")

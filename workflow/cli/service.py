@@ -175,11 +175,11 @@ def simulate(
             raise Refused([Refusal("simulate.exists", f"{path} exists; name a new file", "keep")])
         # Everything is checked before the database file is made.
         plan = read_scenario(scenario) if scenario is not None else _sample(notice)
-        engine = bootstrap(runtime().settings.model_copy(update={"database_url": str(path)})).engine(
-            require=False, create=True)
+        simulated = bootstrap(runtime().settings.model_copy(update={"database_url": str(path), "materials_url": None}))
+        engine = simulated.engine(require=False, create=True)
         try:
             upgrade(engine)
-            timeline = run(engine, notice, plan)
+            timeline = run(engine, notice, plan, store=simulated.materials)
         except BaseException:
             engine.dispose()
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -199,7 +199,7 @@ def _sample(notice_path: Path) -> dict[str, Any]:
     notice = parse_notice_text(read_notice_text(notice_path), str(notice_path))
     template = json.loads(SAMPLE_APPLICATIONS.read_text(encoding="utf-8"))[0]
     return sample_scenario(template, notice.commitment_text, notice.unit_opinion_text,
-                           [i.code for i in notice.paper_materials])
+                           [i.code for i in notice.paper_checklist(template["series"])])
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ fonts embedded. It is for the applicant's own file: the ID number is shown in fu
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +20,16 @@ from states.status import Status
 from workflow.documents.produce import PDF, Document, day, finish, gender
 from workflow.documents.render import TEMPLATES
 from workflow.store.cases import LoadedCase, load_case, load_visible
-from workflow.store.tables import HISTORY
+from workflow.store.materials import MaterialStore
+from workflow.store.tables import HISTORY, MATERIAL_FILES
 from workflow.usecases.access import Who, viewing
 
 SUMMARY_EXCERPT = 700  # characters of the work summary the second page has room for
 
 
-def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder: Path | None = None) -> Document:
+def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder: Path | None = None,
+                store: MaterialStore | None = None) -> Document:
+    """The form, its photo box carrying the case's uploaded 一寸 photo (read from ``store``)."""
     with engine.connect() as conn:
         actor = viewing(conn, who)
         case = load_visible(conn, actor, case_id)
@@ -35,8 +39,15 @@ def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder
             raise Refused([Refusal("document.not_approved", "评审表在网上审核通过后才能生成", "state")])
         approved = conn.execute(sa.select(sa.func.max(HISTORY.c.effective_at)).where(
             HISTORY.c.case_id == case_id, HISTORY.c.event == "approve_online")).scalar_one()
+        photos = [s.key for s in case.view.notice.slots if s.photo and s.each == "case"]
+        photo = conn.execute(sa.select(MATERIAL_FILES.c.sha256, MATERIAL_FILES.c.media_type).where(
+            MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot.in_(photos), MATERIAL_FILES.c.part == 1,
+            MATERIAL_FILES.c.replaced_at.is_(None))).first()
+    values = context(case, approved)
+    if photo is not None and store is not None:
+        values["photo"] = f"data:{photo.media_type};base64,{base64.b64encode(store.get(photo.sha256)).decode()}"
     made = finish(engine, actor, "review_form", f"评审表-{case.id}", f"case {case.id}",
-                  render_pdf(context(case, approved), folder), False, PDF, ".pdf")
+                  render_pdf(values, folder), False, PDF, ".pdf")
     return replace(made, code=case.view.review_form_code)
 
 
@@ -72,6 +83,7 @@ def context(case: LoadedCase, approved: datetime) -> dict[str, Any]:
                         f"{c.professional_hours:g}"} for c in app.continuing_education],
         "credit": bool(app.teacher_credit_certificate),
         "summary": summary[:SUMMARY_EXCERPT] + ("……" if len(summary) > SUMMARY_EXCERPT else ""),
+        "photo": None,  # a data: address of the uploaded photo, when there is one
     }
 
 

@@ -7,13 +7,14 @@ value (a ban of a million years) is caught as the typo it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from states.notice import LARGEST_FILE_MB
+from states.notice import LARGEST_FILE_MB, MEDIA_KINDS, SLOT_CONDITIONS, SLOT_REPEATS
 from workflow.inputs.fields import safe_code
 
 
@@ -146,26 +147,39 @@ class Fraud(Section):
     ban_years: BanYears
 
 
-class Item(Section):
-    code: Text
+def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+    return check
+
+
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")]  # a slot's key: part of an address
+
+
+class SlotFile(Section):
+    """One row of the notice's slot table (``states.notice.Slot`` says what each means)."""
+
+    key: Key
     name: Text
-
-
-def _distinct(items: list[Item]) -> list[Item]:
-    codes = [item.code for item in items]
-    twice = sorted({c for c in codes if codes.count(c) > 1})
-    if twice:
-        raise ValueError(f"codes appear twice: {', '.join(twice)}")
-    return items
-
-
-Items = Annotated[list[Item], AfterValidator(_distinct)]
+    provider: Literal["applicant", "unit"] = "applicant"
+    each: Annotated[str, AfterValidator(_one_of(SLOT_REPEATS))] = "case"
+    when: list[Annotated[str, AfterValidator(_one_of(SLOT_CONDITIONS))]] = []
+    alternative_to: str = ""
+    required: bool = True
+    online: bool = True
+    kinds: Annotated[list[Annotated[str, AfterValidator(_one_of(tuple(MEDIA_KINDS)))]],
+                     Field(min_length=1)] = ["pdf", "jpeg", "png"]
+    max_mb: int | None = Field(default=None, ge=1, le=LARGEST_FILE_MB)
+    pages: int = Field(default=1, ge=1, le=100)
+    photo: bool = False
+    paper: Annotated[str, Field(pattern=r"^([a-z][a-z0-9_]{0,40})?$")] = ""
+    paper_name: str = ""
 
 
 class Materials(Section):
-    online: Items
-    paper: Items
-    paper_teachers: Items
+    slots: Annotated[list[SlotFile], Field(min_length=1)]
     # Each uploaded file, and all of one case's current files, in megabytes; a PDF's pages.
     max_file_mb: int = Field(default=5, ge=1, le=LARGEST_FILE_MB)
     max_case_mb: int = Field(default=60, ge=1, le=1000)

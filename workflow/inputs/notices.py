@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # pydantic is imported only when a notice file is read
-    from workflow.inputs.notice_schema import Item, NoticeFile, WindowFile
+    from workflow.inputs.notice_schema import Materials, NoticeFile, WindowFile
 
 from states.notice import (
     CalendarRules,
     Contact,
     FullYear,
-    MaterialItem,
     Notice,
     NoticeError,
+    Slot,
     UploadLimits,
     Window,
     consistency_problems,
@@ -118,8 +118,11 @@ def _window(key: str, read: WindowFile, zone: ZoneInfo) -> Window:
     return Window(key, read.name, there(read.opens), there(read.closes))
 
 
-def _items(items: list[Item]) -> tuple[MaterialItem, ...]:
-    return tuple(MaterialItem(item.code, item.name) for item in items)
+def _slots(m: Materials) -> tuple[Slot, ...]:
+    return tuple(Slot(key=s.key, name=s.name, provider=s.provider, each=s.each, when=tuple(s.when),
+                      alternative_to=s.alternative_to, required=s.required, online=s.online, kinds=tuple(s.kinds),
+                      max_bytes=s.max_mb * MB if s.max_mb else None, pages=s.pages, photo=s.photo,
+                      paper=s.paper, paper_name=s.paper_name) for s in m.slots)
 
 
 def _notice(f: NoticeFile, source: str) -> Notice:
@@ -143,8 +146,7 @@ def _notice(f: NoticeFile, source: str) -> Notice:
         show_objection_text=f.publicity.show_objection_text, ban_years=f.fraud.ban_years,
         remind_personal_days_before=f.reminders.personal_closing_days_before,
         remind_review_working_days_before=f.reminders.review_closing_working_days_before,
-        online_materials=_items(f.materials.online), paper_materials=_items(f.materials.paper),
-        paper_materials_teachers=_items(f.materials.paper_teachers),
+        slots=_slots(f.materials),
         calendar=CalendarRules(frozenset(cal.extra_days_off), frozenset(cal.extra_working_days), {
             int(year): FullYear(frozenset(y.days_off), frozenset(y.working_days)) for year, y in cal.full_years.items()
         }),

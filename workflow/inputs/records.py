@@ -25,6 +25,7 @@ from pydantic import (
 
 from notifications.addresses import canonical_email, canonical_mobile
 from states import application as domain
+from states.materials import named_by_import
 from states.notice import Notice
 from states.text import control_character
 from workflow.inputs.fields import canonical_id_number, safe_code
@@ -181,8 +182,24 @@ class ApplicationRecord(_Strict):
             ce_exemption=self.ce_exemption,
             work_summary=self.work_summary,
             commitment_text=self.commitment_text,
-            materials=dict(self.materials),
         )
+
+    def references(self) -> list[tuple[str, str, str]]:
+        """Each file the record names: (the case's place it fills, the record's field, the
+        name). A place is the notice's slot key, with the education's number or the year."""
+        found = [(code, f"materials.{code}", ref) for code, ref in self.materials.items()]
+        for i, e in enumerate(self.educations):
+            found += [(f"{key}-{i + 1}", f"educations[{i}].{key}", ref)
+                      for key, ref in (("diploma", e.diploma), ("chsi_record", e.chsi_record),
+                                       ("archive_proof", e.archive_proof)) if ref]
+        found += [(f"assessment-{a.year}", f"assessments[{j}].form", a.form)
+                  for j, a in enumerate(self.assessments) if a.form]
+        found += [(f"ce_certificate-{c.year}", f"continuing_education[{k}].certificate", c.certificate)
+                  for k, c in enumerate(self.continuing_education) if c.certificate]
+        found += [(key, field, ref) for key, field, ref in (
+            ("teacher_credit", "teacher_credit_certificate", self.teacher_credit_certificate),
+            ("ce_exemption", "ce_exemption", self.ce_exemption)) if ref]
+        return found
 
 
 def notice_problems(record: ApplicationRecord, notice: Notice) -> list[tuple[str, str]]:
@@ -252,7 +269,7 @@ def raw_notice_problems(data: dict[str, Any], notice: Notice) -> list[tuple[str,
     if isinstance(level, str) and level not in notice.known_unit_levels:
         known = "、".join(notice.known_unit_levels)
         found.append(("unit.level", f"未知的单位层级 {level!r}（可用：{known}）"))
-    codes = {item.code for item in notice.online_materials}
+    codes = {slot.key for slot in named_by_import(notice)}
     materials = data.get("materials")
     found += [
         (f"materials.{code}", f"未知的材料项目（可用：{', '.join(sorted(codes))}）")

@@ -16,6 +16,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from states.materials import Place
 from states.notice import UploadLimits
 from states.refusals import Refusal, Refused
 
@@ -41,24 +42,29 @@ def _kept(data: bytes, media_type: str, pages: int) -> Scan:
     return Scan(data, media_type, pages, hashlib.sha256(data).hexdigest())
 
 
-def examine(slot: str, file_name: str, data: bytes, limits: UploadLimits) -> Scan:
+def examine(place: Place, file_name: str, data: bytes, limits: UploadLimits) -> Scan:
     """The file as it will be stored, or ``Refused`` naming the slot, the file and the rule."""
     def refused(rule: str, message: str) -> Refused:
-        return Refused([Refusal(f"material.{rule}", f"{slot}：文件“{file_name}”{message}", slot)])
+        return Refused([Refusal(f"material.{rule}", f"{place.label}：文件“{file_name}”{message}", place.key)])
 
+    slot = place.slot
+    largest = min(limits.file_bytes, slot.max_bytes or limits.file_bytes)
     if not data:
         raise refused("empty", "是空文件")
-    if len(data) > limits.file_bytes:
-        raise refused("size", f"超过 {limits.file_bytes // (1024 * 1024)} MB（实有 {len(data) / 1048576:.1f} MB）")
+    if len(data) > largest:
+        # A reader that stops one byte past the limit does not know the true size.
+        shown = f"（实有 {_size(len(data))}）" if len(data) > largest + 1 else ""
+        raise refused("size", f"超过 {_size(largest)}{shown}")
     media_type = next((kind for magic, kind in MEDIA_TYPES.items() if data.startswith(magic)), None)
-    if media_type is None:
-        raise refused("kind", "不是 PDF、JPEG 或 PNG 文件（按文件内容判断，不看扩展名）")
+    if media_type not in slot.media_types:
+        kinds = "、".join(k.upper() for k in slot.kinds)
+        raise refused("kind", f"不是 {kinds} 文件（按文件内容判断，不看扩展名）")
     if media_type == "application/pdf":
         problem, pages = _pdf_problem(data, limits.pdf_pages)
         if problem:
             raise refused("pdf", problem)
         return _kept(data, media_type, pages)
-    image, problem = _clean_image(data, media_type, limits.image_pixels)
+    image, problem = _clean_image(data, media_type, limits.image_pixels, slot.photo)
     if problem:
         raise refused("image", problem)
     return _kept(image, media_type, 1)
@@ -103,7 +109,26 @@ def _active_content(reader: object) -> bool:
     return any(word in str(action) for action in actions for word in ("/JavaScript", "/Launch", "/JS"))
 
 
-def _clean_image(data: bytes, media_type: str, max_pixels: int) -> tuple[bytes, str | None]:
+# A 一寸 photo is 25 × 35 mm; printed at 300 dpi that is 295 × 413 pixels. A photo whose
+# proportions are off by more than this is not one (a full-length snapshot, a scan of a page).
+PHOTO_MIN_PIXELS = (295, 413)
+PHOTO_RATIO = (0.64, 0.79)  # width / height, around 5 / 7
+
+
+def _photo_problem(width: int, height: int) -> str | None:
+    if not PHOTO_RATIO[0] <= width / height <= PHOTO_RATIO[1]:
+        return f"宽高为 {width}×{height}，不是一寸照片的比例（宽∶高约 5∶7，竖版）"
+    if width < PHOTO_MIN_PIXELS[0] or height < PHOTO_MIN_PIXELS[1]:
+        return (f"只有 {width}×{height} 像素，一寸照片须至少 {PHOTO_MIN_PIXELS[0]}×{PHOTO_MIN_PIXELS[1]} 像素"
+                "（300 dpi）")
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1048576:.1f} MB" if count >= 1048576 else f"{max(1, round(count / 1024))} KB"
+
+
+def _clean_image(data: bytes, media_type: str, max_pixels: int, photo: bool = False) -> tuple[bytes, str | None]:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -116,6 +141,8 @@ def _clean_image(data: bytes, media_type: str, max_pixels: int) -> tuple[bytes, 
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 upright = ImageOps.exif_transpose(image)
+                if photo and (problem := _photo_problem(*upright.size)):
+                    return b"", problem
                 out = io.BytesIO()
                 if media_type == "image/jpeg":
                     upright.convert("RGB").save(out, "JPEG", quality=90)  # no EXIF, no GPS, no comment

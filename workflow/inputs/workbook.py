@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from states.materials import named_by_import
 from states.notice import Notice
 
 SHEET, HELP_SHEET = "申报", "填写说明"
@@ -99,7 +100,7 @@ def _closing(notice: Notice) -> list[Column]:
           f"{notice.summary_min_chars}–{notice.summary_max_chars} 字（不计空白）"),
         c("commitment_text", "承诺书文字", "text", "照录承诺书原文"),
     ]
-    found += [c(f"materials.{m.code}", f"{m.name}文件", "text", "上传后的文件位置") for m in notice.online_materials]
+    found += [c(f"materials.{m.key}", f"{m.name}文件", "text", "上传后的文件位置") for m in named_by_import(notice)]
     return found
 
 

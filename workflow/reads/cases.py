@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from notifications.addresses import masked
 from states import idnumber
+from states.checks import checks
 from states.machine import CHECKLIST_EVENTS, Prospect, prospects
 from states.materials import summary_length
 from states.process import PROCESS
@@ -148,6 +149,8 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
                                 for i in view.notice.paper_checklist(view.application.series)],
             "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application),
             "materials": files,
+            "checks": [{"name": c.name, "found": c.found, "ok": c.ok}
+                       for c in checks(view.application, view.unit, view.notice, view.banned_years)],
             "contact": {"phone": masked(contact.phone) if contact.phone else None,
                         "email": masked(contact.email) if contact.email else None},
             "work_summary": {"text": view.application.work_summary,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,7 +24,7 @@ from workflow.store.tables import (
     CAMPAIGNS,
     CASES,
     HISTORY,
-    MATERIALS,
+    MATERIAL_FILES,
     OBJECTIONS,
     PUBLICITIES,
     UNITS,
@@ -63,12 +64,12 @@ _CASES = (
         _count(OBJECTIONS.c.upheld.is_(True)).label("upheld_objections"),
         sa.select(sa.func.count()).select_from(BANS).where(BANS.c.case_id == CASES.c.id)
         .scalar_subquery().label("fraud_reported"),
-        # The person's bans in force and the case's online files, brought along as JSON.
+        # The person's bans in force and the pages of the case's current files, as JSON.
         sa.select(json_pairs(BANS.c.first_year, BANS.c.last_year))
         .where(BANS.c.id_number == APPLICANTS.c.id_number, BANS.c.lifted_at.is_(None))
         .scalar_subquery().label("bans"),
-        sa.select(json_pairs(MATERIALS.c.code, MATERIALS.c.reference))
-        .where(MATERIALS.c.case_id == CASES.c.id, MATERIALS.c.kind == "online")
+        sa.select(json_pairs(MATERIAL_FILES.c.slot, MATERIAL_FILES.c.pages))
+        .where(MATERIAL_FILES.c.case_id == CASES.c.id, MATERIAL_FILES.c.replaced_at.is_(None))
         .scalar_subquery().label("files"),
     )
     .join(APPLICANTS, APPLICANTS.c.id == CASES.c.applicant_id)
@@ -113,6 +114,21 @@ def loaded_notices(conn: sa.Connection) -> list[tuple[int, Notice]]:
     return [(row.id, notice_for(conn, row.id, row.notice_sha256)) for row in rows]
 
 
+def _returned(conn: sa.Connection, case_id: int) -> dict[str, str]:
+    """The places the latest return named, less those uploaded again since, with why."""
+    rows = conn.execute(sa.select(HISTORY.c.event, HISTORY.c.details).where(
+        HISTORY.c.case_id == case_id, HISTORY.c.event.in_(("return_for_correction", "material_added", "amend")))
+        .order_by(HISTORY.c.id.desc())).all()
+    replaced: set[str] = set()
+    for row in rows:
+        details = json.loads(row.details)
+        if row.event != "return_for_correction":  # an upload, or a re-import with its files
+            replaced.update([details["slot"]] if "slot" in details else details.get("files", {}))
+            continue
+        return {key: why for key, why in details.get("slots", {}).items() if key not in replaced}
+    return {}
+
+
 def load_case(conn: sa.Connection, case_id: int) -> LoadedCase:
     row = conn.execute(_CASE, {"case_id": case_id}).one_or_none() if 1 <= case_id <= MAX_ID else None
     if row is None:
@@ -147,10 +163,13 @@ def load_cases(conn: sa.Connection, case_ids: list[int]) -> list[LoadedCase]:
 
 
 def _loaded(conn: sa.Connection, row: Any) -> LoadedCase:
-    files = dict(pairs(row.files))
+    files: dict[str, int] = {}
+    for place, pages in pairs(row.files):
+        files[place] = files.get(place, 0) + pages
+    state = Status(row.state)
     view = values.Case(
-        state=Status(row.state),
-        application=application_from_json(row.application, files),
+        state=state,
+        application=application_from_json(row.application),
         unit=Unit(row.unit_code, row.unit_name, row.unit_level, row.unit_type),
         notice=notice_for(conn, row.campaign_id, row.notice_sha256),
         publicity=values.Publicity(
@@ -160,6 +179,8 @@ def _loaded(conn: sa.Connection, row: Any) -> LoadedCase:
         banned_years=frozenset(y for first, last in pairs(row.bans) for y in range(first, last + 1)),
         fraud_reported=bool(row.fraud_reported),
         review_form_code=form_code(row.form_key, row.id, row.approval) if row.approval else None,
+        files=files,
+        returned=_returned(conn, row.id) if state is Status.RETURNED else {},
     )
     return LoadedCase(
         row.id, row.version, row.campaign_id, row.campaign_code, row.phone, row.email, view

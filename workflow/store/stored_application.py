@@ -12,9 +12,8 @@ from states import application as domain
 
 
 def application_json(app: domain.Application) -> str:
-    """The declared facts stored on the case; files live in the material table."""
+    """The declared facts stored on the case; files live in the material tables."""
     data = asdict(app)
-    data.pop("materials")
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -22,7 +21,7 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def application_from_json(text: str, materials: dict[str, str]) -> domain.Application:
+def application_from_json(text: str) -> domain.Application:
     data: dict[str, Any] = json.loads(text)
     return domain.Application(
         id_number=data["id_number"],
@@ -44,5 +43,4 @@ def application_from_json(text: str, materials: dict[str, str]) -> domain.Applic
         ce_exemption=data["ce_exemption"],
         work_summary=data["work_summary"],
         commitment_text=data["commitment_text"],
-        materials=materials,
     )

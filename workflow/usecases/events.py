@@ -43,6 +43,11 @@ class Transition:
 Effect = Callable[[sa.Connection, LoadedCase, Command], dict[str, Any]]
 
 
+def _return_for_correction(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
+    """The slots at fault, each with its reason: shown at the top of the case until replaced."""
+    return {"slots": {key: why.strip() for key, why in cmd.slots}} if cmd.slots else {}
+
+
 def _start_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
     notice = case.view.notice
     try:
@@ -109,6 +114,7 @@ def _report_fraud(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[s
 
 
 EFFECTS: dict[Event, Effect] = {
+    Event.RETURN_FOR_CORRECTION: _return_for_correction,
     Event.START_PUBLICITY: _start_publicity,
     Event.RECORD_OBJECTION: _record_objection,
     Event.RESOLVE_OBJECTION: _resolve_objection,

@@ -18,12 +18,14 @@ import sqlalchemy as sa
 from notifications.outbox import case_key, enqueue
 from states import idnumber
 from states.clock import in_beijing
+from states.materials import places
 from states.notice import Notice
 from states.permissions import Act, roles_for
 from states.refusals import Refusal, Refused
 from states.status import Status
 from states.values import Actor
 from workflow.errors import Conflict, ImportRefused, Problem
+from workflow.inputs.attached import Attached, AttachedProblem
 from workflow.inputs.import_file import masked_id, read_records, validate_records
 from workflow.inputs.records import (
     ApplicationRecord,
@@ -31,12 +33,15 @@ from workflow.inputs.records import (
     raw_notice_problems,
     time_problems,
 )
+from workflow.inputs.scans import Scan, examine
 from workflow.store import history
 from workflow.store.cases import loaded_notices, notice_of
+from workflow.store.materials import MaterialStore
 from workflow.store.stored_application import application_json
 from workflow.store.tables import APPLICANTS, CASES, MATERIALS, UNITS
 from workflow.usecases.access import Who, acting, viewing
 from workflow.usecases.campaigns import UnknownCampaign, campaign_id
+from workflow.usecases.materials import Upload, kept, write_version
 from workflow.usecases.messages import case_context, to_person
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
@@ -75,33 +80,34 @@ def import_template(engine: sa.Engine, who: Who, path: Path) -> None:
 
 def import_file(
     engine: sa.Engine, data: bytes, source: str, who: Who, now: datetime,
-    campaign: str | None = None, progress: Progress | None = None,
+    campaign: str | None = None, progress: Progress | None = None, files: Files | None = None,
 ) -> ImportResult:
     """Both doors' import of a file as given: the import workbook (a zip file), else JSON
     text in UTF-8. Who may import is settled before the file is read."""
     with engine.connect() as conn:
         viewing(conn, who, *IMPORTERS)
     if data.startswith(b"PK\x03\x04"):
-        return import_workbook(engine, data, source, who, now, campaign, progress)
+        return import_workbook(engine, data, source, who, now, campaign, progress, files)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ImportRefused(source, [Problem(None, "", "编码", f"第 {err.start + 1} 个字节起不是 UTF-8 编码，"
                                              "未导入任何申报", "import.file")]) from None
-    return import_applications(engine, text, source, who, now, campaign, progress)
+    return import_applications(engine, text, source, who, now, campaign, progress, files)
 
 
 def import_applications(
     engine: sa.Engine, text: str, source: str, who: Who, now: datetime,
-    campaign: str | None = None, progress: Progress | None = None,
+    campaign: str | None = None, progress: Progress | None = None, files: Files | None = None,
 ) -> ImportResult:
     """`import`: an applicant clerk (or administrator) imports a file of applications."""
-    return import_records(engine, read_records(text, source), source, who, now, campaign, progress=progress)
+    return import_records(engine, read_records(text, source), source, who, now, campaign, progress=progress,
+                          files=files)
 
 
 def import_workbook(
     engine: sa.Engine, data: bytes, source: str, who: Who, now: datetime,
-    campaign: str | None = None, progress: Progress | None = None,
+    campaign: str | None = None, progress: Progress | None = None, files: Files | None = None,
 ) -> ImportResult:
     """The same, from the import workbook (`chuding template`): its problems named by
     sheet, row and column header."""
@@ -113,16 +119,37 @@ def import_workbook(
         raise ImportRefused(source, [Problem(None, "", "(campaign)", "尚未载入任何通知：先运行 chuding init",
                                              "import.campaign")])
     raw, locate = read_workbook(data, source, notices[-1][1])
-    return import_records(engine, raw, source, who, now, campaign, locate, progress)
+    return import_records(engine, raw, source, who, now, campaign, locate, progress, files)
+
+
+@dataclass(frozen=True)
+class Files:
+    """The files an import's records name (a folder or a zip), and the store they go to."""
+
+    attached: Attached
+    store: MaterialStore
+
+
+# A record's files as examined: (the place, its file as given, as kept), by record number.
+Examined = dict[int, list[tuple[str, Upload, Scan]]]
 
 
 def import_records(
     engine: sa.Engine, raw: list[Any], source: str, who: Who, now: datetime,
     campaign: str | None = None, locate: Callable[[Problem], Problem] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, files: Files | None = None,
 ) -> ImportResult:
-    """Records as read from a file, checked and stored all together or not at all."""
+    """Records as read from a file, checked and stored all together or not at all; with
+    ``files``, every file a record names is examined like an upload and becomes the
+    first version of its place, or a named problem."""
     records, problems = validate_records(raw)
+    examined_files: Examined = {}
+    if files is not None:
+        examined_files, file_problems = _examine_named(engine, records, campaign, files.attached)
+        problems += file_problems
+        if not problems:
+            for scan in {s.sha256: s for found in examined_files.values() for _, _, s in found}.values():
+                files.store.put(scan.sha256, scan.data)
     seen: dict[str, int] = {}
     for number, rec in enumerate(records, start=1):
         if rec is None:
@@ -143,7 +170,8 @@ def import_records(
                 problems += [Problem(number, idnumber.mask(rec.applicant.id_number), f, m, "import.date")
                              for f, m in time_problems(rec, today)]
             if rec is not None and not problems:
-                problems += _store(conn, number, rec, actor, now, campaign, result, lookup)
+                problems += _store(conn, number, rec, actor, now, campaign, result, lookup,
+                                   examined_files.get(number, []))
             else:
                 problems += _notice_only(number, item, rec, campaign, lookup)
             if progress is not None and (number % 100 == 0 or number == len(raw)):
@@ -151,7 +179,45 @@ def import_records(
         if problems:
             named = [locate(p) for p in problems] if locate else problems
             raise ImportRefused(source, sorted(named, key=lambda p: p.record or 0))  # rolls back every record
+    if files is not None:
+        kept(files.store, [s for found in examined_files.values() for _, _, s in found])
     return result
+
+
+def _examine_named(engine: sa.Engine, records: list[ApplicationRecord | None], default_campaign: str | None,
+                   attached: Attached) -> tuple[Examined, list[Problem]]:
+    """Every file each record names, read from what was attached and examined like an
+    upload: the files as kept, by record, and every problem with its record and field."""
+    found: Examined = {}
+    problems: list[Problem] = []
+    with engine.connect() as conn:
+        lookup = _campaign_lookup(conn)
+        for number, rec in enumerate(records, start=1):
+            resolved = lookup(rec.campaign or default_campaign) if rec is not None else None
+            if rec is None or resolved is None or isinstance(resolved, UnknownCampaign):
+                continue  # its own problem is reported where the record is checked
+            who = idnumber.mask(rec.applicant.id_number)
+            notice = resolved[1]
+            placed = {p.key: p for p in places(rec.to_domain(), notice)}
+            for key, where, name in rec.references():
+                place = placed.get(key)
+                if place is None:  # e.g. a certificate of a year the notice does not ask for: kept as a name
+                    continue
+                try:
+                    upload = Upload(name, attached.read(name, notice.upload_limits.file_bytes + 1))
+                    scan = examine(place, name, upload.data, notice.upload_limits)
+                except AttachedProblem as err:
+                    problems.append(Problem(number, who, where, str(err), "import.file"))
+                    continue
+                except Refused as err:
+                    problems += [Problem(number, who, where, r.message, "import.file") for r in err.refusals]
+                    continue
+                found.setdefault(number, []).append((key, upload, scan))
+            total = sum(len(s.data) for _, _, s in found.get(number, []))
+            if total > notice.upload_limits.case_bytes:
+                problems.append(Problem(number, who, "materials", f"所附文件合计超过每份申报 "
+                                        f"{notice.upload_limits.case_bytes // 1048576} MB 的上限", "import.file"))
+    return found, problems
 
 
 def _notice_only(number: int, item: Any, rec: ApplicationRecord | None, default_campaign: str | None,
@@ -191,6 +257,7 @@ def _campaign_lookup(conn: sa.Connection) -> CampaignLookup:
 def _store(
     conn: sa.Connection, number: int, rec: ApplicationRecord, actor: Actor, now: datetime,
     default_campaign: str | None, result: ImportResult, campaigns: CampaignLookup,
+    files: list[tuple[str, Upload, Scan]],
 ) -> list[Problem]:
     who = idnumber.mask(rec.applicant.id_number)
 
@@ -216,14 +283,20 @@ def _store(
             f"already has case {existing.id} in {notice.code}, now {existing.state};"
             " only a drafted or returned application can be replaced"
         ))
-    _write_case(conn, campaign_pk, applicant_id, unit_id, rec, actor, now, existing, result, notice)
+    case_id = _write_case(conn, campaign_pk, applicant_id, unit_id, rec, actor, now, existing, result, notice,
+                          {key: scan.sha256[:12] for key, _, scan in files})
+    state = Status(existing.state) if existing else Status.DRAFTED
+    for key, upload, scan in files:
+        write_version(conn, case_id, state, key, [scan], [upload], actor, now, own_history=False)
     return []
 
 
 def _write_case(
     conn: sa.Connection, campaign_pk: int, applicant_id: int, unit_id: int, rec: ApplicationRecord,
-    actor: Actor, now: datetime, existing: Any, result: ImportResult, notice: Notice,
-) -> None:
+    actor: Actor, now: datetime, existing: Any, result: ImportResult, notice: Notice, files: dict[str, str],
+) -> int:
+    """The case created or amended, its history row naming the files attached (place: SHA-256 prefix)."""
+    details = {"files": files} if files else None
     values = {"unit_id": unit_id, "application": application_json(rec.to_domain()), "updated_at": now}
     if existing:
         case_id, state = existing.id, Status(existing.state)
@@ -238,14 +311,14 @@ def _write_case(
         if amended != 1:
             raise Conflict(case_id, existing.version)
         conn.execute(sa.delete(MATERIALS).where(MATERIALS.c.case_id == case_id, MATERIALS.c.kind == "online"))
-        history.record(conn, [history.entry(case_id, "amend", state, state, actor, now)])
+        history.record(conn, [history.entry(case_id, "amend", state, state, actor, now, "", details)])
         result.amended.append(case_id)
     else:
         case_id = conn.execute(sa.insert(CASES).returning(CASES.c.id), {
             "campaign_id": campaign_pk, "applicant_id": applicant_id, "state": Status.DRAFTED.value,
             "version": 1, "created_at": now, **values,
         }).scalar_one()
-        history.record(conn, [history.entry(case_id, "import", None, Status.DRAFTED, actor, now)])
+        history.record(conn, [history.entry(case_id, "import", None, Status.DRAFTED, actor, now, "", details)])
         result.created.append(case_id)
     kind = "amend" if existing else "import"
     version = existing.version + 1 if existing else 1
@@ -258,6 +331,7 @@ def _write_case(
             {"case_id": case_id, "kind": "online", "code": code, "reference": ref, "recorded_at": now}
             for code, ref in rec.materials.items()
         ])
+    return int(case_id)
 
 
 def _unit(conn: sa.Connection, rec: ApplicationRecord) -> tuple[int, list[tuple[str, str]]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from states.materials import Place, places
 from states.notice import UploadLimits
 from states.permissions import Act, may, roles_for
 from states.refusals import Refusal, Refused
@@ -29,8 +30,12 @@ from workflow.store.materials import MaterialStore, MissingObject, names, sha256
 from workflow.store.tables import MATERIAL_FILES
 from workflow.usecases.access import Who, acting, viewing
 
-# While these hold, a case's files may change; from submission on they are frozen.
-OPEN_FOR_FILES = frozenset({Status.DRAFTED, Status.RETURNED})
+# Who may change a provider's slots, and in which states: the applicant's files while the
+# case is drafted or returned (frozen from submission on); the unit's scans while its
+# publicity runs, until it closes it.
+OPEN_FOR_FILES = {"applicant": (Act.UPLOAD, frozenset({Status.DRAFTED, Status.RETURNED})),
+                  "unit": (Act.POST_PUBLICITY, frozenset({Status.UNIT_PUBLICITY}))}
+UPLOADERS = roles_for(Act.UPLOAD) | roles_for(Act.POST_PUBLICITY)
 MAX_FILES_AT_ONCE = 20  # the pages of one slot, given together
 
 
@@ -50,40 +55,71 @@ def add_materials(engine: sa.Engine, store: MaterialStore, who: Who, case_id: in
     failed transaction leaves behind is named by no row, and ``verify_materials`` counts it.
     """
     with engine.connect() as conn:  # who, which case and which slot, before any file is read
-        seen = load_visible(conn, viewing(conn, who, *roles_for(Act.UPLOAD)), case_id)
-    found = _slot_refusals(seen, slot) + _frozen_refusals(seen)
+        viewer = viewing(conn, who, *UPLOADERS)
+        seen = load_visible(conn, viewer, case_id)
+    place, found = _place(seen, slot)
+    found += _frozen_refusals(viewer, seen, place)
     if not uploads or len(uploads) > MAX_FILES_AT_ONCE:
         found.append(Refusal("material.count", f"{slot}：一次上传 1 至 {MAX_FILES_AT_ONCE} 个文件", slot))
     if found:
         raise Refused(found)
-    scans = _examined(slot, uploads, seen.view.notice.upload_limits)
+    assert place is not None
+    scans = examined(place, uploads, seen.view.notice.upload_limits)
     for scan in scans:
         store.put(scan.sha256, scan.data)
     with engine.begin() as conn:
-        actor = acting(conn, who, *roles_for(Act.UPLOAD))
+        actor = acting(conn, who, *UPLOADERS)
         hold_case(conn, case_id)
         case = load_visible(conn, actor, case_id)
-        found = _frozen_refusals(case) + _case_limit_refusals(conn, case, slot, scans)  # again: a submit
+        found = _frozen_refusals(actor, case, place) + _case_limit_refusals(conn, case, slot, scans)  # again: a submit
         if found:  # or another upload may have come between
             raise Refused(found)
-        state = case.view.state
-        version = 1 + (conn.execute(sa.select(sa.func.max(MATERIAL_FILES.c.version))
-                                    .where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot))
-                       .scalar() or 0)
-        conn.execute(sa.update(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot,
-                                                     MATERIAL_FILES.c.replaced_at.is_(None)).values(replaced_at=now))
-        rows: list[dict[str, Any]] = [{"case_id": case_id, "slot": slot, "version": version, "part": part,
-                 "sha256": scan.sha256, "size": len(scan.data), "media_type": scan.media_type,
-                 "pages": scan.pages, "file_name": _name(upload.name), "uploaded_by": actor.login,
-                 "uploaded_at": now} for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
-        conn.execute(sa.insert(MATERIAL_FILES), rows)
+        version, rows = write_version(conn, case_id, case.view.state, slot, scans, uploads, actor, now)
+    kept(store, scans)
+    return {"case": case_id, "slot": slot, "name": place.label, "version": version,
+            "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
+
+
+def write_version(conn: sa.Connection, case_id: int, state: Status, slot: str, scans: list[Scan],
+                  uploads: list[Upload], actor: Actor, now: datetime,
+                  own_history: bool = True) -> tuple[int, list[dict[str, Any]]]:
+    """The slot's next version, in the caller's transaction: the earlier files marked
+    replaced, a row per file, a history row naming the slot and the files' SHA-256 (an
+    import names them in its own row instead: ``own_history`` False)."""
+    version = 1 + (conn.execute(sa.select(sa.func.max(MATERIAL_FILES.c.version))
+                                .where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot))
+                   .scalar() or 0)
+    conn.execute(sa.update(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot,
+                                                 MATERIAL_FILES.c.replaced_at.is_(None)).values(replaced_at=now))
+    rows: list[dict[str, Any]] = [{"case_id": case_id, "slot": slot, "version": version, "part": part,
+             "sha256": scan.sha256, "size": len(scan.data), "media_type": scan.media_type,
+             "pages": scan.pages, "file_name": _name(upload.name), "uploaded_by": actor.login,
+             "uploaded_at": now} for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
+    conn.execute(sa.insert(MATERIAL_FILES), rows)
+    if own_history:
         history.record(conn, [history.entry(case_id, "material_added", state, state, actor, now, "", {
             "slot": slot, "version": version, "files": [r["sha256"][:12] for r in rows]})])
-    for scan in scans:  # never a row naming a missing object, whatever collection ran meanwhile
+    return version, rows
+
+
+def kept(store: MaterialStore, scans: list[Scan]) -> None:
+    """After the commit: never a row naming a missing object, whatever collection ran meanwhile."""
+    for scan in scans:
         if not store.exists(scan.sha256):
             store.put(scan.sha256, scan.data)
-    return {"case": case_id, "slot": slot, "name": _slot_names(case)[slot], "version": version,
-            "files": [{k: r[k] for k in ("part", "sha256", "size", "media_type", "pages", "file_name")} for r in rows]}
+
+
+def examined(place: Place, uploads: list[Upload], limits: UploadLimits) -> list[Scan]:
+    """Every file examined; every file's refusal at once, or the files as they are kept."""
+    scans, found = [], []
+    for upload in uploads:
+        try:
+            scans.append(examine(place, _name(upload.name), upload.data, limits))
+        except Refused as err:
+            found += err.refusals
+    if found:
+        raise Refused(found)
+    return scans
 
 
 def materials_for(engine: sa.Engine, who: Who, case_id: int) -> dict[str, Any]:
@@ -104,9 +140,13 @@ def materials_of(conn: sa.Connection, actor: Actor, case: LoadedCase) -> dict[st
         files.setdefault(r.slot, []).append({
             "part": r.part, "version": r.version, "sha256": r.sha256, "size": r.size, "media_type": r.media_type,
             "pages": r.pages, "file_name": r.file_name, "uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at})
-    slots = [{"slot": item.code, "name": item.name, "files": files.get(item.code, [])}
-             for item in case.view.notice.online_materials]
-    return {"slots": slots, "open": case.view.state in OPEN_FOR_FILES and may(actor.role, Act.UPLOAD)}
+    view = case.view
+    slots = [{"slot": p.key, "name": p.label, "provider": p.slot.provider, "needed": p.needed,
+              "pages": p.slot.pages, "photo": p.slot.photo, "files": files.get(p.key, []),
+              "accept": ",".join(sorted(p.slot.media_types)),
+              "returned": view.returned.get(p.key), "open": not _frozen_refusals(actor, case, p)}
+             for p in places(view.application, view.notice)]
+    return {"slots": slots, "open": any(s["open"] for s in slots)}
 
 
 def material_for(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int, slot: str,
@@ -115,7 +155,7 @@ def material_for(engine: sa.Engine, store: MaterialStore, who: Who, case_id: int
     with engine.begin() as conn:
         actor = acting(conn, who)
         case = load_visible(conn, actor, case_id)
-        if found := _slot_refusals(case, slot):
+        if found := _place(case, slot)[1]:
             raise Refused(found)
         row = conn.execute(sa.select(MATERIAL_FILES).where(
             MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot, MATERIAL_FILES.c.part == part,
@@ -172,36 +212,31 @@ def collect_unnamed(engine: sa.Engine, store: MaterialStore, now: datetime,
     return partial + len(old - named)
 
 
-def _slot_names(case: LoadedCase) -> dict[str, str]:
-    return {item.code: item.name for item in case.view.notice.online_materials}
+def _place(case: LoadedCase, key: str) -> tuple[Place | None, list[Refusal]]:
+    """The case's place named ``key`` (id_scan, diploma-1…), or a refusal listing them."""
+    placed = places(case.view.application, case.view.notice)
+    place = next((p for p in placed if p.key == key), None)
+    if place is not None:
+        return place, []
+    known = "、".join(f"{p.key}（{p.label}）" for p in placed)
+    return None, [Refusal("material.slot", f"没有名为 {key[:64]!r} 的材料项（可选：{known}）", "slot")]
 
 
-def _slot_refusals(case: LoadedCase, slot: str) -> list[Refusal]:
-    names = _slot_names(case)
-    if slot in names:
+def _frozen_refusals(actor: Actor, case: LoadedCase, place: Place | None) -> list[Refusal]:
+    """Whether ``actor`` may change ``place``'s files now (its provider's act, its states)."""
+    if place is None:
         return []
-    known = "、".join(f"{code}（{name}）" for code, name in names.items())
-    return [Refusal("material.slot", f"没有名为 {slot[:64]!r} 的材料项（可选：{known}）", "slot")]
-
-
-def _frozen_refusals(case: LoadedCase) -> list[Refusal]:
-    state = case.view.state
-    if state in OPEN_FOR_FILES:
-        return []
-    return [Refusal("material.frozen", f"申报处于“{state.label}”状态，材料已随提交冻结，不能再更改", "state")]
-
-
-def _examined(slot: str, uploads: list[Upload], limits: UploadLimits) -> list[Scan]:
-    """Every file examined; every file's refusal at once, or the files as they are kept."""
-    scans, found = [], []
-    for upload in uploads:
-        try:
-            scans.append(examine(slot, _name(upload.name), upload.data, limits))
-        except Refused as err:
-            found += err.refusals
-    if found:
-        raise Refused(found)
-    return scans
+    act, states = OPEN_FOR_FILES[place.slot.provider]
+    if not may(actor.role, act):
+        who = "推荐单位" if place.slot.provider == "unit" else "申报经办人"
+        return [Refusal("material.provider", f"{place.label}由{who}上传", "slot")]
+    view = case.view
+    if view.state not in states:
+        return [Refusal("material.frozen", f"申报处于“{view.state.label}”状态，{place.label}不能更改"
+                        + ("（材料已随提交冻结）" if place.slot.provider == "applicant" else ""), "state")]
+    if place.slot.provider == "unit" and view.publicity.passed:
+        return [Refusal("material.frozen", f"公示已结束，{place.label}不能更改", "state")]
+    return []
 
 
 def _name(given: str) -> str:

@@ -40,11 +40,13 @@ def import_form(request: Request) -> Response:
 
 
 @router.post("/import")
-async def import_file(request: Request, file: UploadFile | None = None, csrf: Annotated[str, Form()] = "") -> Response:
+async def import_file(request: Request, file: UploadFile | None = None, files: UploadFile | None = None,
+                      csrf: Annotated[str, Form()] = "") -> Response:
     from starlette.concurrency import run_in_threadpool
 
     from workflow.errors import ImportRefused
-    from workflow.usecases.importer import import_file
+    from workflow.inputs.attached import ZIP_BYTES, Attached, AttachedProblem
+    from workflow.usecases.importer import Files, import_file
 
     def refused(status: int, problems: list[str]) -> Response:
         """Before the use case ran: the session and the form's token are checked here."""
@@ -58,10 +60,18 @@ async def import_file(request: Request, file: UploadFile | None = None, csrf: An
     name = (file.filename or "upload.json")[-200:]
     if len(data) > MAX_FILE_BYTES:
         return refused(413, [f"文件：超过 {MAX_FILE_BYTES // 1024 // 1024} MB，未导入任何申报"])
+    attached = None
+    if files is not None and files.filename:  # an empty file field sends a nameless part
+        if (files.size or 0) > ZIP_BYTES:
+            return refused(413, [f"所附文件：超过 {ZIP_BYTES // 1024 // 1024} MB，未导入任何申报"])
+        try:
+            attached = Files(Attached.from_file(files.file), request.app.state.runtime.materials)
+        except AttachedProblem as err:
+            return refused(400, [f"所附文件：{err}"])
     seeing = visit(request, csrf)
     try:
         result = await run_in_threadpool(import_file, request.app.state.engine, data, name,
-                                         seeing, request.app.state.runtime.clock.now())
+                                         seeing, request.app.state.runtime.clock.now(), None, None, attached)
     except ImportRefused as err:
         return render(request, "import.html", 400, session=seen_session(request, seeing), done=None,
                       problems=[_said(p) for p in err.problems])

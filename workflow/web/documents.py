@@ -44,7 +44,8 @@ def case_document(request: Request, number: int, kind: str, pdf: bool = False) -
         raise HTTPException(status_code=404, detail="没有这种文书")
     engine, now = request.app.state.engine, request.app.state.runtime.clock.now()
     try:
-        made = (review_form(engine, seeing, number, now) if kind == "review_form"
+        made = (review_form(engine, seeing, number, now, store=request.app.state.runtime.materials)
+                if kind == "review_form"
                 else produce(engine, seeing, kind, number, now, pdf))
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None

@@ -16,6 +16,7 @@ from http.cookies import SimpleCookie
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workflow.inputs.attached import ZIP_BYTES
 from workflow.inputs.import_file import MAX_FILE_BYTES
 
 # Without a session: the login form (a login and a password of at most 200 characters,
@@ -28,7 +29,7 @@ FORM_BYTES = 64 * 1024
 # a slot takes its pages together, up to this much (each file within the notice's limit).
 UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
 FILE_ROUTES: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(r"/import"), MAX_FILE_BYTES + 64 * 1024),
+    (re.compile(r"/import"), MAX_FILE_BYTES + ZIP_BYTES + 64 * 1024),
     (re.compile(r"/cases/[0-9]{1,19}/materials/[^/]{1,64}"), UPLOAD_BYTES),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,6 +14,11 @@ from workflow.web.rendering import render
 from workflow.web.security import seen_session, visit
 
 router = APIRouter()
+
+# Uploads examined at once. Each holds its files, their checked copies and the PDF
+# parser's objects in memory (a few times its size); the others wait their turn with
+# their bodies on disk, so twenty 5 MB uploads at once cost what four do.
+EXAMINED_AT_ONCE = threading.BoundedSemaphore(4)
 
 
 @router.post("/cases/{number}/materials/{slot}")
@@ -26,13 +32,19 @@ async def upload(request: Request, number: int, slot: str, csrf: Annotated[str, 
     from workflow.usecases.materials import Upload, add_materials
     from workflow.web.pages import case_page
 
-    # The whole request is bounded before it is read (web/limits.UPLOAD_BYTES).
-    given = [Upload(f.filename or "", await f.read()) for f in files or []]
+    # The whole request is bounded before it is read (web/limits.UPLOAD_BYTES), and
+    # spooled to disk by the server as it comes; who sends it is settled first.
     acting = visit(request, csrf)
     runtime = request.app.state.runtime
+
+    def add() -> None:
+        with EXAMINED_AT_ONCE:  # the files are read into memory only at their turn
+            given = [Upload(f.filename or "", f.file.read()) for f in files or []]
+            add_materials(request.app.state.engine, runtime.materials, acting, number, slot, given,
+                          runtime.clock.now())
+
     try:
-        await run_in_threadpool(add_materials, request.app.state.engine, runtime.materials, acting, number, slot,
-                                given, runtime.clock.now())
+        await run_in_threadpool(add)
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
     except Refused as err:
@@ -65,4 +77,12 @@ def open_file(request: Request, number: int, slot: str, part: int) -> Response:
     seen_session(request, seeing)
     disposition = f"inline; filename=\"material\"; filename*=UTF-8''{quote(meta['file_name'])}"
     return Response(data, media_type=meta["media_type"], headers={
-        "Content-Disposition": disposition, "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+        "Content-Disposition": disposition, "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+        **FRAMED_BY_OWN_PAGES})
+
+
+# Only a file may be shown inside another page, and only inside this site's own (the case
+# page's in-page viewer); it loads nothing, runs nothing. Every other answer keeps
+# frame-ancestors 'none' and X-Frame-Options DENY.
+FRAMED_BY_OWN_PAGES = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+                       "X-Frame-Options": "SAMEORIGIN"}

@@ -112,13 +112,18 @@ def case_page(request: Request, seeing: Visit, number: int, status: int = 200,
     return response
 
 
+MAX_SLOTS = 100  # more slots than any notice has: the rest of a forged form is not read
+
+
 @router.post("/cases/{number}/{event}")
 def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] = "",
         version: Annotated[int | None, Form()] = None, reason: Annotated[str, Form()] = "",
         opinion: Annotated[str, Form()] = "",
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
-        form_code: Annotated[str, Form()] = "") -> Response:
-    """One event on one case, as the command line's: the same use case, refusals and history."""
+        form_code: Annotated[str, Form()] = "", slot_keys: Annotated[list[str] | None, Form()] = None,
+        slot_reasons: Annotated[list[str] | None, Form()] = None) -> Response:
+    """One event on one case, as the command line's: the same use case, refusals and history.
+    A return names the slots at fault by a reason typed beside each (blank: not at fault)."""
     from workflow.errors import Conflict
     from workflow.store.cases import CaseNotFound
     from workflow.usecases.events import run_event
@@ -128,7 +133,9 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
         require_csrf(current_session(request), csrf)  # a forged form is refused as such first
         raise HTTPException(status_code=404, detail="没有这个事项")
     said = {"reason": reason, "opinion": opinion, "upheld": {"upheld": True, "dismissed": False}.get(upheld),
-            "items": frozenset(items or []), "form_code": form_code[:40]}
+            "items": frozenset(items or []), "form_code": form_code[:40],
+            "slots": tuple((key, why) for key, why in zip(slot_keys or [], slot_reasons or [], strict=False)
+                           if why.strip())[:MAX_SLOTS]}
     takes = PROCESS[Event(event)].takes
     try:
         run_event(request.app.state.engine, number, Event(event), acting,

@@ -24,6 +24,29 @@ def listen_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+# glibc's malloc raises its threshold for giving a large block a mapping of its own each
+# time one is freed; after the first upload, 5 MB buffers come from each thread's heap and
+# stay there when freed, so resident memory grows with every thread that ever read an
+# upload (twenty 5 MB uploads at once: +157 MB, against +79 MB with the threshold fixed).
+# A fixed threshold keeps buffers of a megabyte and more in mappings that are returned to
+# the system when freed. Elsewhere than glibc, nothing is changed.
+LARGE_BUFFER = 1024 * 1024
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+
+
+def return_large_buffers() -> None:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER)
+    except OSError:
+        return
+
+
 class WebServer:
     """Binds at once (a port in use is an error before anything starts), then serves in a
     thread until ``stop``."""
@@ -34,6 +57,7 @@ class WebServer:
         from workflow.web import create_app
 
         host, port = listen_address(address)
+        return_large_buffers()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
