@@ -84,3 +84,16 @@ def test_a_public_address_without_a_secret_is_refused_at_start(monkeypatch: pyte
     monkeypatch.setenv("CHUDING_LINK_SECRET", "short")
     with pytest.raises(SettingsError, match="at least 32"):
         read_settings()
+
+
+def test_the_applicant_s_page_shows_each_returned_slot_and_its_reason_at_the_top(public) -> None:  # type: ignore[no-untyped-def]
+    world, client, _ = public
+    world.run(1, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    world.run(1, Event.START_REVIEW, "reviewer", bj(2024, 10, 8, 11))
+    world.run(1, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 8, 12), reason="请按所列材料修改",
+              slots=(("chsi_record-1", "须为近三个月内下载<b>"), ("photo", "照片不清晰")))
+    page = client.get(f"/status/{sign(SECRET, 1, NOW)}").text
+    top = page.split('class="refusal returned"')[1].split("</div>")[0]
+    assert "一寸免冠照：照片不清晰" in top and "须为近三个月内下载&lt;b&gt;" in top  # markup is text
+    assert top.index("一寸免冠照") < top.index("学信网")  # in the notice's order, not the reviewer's
+    assert page.index("refusal returned") < page.index("申报编号")

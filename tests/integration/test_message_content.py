@@ -110,3 +110,16 @@ def test_a_stale_chsi_record_is_refused_at_receipt_naming_it(engine: sa.Engine) 
     world.run(case, Event.RECEIVE_PAPER, "paper", bj(2024, 10, 24, 10), items=PAPER_ITEMS,
               form_code=world.form_code(case))
     assert world.state(case) == "paper_received"
+
+
+def test_a_return_by_slot_tells_the_applicant_each_slot_and_its_reason(engine: sa.Engine) -> None:
+    world = World(engine)
+    case = world.import_([engineer()]).created[0]
+    world.run(case, Event.SUBMIT, "clerk", bj(2024, 10, 8))
+    world.run(case, Event.START_REVIEW, "reviewer", bj(2024, 10, 8, 11))
+    world.run(case, Event.RETURN_FOR_CORRECTION, "reviewer", bj(2024, 10, 8, 12), reason="请按所列材料修改",
+              slots=(("chsi_record-1", "须为近三个月内下载"),))
+    text, html, _ = rendered(engine, "return_for_correction")
+    assert "须重新上传的材料：" in text
+    slot = "学信网《教育部学历证书电子注册备案表》（近三个月内，带二维码）（本科 新疆农业大学）"
+    assert f"- {slot}：须为近三个月内下载" in text

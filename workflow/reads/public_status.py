@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from notifications.settings import NotificationSettings
+from states.materials import places
 from workflow.reads.cases import report_of
 from workflow.store.cases import CaseNotFound, load_case
 from workflow.usecases.links import verify
@@ -38,6 +39,8 @@ def status_by_link(engine: sa.Engine, settings: NotificationSettings, token: str
     return {
         "case": report["case"], "name": masked_name(report["name"]), "id_number": report["id_number"],
         "state_label": report["state_label"], "final": case.view.state.is_final,
+        "returned": [{"name": p.label, "reason": case.view.returned[p.key]}
+                     for p in places(case.view.application, case.view.notice) if p.key in case.view.returned],
         "missing": sorted({m["message"] for m in report["missing"]}),
         "next": min(coming, key=lambda n: n["until"]) if coming else None,
         "contact": {"office": contact.office, "name": contact.name, "phone": contact.phone,

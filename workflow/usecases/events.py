@@ -19,6 +19,7 @@ from notifications.outbox import Message, case_key, enqueue
 from states.bans import ban_ends_at, banned_years
 from states.calendar import UnknownCalendarYear, WorkingCalendar
 from states.machine import decide
+from states.materials import places
 from states.refusals import Refusal, Refused
 from states.status import Status
 from states.values import Command, Event
@@ -44,8 +45,14 @@ Effect = Callable[[sa.Connection, LoadedCase, Command], dict[str, Any]]
 
 
 def _return_for_correction(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:
-    """The slots at fault, each with its reason: shown at the top of the case until replaced."""
-    return {"slots": {key: why.strip() for key, why in cmd.slots}} if cmd.slots else {}
+    """The slots at fault, each with its reason: shown at the top of the case until
+    replaced, and named in the message to the applicant (``named``, in the notice's order)."""
+    if not cmd.slots:
+        return {}
+    slots = {key: why.strip() for key, why in cmd.slots}
+    view = case.view
+    return {"slots": slots, "named": [f"{p.label}：{slots[p.key]}" for p in places(view.application, view.notice)
+                                      if p.key in slots]}
 
 
 def _start_publicity(conn: sa.Connection, case: LoadedCase, cmd: Command) -> dict[str, Any]:

@@ -94,6 +94,8 @@ def event_extras(event: str, from_state: Status, to_state: Status,
         extra["publicity_completes"] = beijing(datetime.fromisoformat(details["completes_at"]))
     if "upheld" in details:
         extra["upheld"] = bool(details["upheld"])
+    if "named" in details:  # the slots a return named, each with its reason
+        extra["returned"] = list(details["named"])
     if "banned_years" in details:
         first, last = details["banned_years"]
         extra.update(ban_first=first, ban_last=last, revoked=to_state is Status.REVOKED,
