@@ -82,7 +82,7 @@ def run(label: str, materials_url: str, folder: Path) -> None:
         token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
         client.post("/login", data={"login": "clerk", "password": PASSWORD, "csrf": token})
         token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
-        upload, framework, write, view, read, least = [], [], [], [], [], []
+        upload, framework, write, view, read, least, least_view = [], [], [], [], [], [], []
         with engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE bench_row (id INTEGER PRIMARY KEY, sha TEXT)"))
         for _ in range(UPLOADS):
@@ -100,13 +100,15 @@ def run(label: str, materials_url: str, folder: Path) -> None:
             assert opened.status_code == 200 and len(opened.content) == len(data)
             view.append(server_ms(opened))
             read.append(timed_ms(lambda data=data: store.get(sha256_of(data))))
+            least_view.append(timed_ms(lambda data=data: recorded_read(engine, store, sha256_of(data))))
     engine.dispose()
-    up, fw, wr, vw, rd, le = (median(x) for x in (upload, framework, write, view, read, least))
+    up, fw, wr, vw, rd, le, lv = (median(x) for x in (upload, framework, write, view, read, least, least_view))
     target = 1.5 if label == "folder" else 1.3
     print(f"{label}: upload {up:.1f} ms; the store's write {wr:.1f} ms -> {up / wr:.2f}x (target <= {target});"
           f" the least a checked, recorded upload does {le:.1f} ms -> {up / le:.2f}x;"
           f" the framework's multipart form {fw:.1f} ms")
-    print(f"{label}: view {vw:.1f} ms; the store's read {rd:.1f} ms -> {vw / rd:.2f}x (target <= 1.3)")
+    print(f"{label}: view {vw:.1f} ms; the store's read {rd:.1f} ms -> {vw / rd:.2f}x (target <= 1.3);"
+          f" the least a recorded view does {lv:.1f} ms ({lv / rd:.2f}x the read) -> {vw / lv:.2f}x")
 
 
 def checked_and_recorded(engine: sa.Engine, store: MaterialStore, data: bytes) -> None:
@@ -121,6 +123,14 @@ def checked_and_recorded(engine: sa.Engine, store: MaterialStore, data: bytes) -
     assert len(PdfReader(io.BytesIO(data)).pages) == 1
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO bench_row (sha) VALUES (:sha)"), {"sha": name})
+
+
+def recorded_read(engine: sa.Engine, store: MaterialStore, name: str) -> None:
+    """A floor no design of a recorded view can go under: one row committed to the same
+    database (who saw it), then the store's read."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO bench_row (sha) VALUES (:sha)"), {"sha": name})
+    store.get(name)
 
 
 def main() -> None:

@@ -18,6 +18,10 @@ def test_template_import_and_export_from_the_command_line(db_url: str, tmp_path:
     chuding(env, "--as", "admin", "operator", "add", "clerk", "--role", "applicant_clerk")
     template = tmp_path / "applications.xlsx"
     assert "wrote" in chuding(env, "--as", "clerk", "template", str(template)).stdout
+    kept = template.read_bytes()
+    again = chuding(env, "--as", "clerk", "template", str(template), code=1)  # never over a file someone filled in
+    assert "已存在" in again.stderr and "--force" in again.stderr and template.read_bytes() == kept
+    assert "wrote" in chuding(env, "--as", "clerk", "template", str(template), "--force").stdout
     source = tmp_path / "filled.xlsx"
     source.write_bytes(filled([engineer(), teacher()], template))
     done = json.loads(chuding(env, "--as", "clerk", "import", str(source), "--json").stdout)

@@ -196,11 +196,22 @@ def test_the_import_page_takes_the_workbook_too(site, engine: sa.Engine, tmp_pat
 
     _, client = site
     token = log_in(client, "clerk")
+    assert 'href="/import/template"' in client.get("/import").text
+    downloaded = client.get("/import/template")  # the page offers the template: the same as `chuding template`
+    assert downloaded.status_code == 200 and downloaded.headers["content-disposition"].startswith("attachment;")
     template = tmp_path / "t.xlsx"
-    write_template(template, NOTICE)
+    template.write_bytes(downloaded.content)
+    written = tmp_path / "written.xlsx"
+    write_template(written, NOTICE)
+    from openpyxl import load_workbook
+
+    assert [c.value for c in load_workbook(template).active[1]] == [c.value for c in load_workbook(written).active[1]]
     data = filled([with_id(engineer(), valid_id(800), "表格导入")], template)
     done = client.post("/import", data={"csrf": token}, files={"file": ("a.xlsx", data, "application/octet-stream")})
     assert done.status_code == 303 and done.headers["location"] == "/cases/3"
+    client.cookies.clear()
+    log_in(client, "reviewer")  # who may not import gets no template either
+    assert client.get("/import/template").status_code == 403
 
 
 def test_documents_download_from_the_pages_for_those_who_may_see_them(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]

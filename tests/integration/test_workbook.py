@@ -201,3 +201,29 @@ def test_two_exports_to_one_file_at_once_leave_one_whole_private_workbook(engine
     assert done == [200] * 4
     assert load_workbook(out)["申报"].max_row == 201 and oct(out.stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir()] == ["same.xlsx"]  # nothing half written left behind
+
+
+def test_the_id_and_phone_columns_are_text_and_an_id_excel_kept_as_a_number_has_its_own_refusal(
+        engine: sa.Engine, template: Path) -> None:
+    """18 digits typed into a General cell: Excel keeps 15 significant digits. The template's
+    ID and phone columns are text (@) and wide; a number in an ID cell is refused as what it
+    is, naming its row and column, never with a checksum complaint about digits nobody typed."""
+    book = load_workbook(template)
+    sheet = book[SHEET]
+    letter = {c.value: c.column_letter for c in sheet[1]}
+    for header in ("身份证号", "手机号"):
+        assert sheet[f"{letter[header]}2"].number_format == "@" and sheet[f"{letter[header]}200"].number_format == "@"
+        assert sheet.column_dimensions[letter[header]].width >= 20
+    World(engine)
+
+    def as_excel_saves_it(sheet: Any, headers: list[str]) -> None:
+        column = {h: i + 1 for i, h in enumerate(headers)}
+        sheet.cell(3, column["身份证号"], 652822199801010000)  # what 652822199801010016 typed in General became
+
+    records = [with_id(engineer(), valid_id(800)), with_id(engineer(), valid_id(801), "第二人")]
+    with pytest.raises(ImportRefused) as refused:
+        import_workbook(engine, filled(records, template, as_excel_saves_it), "e.xlsx", "clerk", bj(2024, 9, 28))
+    [problem] = refused.value.problems
+    said = str(problem)
+    assert said.startswith(f"工作表「{SHEET}」第 3 行") and "列「身份证号」" in said and "存成了数字" in said
+    assert "校验" not in said

@@ -62,6 +62,7 @@ def import_(
 
 def template(
     file: Annotated[Path, typer.Argument(help="Where to write the empty import workbook (.xlsx).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
     as_json: JsonOut = False,
 ) -> None:
     """Write the import workbook: a header per field in Chinese, drop-down lists, and a
@@ -69,7 +70,7 @@ def template(
     from workflow.usecases.importer import import_template
 
     with guarded(as_json):
-        import_template(runtime().engine(), who(), file)
+        import_template(runtime().engine(), who(), file, replace=force)
         emit(as_json, {"ok": True, "file": str(file)}, lambda: typer.echo(f"wrote {file}"))
 
 

@@ -132,6 +132,11 @@ def write_template(path: Path, notice: Notice) -> None:
         if col.kind == "date":
             for row in range(2, 202):  # the first rows show dates as dates; Excel carries it on
                 sheet.cell(row, index).number_format = "yyyy-mm-dd"
+        if col.kind in ("id", "phone"):  # text, so that Excel keeps every digit as typed
+            sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width, 22)
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, 202):
+                sheet.cell(row, index).number_format = "@"
     sheet.freeze_panes = "A2"
     guide = book.create_sheet(HELP_SHEET)
     guide.append(["列", "列名", "填写说明", "可选值"])

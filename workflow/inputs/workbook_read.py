@@ -104,18 +104,30 @@ def _records(rows: Any, header: list[str], by_header: dict[str, Column],
     """Each filled row as a record, with its sheet row and which header each field came from."""
     records: list[Any] = []
     places: list[tuple[int, dict[str, str]]] = []  # the sheet row of each record, and model path -> header
+    numbers: list[Problem] = []  # ID numbers Excel kept as numbers
     for number, values in enumerate(rows, start=2):
         cells = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i] and _filled(v)}
         if not cells:
             continue
         if len(records) >= MAX_ROWS:
             raise _refused(source, "(file)", f"一次最多导入 {MAX_ROWS} 行", "import.too_many")
+        numbers += [Problem(len(records) + 1, "", f"列「{h}」", ID_AS_NUMBER, "import.id_as_number",
+                            place=f"工作表「{SHEET}」第 {number} 行")
+                    for h, v in cells.items() if by_header[h].kind == "id" and isinstance(v, int | float)]
         record, headers = _record(cells, by_header)
         records.append(record)
         places.append((number, headers))
+    if numbers:  # its own refusal: a checksum complaint would name digits the clerk never typed
+        raise ImportRefused(source, numbers)
     if not records:
         raise _refused(source, f"工作表「{SHEET}」", "没有填写任何申报", "import.empty")
     return records, places
+
+
+# Excel keeps 18 digits typed into a General cell as a number of 15 significant digits:
+# the last ones are gone (and the X of a check digit cannot be a number at all).
+ID_AS_NUMBER = ("身份证号被 Excel 存成了数字，末几位已经丢失：请把这一列设为“文本”格式，"
+                "再重新输入完整的 18 位号码（模板中的这一列已是文本格式）")
 
 
 def _filled(value: Any) -> bool:

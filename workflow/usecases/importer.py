@@ -65,9 +65,10 @@ def may_import(engine: sa.Engine, who: Who) -> bool:
         return viewing(conn, who).role in IMPORTERS
 
 
-def import_template(engine: sa.Engine, who: Who, path: Path) -> None:
+def import_template(engine: sa.Engine, who: Who, path: Path, replace: bool = False) -> None:
     """`template` and the import page's download: the import workbook for the newest
-    campaign's notice, for those who may import."""
+    campaign's notice, for those who may import. An existing file is replaced only when
+    asked (a filled-in workbook of the same name may be a day's work)."""
     from workflow.inputs.workbook import write_template
 
     with engine.connect() as conn:
@@ -75,6 +76,8 @@ def import_template(engine: sa.Engine, who: Who, path: Path) -> None:
         notices = loaded_notices(conn)
     if not notices:
         raise Refused([Refusal("template.notice", "尚未载入任何通知：先运行 chuding init", "notice")])
+    if path.exists() and not replace:
+        raise Refused([Refusal("template.exists", f"{path} 已存在：换一个文件名，或加 --force 覆盖", "file")])
     write_template(path, notices[-1][1])
 
 

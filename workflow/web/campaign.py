@@ -39,6 +39,32 @@ def import_form(request: Request) -> Response:
     return render(request, "import.html", session=seen_session(request, seeing), problems=[], done=None)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/import/template")
+def import_template_download(request: Request) -> Response:
+    """The import workbook, the same as `chuding template` writes, for those who may import."""
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from workflow.usecases.importer import import_template
+
+    seeing = visit(request)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        try:
+            import_template(request.app.state.engine, seeing, path)
+        except Refused as err:
+            return render(request, "error.html", 403, session=seen_session(request, seeing), status=403,
+                          detail="；".join(r.message for r in err.refusals))
+        data = path.read_bytes()
+    seen_session(request, seeing)
+    disposition = f"attachment; filename=\"template.xlsx\"; filename*=UTF-8''{quote('初定职申报导入模板.xlsx')}"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
 @router.post("/import")
 async def import_file(request: Request, file: UploadFile | None = None, files: UploadFile | None = None,
                       csrf: Annotated[str, Form()] = "") -> Response:
