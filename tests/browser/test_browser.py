@@ -10,6 +10,7 @@ from email import message_from_bytes
 from email.policy import default
 from typing import Any
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,7 +29,18 @@ def press(driver: Any, button: Any) -> None:
     """Click a form's button and wait for the page it leads to (never read the old one)."""
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 30).until(staleness_of(old))
+
+    def replaced(_: Any) -> bool:
+        # Chrome answers a node of a document being replaced with "does not belong to the
+        # document" at times instead of a stale reference: both mean the old page is gone.
+        try:
+            return bool(staleness_of(old)(driver))
+        except WebDriverException as err:
+            if "does not belong to the document" in str(err):
+                return True
+            raise
+
+    WebDriverWait(driver, 30).until(replaced)
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
@@ -39,14 +51,17 @@ def log_in(driver: Any, site: Site, login: str, password: str = PASSWORD) -> Non
     press(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 
 
-def act(driver: Any, site: Site, case: int, event: str, **fields: str) -> None:
-    """Open the case's page and do ``event`` from its own form, as a person would."""
+def act(driver: Any, site: Site, case: int, event: str, understood: bool = False, **fields: str) -> None:
+    """Open the case's page and do ``event`` from its own form, as a person would (ticking
+    "I know the consequence" where the form asks, if ``understood``)."""
     driver.get(f"{site.base}/cases/{case}")
     form = driver.find_element(By.ID, f"act-{event}")
     for name, value in fields.items():
         box = form.find_element(By.NAME, name)
         box.clear()
         box.send_keys(value)
+    if understood:
+        form.find_element(By.NAME, "understood").click()
     press(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
@@ -197,7 +212,13 @@ def test_people_see_only_what_is_theirs_and_stale_or_forged_forms_change_nothing
 
     log_in(reviewer, site, "reviewer")
     reviewer.get(f"{site.base}/cases/2")  # the page is read...
-    act(clerk, site, 2, "withdraw", reason="申报人本人要求撤回")  # ...and the case changes meanwhile
+    clerk.get(f"{site.base}/cases/2")  # not confirmed: the browser itself does not send the form
+    withdraw = clerk.find_element(By.ID, "act-withdraw")
+    withdraw.find_element(By.NAME, "reason").send_keys("申报人本人要求撤回")
+    withdraw.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert clerk.execute_script("return arguments[0].checkValidity()", withdraw) is False
+    assert site.state(2) == "submitted" and "撤回后本申报即告终止" in withdraw.text
+    act(clerk, site, 2, "withdraw", understood=True, reason="申报人本人要求撤回")  # ...and the case changes meanwhile
     press(reviewer, reviewer.find_element(By.CSS_SELECTOR, "#act-start_review button"))
     assert "已被他人修改" in text(reviewer) and site.state(2) == "withdrawn"
     press(reviewer, reviewer.find_element(By.LINK_TEXT, "重新载入"))

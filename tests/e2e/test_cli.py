@@ -125,3 +125,20 @@ def test_backup_then_restore_into_an_empty_place_from_the_command_line(
     assert restored.json("materials", "list", "2", who="admin") == listed
     again = restored("restore", str(tmp_path / "backup"), code=1)  # never over what is there
     assert "目标数据库不是空的" in again.stderr
+
+
+def test_the_run_command_registers_admin_only_when_nobody_can_log_in(tmp_path: Path) -> None:
+    """`init --first-admin admin` (the run command's): on a new database `admin` gets a
+    one-time password, printed; run again it changes nothing; a database whose operators
+    were registered otherwise is left as it is — and init never fails for it."""
+    first = Shell(f"sqlite:///{tmp_path / 'new.sqlite3'}", tmp_path)
+    done = first("init", "--notice", str(NOTICE_FILE), "--first-admin", "admin")
+    assert re.search(r"one-time password for admin: \S{8,}", done.stdout), done.stdout
+    again = first("init", "--notice", str(NOTICE_FILE), "--first-admin", "admin")
+    assert "one-time password" not in again.stdout and "operators are registered already" in again.stdout
+    other = Shell(f"sqlite:///{tmp_path / 'other.sqlite3'}", tmp_path)
+    other("init", "--notice", str(NOTICE_FILE), "--admin", "boss")
+    kept = other("init", "--notice", str(NOTICE_FILE), "--first-admin", "admin")
+    assert "one-time password" not in kept.stdout
+    assert [o["login"] for o in other.json("operator", "list", who="boss")] == ["boss"]
+    assert "只能用一个" in first("init", "--admin", "a", "--first-admin", "b", code=1).stderr

@@ -269,3 +269,22 @@ def test_an_upload_one_byte_over_the_limit_is_refused_and_imports_nothing(site, 
     assert big.status_code == 413 and "超过 20 MB" in big.text
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(CASES)).scalar() == before
+
+
+def test_an_irreversible_decision_asks_for_a_second_explicit_step_and_nothing_happens_without_it(
+        site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    """撤回, 不予确认 and 认定弄虚作假 stand apart, state their consequence and need a box
+    ticked; a form sent without it (no script, or a forged one) changes nothing."""
+    world, client = site
+    token = log_in(client, "clerk")
+    page = client.get("/cases/1").text
+    assert page.index("不能撤销的办理") < page.index('id="act-withdraw"')
+    assert page.index('id="act-submit"') < page.index("不能撤销的办理")  # the routine ones first
+    assert "撤回后本申报即告终止，不能恢复，本年度不能再次申报。" in page
+    assert 'name="understood" value="yes" required' in page.split('id="act-withdraw"')[1].split("</form>")[0]
+    refused = client.post("/cases/1/withdraw", data={"csrf": token, "version": "1", "reason": "本人要求"})
+    assert refused.status_code == 400 and "我已知晓后果" in refused.text
+    assert world.state(1) == "drafted" and world.version(1) == 1
+    done = client.post("/cases/1/withdraw", data={"csrf": token, "version": "1", "reason": "本人要求",
+                                                   "understood": "yes"})
+    assert done.status_code == 303 and world.state(1) == "withdrawn"

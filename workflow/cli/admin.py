@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from states.refusals import Refusal, Refused
 from states.values import Role
 from workflow.cli.common import (
     JsonOut,
@@ -30,6 +31,8 @@ def init(
     notice: Annotated[list[Path] | None,
                       typer.Option("--notice", help="A notice config file to load (repeatable).")] = None,
     admin: Annotated[str | None, typer.Option(help="Register this login as the first administrator.")] = None,
+    first_admin: Annotated[str | None, typer.Option(
+        help="Register this login as administrator only if nobody is registered yet (the run command's).")] = None,
     admin_name: Annotated[str, typer.Option(help="The administrator's name.")] = "管理员",
     force: Annotated[bool, typer.Option(help="Replace the notice of a campaign that already has cases.")] = False,
     reason: Annotated[str, typer.Option(help="Why, with --force (kept in the audit).")] = "",
@@ -42,18 +45,24 @@ def init(
 
     with guarded(as_json):
         # At a terminal the administrator chooses a password; otherwise one is made and shown once.
-        chosen = read_password(f"Password for {admin}") if admin and sys.stdin.isatty() else None
+        if admin and first_admin:
+            raise Refused([Refusal("init.admin", "--admin 与 --first-admin 只能用一个", "admin")])
+        only_first, admin = first_admin is not None, admin or first_admin
+        chosen = (read_password(f"Password for {admin}") if admin and not only_first and sys.stdin.isatty()
+                  else None)
         done = initialise(runtime().engine(require=False, create=True), who(), notice or [],
-                          admin, admin_name, force, reason, chosen)
+                          admin, admin_name, force, reason, chosen, only_first)
         lines = [f"database ready: {done['database']}"]
         lines += [f"notice {n['campaign']}: {n['change']} ({n['file']})" for n in done["notices"]]
-        if admin:
+        if admin and not only_first:
             lines.append(f"administrator registered: {admin}" if done["admin_created"]
                          else f"administrator {admin} already registered; nothing changed"
                               " (its password too: `chuding operator passwd`)")
         if done["one_time_password"]:
             lines.append(f"one-time password for {admin}: {done['one_time_password']}"
                          " (shown only now; it must be changed at first login)")
+        elif only_first:
+            lines.append("operators are registered already: log in with your own login and password")
         emit(as_json, done, lambda: typer.echo("\n".join(lines)))
 
 

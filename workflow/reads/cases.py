@@ -148,6 +148,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
             "paper_checklist": [{"code": i.code, "name": i.name}
                                 for i in view.notice.paper_checklist(view.application.series)],
             "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application),
+            "ban_years": view.notice.ban_years,
             "materials": files,
             "checks": [{"name": c.name, "found": c.found, "ok": c.ok}
                        for c in checks(view.application, view.unit, view.notice, view.banned_years)],

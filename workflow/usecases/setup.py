@@ -14,18 +14,22 @@ from workflow.usecases.access import Who
 
 def initialise(engine: sa.Engine, who: Who, notices: list[Path], admin: str | None = None,
                admin_name: str = "管理员", force: bool = False, reason: str = "",
-               admin_password: str | None = None) -> dict[str, Any]:
+               admin_password: str | None = None, only_first: bool = False) -> dict[str, Any]:
     """Safe to repeat: an unchanged notice and an existing administrator change nothing.
 
     A new administrator gets ``admin_password``, or else a one-time password, returned
-    here once, to be changed at first login."""
+    here once, to be changed at first login. With ``only_first`` (the run command's
+    ``--first-admin``), ``admin`` is registered only in a database without operators."""
     from workflow.store.db import hold_setup_lock, upgrade
     from workflow.usecases.campaigns import load_notices
+    from workflow.usecases.operators import has_operators
 
     upgrade(engine)
     with engine.begin() as conn:
         hold_setup_lock(conn)
         loaded = load_notices(conn, notices, who if isinstance(who, str) else None, force, reason)
+        if only_first and has_operators(conn):
+            admin = None  # someone can log in already
         created = bool(admin) and not _is_administrator(conn, admin or "")
         one_time = _first_administrator(conn, admin, admin_name, admin_password) if admin and created else None
     return {"ok": True, "database": engine.url.render_as_string(hide_password=True), "notices": loaded,

@@ -106,13 +106,25 @@ def case_page(request: Request, seeing: Visit, number: int, status: int = 200,
         report = case_for(request.app.state.engine, seeing, number, request.app.state.runtime.clock.now())
     except CaseNotFound:
         raise HTTPException(status_code=404, detail="没有这个申报") from None
+    ban_years = report["ban_years"]
+    consequences = {event: text.format(ban_years=ban_years) for event, text in CONSEQUENCES.items()}
+    report["actions"].sort(key=lambda a: a["event"] in consequences)  # the routine ones first
     response = _render(request, "case.html", session=seen_session(request, seeing), r=report,
-                       m=report["materials"], said=said)
+                       m=report["materials"], said=said, consequences=consequences)
     response.status_code = status
     return response
 
 
 MAX_SLOTS = 100  # more slots than any notice has: the rest of a forged form is not read
+
+# Decisions that end a case for good: the page asks for a second, explicit step — a box
+# naming the consequence, ticked — before it acts, without any script; the server checks it.
+CONSEQUENCES = {
+    Event.WITHDRAW.value: "撤回后本申报即告终止，不能恢复，本年度不能再次申报。",
+    Event.REJECT.value: "不予确认后本申报即告终止，不能恢复；申报人将收到决定及申请复议、提起诉讼的途径。",
+    Event.REPORT_FRAUD.value: "认定弄虚作假后，本申报不予确认（已确认的撤销其资格），"
+                              "申报人自下一年度起 {ban_years} 年内不得申报专业技术资格。",
+}
 
 
 @router.post("/cases/{number}/{event}")
@@ -121,7 +133,7 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
         opinion: Annotated[str, Form()] = "",
         upheld: Annotated[str, Form()] = "", items: Annotated[list[str] | None, Form()] = None,
         form_code: Annotated[str, Form()] = "", slot_keys: Annotated[list[str] | None, Form()] = None,
-        slot_reasons: Annotated[list[str] | None, Form()] = None) -> Response:
+        slot_reasons: Annotated[list[str] | None, Form()] = None, understood: Annotated[str, Form()] = "") -> Response:
     """One event on one case, as the command line's: the same use case, refusals and history.
     A return names the slots at fault by a reason typed beside each (blank: not at fault)."""
     from workflow.errors import Conflict
@@ -137,6 +149,9 @@ def act(request: Request, number: int, event: str, csrf: Annotated[str, Form()] 
             "slots": tuple((key, why) for key, why in zip(slot_keys or [], slot_reasons or [], strict=False)
                            if why.strip())[:MAX_SLOTS]}
     takes = PROCESS[Event(event)].takes
+    if event in CONSEQUENCES and understood != "yes":  # nothing is done without the second step
+        return case_page(request, acting, number, 400, event=event,
+                         refusals=["请先勾选“我已知晓后果”，再办理（此项办理不能撤销）"])
     try:
         run_event(request.app.state.engine, number, Event(event), acting,
                   request.app.state.runtime.clock.now(), version, **{k: v for k, v in said.items() if k in takes})
