@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 from datetime import datetime
@@ -33,12 +34,19 @@ UNIT_SCANS = {"publicity_notice": "files/units/publicity.pdf", "publicity_result
 UNIT_OF = {"LT-SL-01": "water", "LT-ED-07": "school"}
 
 
+@functools.cache
+def _shared_store() -> MaterialStore:
+    """One private folder per test process for the worlds that name no store: objects are
+    named by their content, so the sample scans are stored (and flushed) once, not per test."""
+    return open_store(f"file://{tempfile.mkdtemp(prefix='chuding-world-')}", "")
+
+
 class World:
     """``store`` keeps the applicants' files (a private temporary folder unless given)."""
 
     def __init__(self, engine: sa.Engine, store: MaterialStore | None = None):
         self.engine = engine
-        self.store = store or open_store(f"file://{tempfile.mkdtemp(prefix='chuding-world-')}", "")
+        self.store = store or _shared_store()
         with engine.begin() as conn:
             load_notice(conn, NOTICE_FILE)
             for login, role, unit in OPERATORS:
