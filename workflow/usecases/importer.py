@@ -38,10 +38,10 @@ from workflow.store import history
 from workflow.store.cases import loaded_notices, notice_of
 from workflow.store.materials import MaterialStore
 from workflow.store.stored_application import application_json
-from workflow.store.tables import APPLICANTS, CASES, MATERIALS, UNITS
+from workflow.store.tables import APPLICANTS, CASES, MATERIAL_FILES, MATERIALS, UNITS
 from workflow.usecases.access import Who, acting, viewing
 from workflow.usecases.campaigns import UnknownCampaign, campaign_id
-from workflow.usecases.materials import Upload, kept, write_version
+from workflow.usecases.materials import Upload, file_row, kept, write_version
 from workflow.usecases.messages import case_context, to_person
 
 AMENDABLE = (Status.DRAFTED, Status.RETURNED)
@@ -288,9 +288,13 @@ def _store(
         ))
     case_id = _write_case(conn, campaign_pk, applicant_id, unit_id, rec, actor, now, existing, result, notice,
                           {key: scan.sha256[:12] for key, _, scan in files})
-    state = Status(existing.state) if existing else Status.DRAFTED
-    for key, upload, scan in files:
-        write_version(conn, case_id, state, key, [scan], [upload], actor, now, own_history=False)
+    if existing is not None:  # the next version of each place the record names again
+        for key, upload, scan in files:
+            write_version(conn, case_id, Status(existing.state), key, [scan], [upload], actor, now,
+                          own_history=False)
+    elif files:  # a new case: each place's first version, in one statement
+        conn.execute(sa.insert(MATERIAL_FILES), [file_row(case_id, key, 1, 1, scan, upload, actor, now)
+                                                 for key, upload, scan in files])
     return []
 
 

@@ -91,15 +91,21 @@ def write_version(conn: sa.Connection, case_id: int, state: Status, slot: str, s
                    .scalar() or 0)
     conn.execute(sa.update(MATERIAL_FILES).where(MATERIAL_FILES.c.case_id == case_id, MATERIAL_FILES.c.slot == slot,
                                                  MATERIAL_FILES.c.replaced_at.is_(None)).values(replaced_at=now))
-    rows: list[dict[str, Any]] = [{"case_id": case_id, "slot": slot, "version": version, "part": part,
-             "sha256": scan.sha256, "size": len(scan.data), "media_type": scan.media_type,
-             "pages": scan.pages, "file_name": _name(upload.name), "uploaded_by": actor.login,
-             "uploaded_at": now} for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
+    rows = [file_row(case_id, slot, version, part, scan, upload, actor, now)
+            for part, (scan, upload) in enumerate(zip(scans, uploads, strict=True), start=1)]
     conn.execute(sa.insert(MATERIAL_FILES), rows)
     if own_history:
         history.record(conn, [history.entry(case_id, "material_added", state, state, actor, now, "", {
             "slot": slot, "version": version, "files": [r["sha256"][:12] for r in rows]})])
     return version, rows
+
+
+def file_row(case_id: int, slot: str, version: int, part: int, scan: Scan, upload: Upload, actor: Actor,
+             now: datetime) -> dict[str, Any]:
+    """What describes one file of a slot's version (its bytes are the store's)."""
+    return {"case_id": case_id, "slot": slot, "version": version, "part": part, "sha256": scan.sha256,
+            "size": len(scan.data), "media_type": scan.media_type, "pages": scan.pages,
+            "file_name": _name(upload.name), "uploaded_by": actor.login, "uploaded_at": now}
 
 
 def kept(store: MaterialStore, scans: list[Scan]) -> None:
