@@ -288,3 +288,24 @@ def test_an_irreversible_decision_asks_for_a_second_explicit_step_and_nothing_ha
     done = client.post("/cases/1/withdraw", data={"csrf": token, "version": "1", "reason": "本人要求",
                                                    "understood": "yes"})
     assert done.status_code == 303 and world.state(1) == "withdrawn"
+
+
+def test_the_case_page_offers_only_the_documents_that_apply_now(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    """No 师德师风 for an engineer, no 评审表 before approval, no 回执 before receipt, the
+    unit's 公示 only while it runs; each appears when it applies."""
+    from tests.support.rules import to_publicity
+
+    world, client = site
+    log_in(client, "clerk")
+
+    def offered(case: int) -> set[str]:
+        import re
+
+        page = client.get(f"/cases/{case}").text.split('<ul class="documents">')[1].split("</ul>")[0]
+        return set(re.findall(r"/documents/(\w+)", page))
+
+    assert offered(1) == {"commitment"}  # an engineer's drafted case
+    assert offered(2) == {"commitment", "teacher_statement"}  # a teacher's
+    to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))
+    assert offered(1) == {"review_form", "commitment", "unit_publicity"}

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states import idnumber
+from states import idnumber, values
 from states.calendar import WorkingCalendar
 from states.clock import in_beijing
 from states.refusals import Refusal, Refused
@@ -80,8 +80,12 @@ def _commitment(conn: sa.Connection, case: LoadedCase, now: datetime) -> dict[st
             "blank_date": "　　　　年　　月　　日"}
 
 
+def is_teacher(view: values.Case) -> bool:
+    return view.application.series in view.notice.teacher_series
+
+
 def _teacher_statement(conn: sa.Connection, case: LoadedCase, now: datetime) -> dict[str, Any]:
-    if case.view.application.series not in case.view.notice.teacher_series:
+    if not is_teacher(case.view):
         raise Refused([Refusal("document.not_teacher",
                                f"师德师风情况说明只用于教师系列（{'、'.join(case.view.notice.teacher_series)}）",
                                "series")])

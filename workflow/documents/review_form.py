@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from states import idnumber
+from states import idnumber, values
 from states.refusals import Refusal, Refused
 from states.status import Status
 from workflow.documents.produce import PDF, Document, day, finish, gender
@@ -33,9 +33,7 @@ def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder
     with engine.connect() as conn:
         actor = viewing(conn, who)
         case = load_visible(conn, actor, case_id)
-        # Before an approval there is no form; a case that ended without confirmation needs none.
-        state = case.view.state
-        if case.view.review_form_code is None or (state.is_final and state is not Status.CONFIRMED):
+        if not review_form_exists(case.view):
             raise Refused([Refusal("document.not_approved", "评审表在网上审核通过后才能生成", "state")])
         approved = conn.execute(sa.select(sa.func.max(HISTORY.c.effective_at)).where(
             HISTORY.c.case_id == case_id, HISTORY.c.event == "approve_online")).scalar_one()
@@ -49,6 +47,11 @@ def review_form(engine: sa.Engine, who: Who, case_id: int, now: datetime, folder
     made = finish(engine, actor, "review_form", f"评审表-{case.id}", f"case {case.id}",
                   render_pdf(values, folder), False, PDF, ".pdf")
     return replace(made, code=case.view.review_form_code)
+
+
+def review_form_exists(view: values.Case) -> bool:
+    """Before an approval there is no form; a case that ended without confirmation needs none."""
+    return view.review_form_code is not None and not (view.state.is_final and view.state is not Status.CONFIRMED)
 
 
 def printed_code(engine: sa.Engine, case_id: int) -> str | None:

@@ -17,7 +17,7 @@ from states.materials import summary_length
 from states.process import PROCESS
 from states.status import Status
 from states.text import control_character
-from states.values import Event, Role, unit_scope
+from states.values import Case, Event, Role, unit_scope
 from workflow.errors import BadUsage
 from workflow.store.cases import LoadedCase, load_visible
 from workflow.store.tables import APPLICANTS, CAMPAIGNS, CASES, HISTORY, UNITS
@@ -149,6 +149,7 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
                                 for i in view.notice.paper_checklist(view.application.series)],
             "unit_opinion": view.notice.unit_opinion_text, "application": _application(view.application),
             "ban_years": view.notice.ban_years,
+            "documents": _documents(view, {h["event"] for h in report["history"]}),
             "materials": files,
             "checks": [{"name": c.name, "found": c.found, "ok": c.ok}
                        for c in checks(view.application, view.unit, view.notice, view.banned_years)],
@@ -157,6 +158,26 @@ def case_for(engine: sa.Engine, who: Who, case_id: int, now: datetime) -> dict[s
             "work_summary": {"text": view.application.work_summary,
                              "length": summary_length(view.application.work_summary),
                              "min": view.notice.summary_min_chars, "max": view.notice.summary_max_chars}}
+
+
+def _documents(view: Case, events: set[str]) -> list[dict[str, Any]]:
+    """The documents the case page offers: each only where it applies now (no 师德师风
+    for an engineer, no 回执 before receipt, no 评审表 before approval); ``unit`` marks the
+    unit's own, addressed by its code."""
+    from workflow.documents.produce import is_teacher
+    from workflow.documents.review_form import review_form_exists
+
+    p = view.publicity
+    offered = [
+        ("review_form", "专业技术职务任职资格评审表（A4 正反面打印）", ["PDF"], review_form_exists(view), False),
+        ("commitment", "个人承诺书", ["Word", "PDF"], True, False),
+        ("teacher_statement", "师德师风情况说明", ["Word"], is_teacher(view), False),
+        ("paper_receipt", "纸质材料受理回执", ["Word", "PDF"], "receive_paper" in events, False),
+        ("unit_publicity", "推荐单位公示（本单位）", ["Word"], p.started_at is not None and not p.passed, True),
+        ("publicity_result", "推荐单位公示结果（本单位）", ["Word"], p.passed, True),
+    ]
+    return [{"kind": kind, "name": name, "formats": formats, "unit": unit}
+            for kind, name, formats, applies, unit in offered if applies]
 
 
 def _application(app: Any) -> dict[str, Any]:
