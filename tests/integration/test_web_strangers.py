@@ -230,9 +230,14 @@ def test_a_login_outside_the_safe_alphabet_is_refused_at_registration(engine: sa
 
 def test_a_code_from_older_data_is_one_path_segment_in_every_address(site, engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     """Codes are a safe alphabet now, but a unit registered before may hold anything."""
+    from states.values import Event
+    from tests.support.helpers import bj
+    from tests.support.rules import to_publicity
     from workflow.store.tables import UNITS
 
-    _, client = site
+    world, client = site
+    to_publicity(world, 1)
+    world.run(1, Event.START_PUBLICITY, "water", bj(2024, 10, 9, 10))  # the unit's 公示 is offered now
     with engine.begin() as conn:
         conn.execute(sa.update(UNITS).where(UNITS.c.code == "LT-SL-01").values(code="U/../x"))
     log_in(client, "reviewer")
