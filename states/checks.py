@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from states.application import Application, Unit
 from states.eligibility import assessed_years, refusals, years_of_work
-from states.materials import ce_years, online_refusals
+from states.materials import ce_hours_refusals, ce_years
 from states.notice import Notice
 
 
@@ -21,7 +21,7 @@ class Check:
 def checks(app: Application, unit: Unit, notice: Notice, banned_years: frozenset[int]) -> list[Check]:
     """The checks in the order a reviewer reads a file; ``ok`` is the guards' own verdict."""
     failed = {r.rule for r in refusals(app, unit, notice, set(banned_years))}
-    failed |= {r.rule for r in online_refusals(app, {}, notice) if r.rule == "materials.continuing_education"}
+    failed |= {r.rule for r in ce_hours_refusals(app, notice)}
     highest = app.highest_full_time(notice.known_education_levels)
     required = notice.years_required.get(highest.level) if highest else None
     allowed = "、".join(notice.unit_levels_allowed)

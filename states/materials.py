@@ -85,7 +85,7 @@ def missing_files(app: Application, pages: Mapping[str, int], notice: Notice,
 
 def online_refusals(app: Application, pages: Mapping[str, int], notice: Notice) -> list[Refusal]:
     """What keeps the applicant's part from being submitted: files, hours, summary, promise."""
-    found = missing_files(app, pages, notice) + _continuing_education(app, notice)
+    found = missing_files(app, pages, notice) + ce_hours_refusals(app, notice)
     length = summary_length(app.work_summary)
     if not notice.summary_min_chars <= length <= notice.summary_max_chars:
         found.append(Refusal(
@@ -100,7 +100,7 @@ def online_refusals(app: Application, pages: Mapping[str, int], notice: Notice) 
     return found
 
 
-def _continuing_education(app: Application, notice: Notice) -> list[Refusal]:
+def ce_hours_refusals(app: Application, notice: Notice) -> list[Refusal]:
     """The hours each worked year's certificate states (its file is a slot's)."""
     if app.ce_exemption or app.series in notice.teacher_series:
         return []

@@ -211,8 +211,9 @@ class Notice:
         return tuple(MaterialItem(code, name) for code, name in items.items())
 
     def paper_item_name(self, code: str) -> str:
-        return next((s.paper_name or s.name for s in self.slots if s.paper == code and s.paper_name),
-                    next((s.name for s in self.slots if s.paper == code), code))
+        """The item's ``paper_name`` (given on one of its slots), else its first slot's name."""
+        under = [s for s in self.slots if s.paper == code]
+        return next((s.paper_name for s in under if s.paper_name), under[0].name if under else code)
 
 
 class NoticeError(ValueError):

@@ -166,3 +166,21 @@ def test_files_beside_an_import_are_read_only_from_there_and_checked_like_upload
     ok = import_applications(engine, json.dumps([engineer()], ensure_ascii=False), "t.json", "clerk",
                              bj(2024, 9, 28), files=Files(Attached.open(bomb), world.store))
     assert ok.created == [1] and world.count("material_file") == 9  # the same zip's good files
+
+
+def test_a_zip_entry_that_climbs_out_matches_no_name_a_record_gives(tmp_path: Path) -> None:
+    """`../files/a.pdf` in a zip is not `files/a.pdf` (stripping leading dots and slashes
+    made it so); `./files/b.pdf` is `files/b.pdf`. Names are matched from one listing."""
+    import io
+    import zipfile
+
+    from workflow.inputs.attached import Attached, AttachedProblem
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("../files/a.pdf", b"from outside")
+        z.writestr("./files/b.pdf", b"inside")
+    attached = Attached.from_file(packed)
+    assert attached.read("files/b.pdf") == b"inside"
+    with pytest.raises(AttachedProblem, match="没有文件“files/a.pdf”"):
+        attached.read("files/a.pdf")

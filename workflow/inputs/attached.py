@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -61,9 +62,7 @@ class Attached:
             with path.open("rb") as f:
                 return f.read(at_most)
         assert self.archive is not None
-        wanted = "/".join(parts)
-        info = next((i for i in self.archive.infolist() if i.filename.lstrip("./") == wanted and not i.is_dir()),
-                    None)
+        info = self.entries.get("/".join(parts))
         if info is None:
             raise AttachedProblem(f"所附压缩包中没有文件“{name}”")
         try:
@@ -71,6 +70,14 @@ class Attached:
                 return f.read(at_most)
         except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError) as err:
             raise AttachedProblem(f"压缩包中的“{name}”无法读取（已损坏或已加密：{type(err).__name__}）") from None
+
+    @cached_property
+    def entries(self) -> dict[str, zipfile.ZipInfo]:
+        """The zip's files by their names as a record gives them (``./`` parts aside; an
+        entry naming ``..`` keeps it, so it matches no name a record may give), listed once."""
+        assert self.archive is not None
+        return {"/".join(p for p in PurePosixPath(i.filename).parts if p != "."): i
+                for i in self.archive.infolist() if not i.is_dir()}
 
     def close(self) -> None:
         if self.archive is not None:

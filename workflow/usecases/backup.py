@@ -50,6 +50,7 @@ def backup(engine: sa.Engine, store: MaterialStore, who: Who, target: Path, now:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Refused([Refusal("backup.target", f"{target} 已存在且不是空文件夹：请指定新的备份文件夹", "dir")])
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target.chmod(0o700)  # an empty folder given may be open to others; the copies are written inside
     kind = _kind(engine)
     database = target / DATABASE[kind]
     if kind == "sqlite":
