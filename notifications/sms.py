@@ -137,8 +137,12 @@ class FileSmsGateway:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Phone numbers and names: readable by the service's own user only.
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(descriptor, "a", encoding="utf-8") as out:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        try:
+            # One write call for the whole line: a relay killed mid-way leaves it whole or
+            # absent. Text-mode writes could be split, and the next line glued to a half one.
+            os.write(descriptor, (json.dumps(line, ensure_ascii=False) + "\n").encode())
+        finally:
+            os.close(descriptor)
         return None
 
 
